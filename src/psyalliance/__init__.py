@@ -1,0 +1,12 @@
+"""psyalliance: the code behind the open textbook replicating Levin et al. (2024).
+
+Modules, one idea each: ``facts`` (the published numbers), ``population``
+(target moments), ``simulate`` (simulated datasets), ``models`` (path models),
+``effects`` (indirect effects), ``montecarlo`` (sampling experiments) and
+``figures`` (the book's figures).
+"""
+
+from psyalliance.facts import Facts, FactsError, load_facts
+
+__all__ = ["Facts", "FactsError", "load_facts"]
+__version__ = "0.1.0"
