@@ -1,0 +1,33 @@
+"""The book builds from scratch, strictly: any Sphinx warning or failing cell fails the build."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_book_builds_with_zero_warnings(tmp_path):
+    jb = Path(sys.executable).with_name("jupyter-book")
+    # a fresh output folder: nothing cached, every notebook executes again
+    result = subprocess.run(
+        [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-6000:]
+    assert "WARNING" not in log, log[-6000:]
+    html = tmp_path / "_build" / "html"
+    assert (html / "index.html").exists() or (html / "book" / "intro.html").exists()
+    # every page in the table of contents was written
+    toc = (ROOT / "_toc.yml").read_text()
+    for line in toc.splitlines():
+        line = line.strip()
+        if line.startswith(("- file:", "root:")):
+            page = line.split(":", 1)[1].strip()
+            assert (html / f"{page}.html").exists(), f"{page}.html was not built"
