@@ -93,8 +93,8 @@ def test_parser_reads_labels_order_and_chains():
     # unlabelled paths are named outcome~predictor
     assert "hamd_3mo~hamd_4wk" in get_model("m3_durability").path_names
     # parameter counts of the covariance structure, counted by hand
-    assert m.n_params == 5 + 3 + 1 + 1
-    assert m2.n_params == 8 + 5 + 1 + 1
+    assert m.n_params == 5 + 3 + 1
+    assert m2.n_params == 8 + 5 + 1
 
 
 @pytest.mark.parametrize(
@@ -191,8 +191,8 @@ def test_population_values_recover_the_structural_coefficients(m1_population):
 
 def test_listwise_deletion_and_too_few_rows():
     df = random_data("m1_mediation", 30, 4)
-    df.loc[:20, "insight_peak"] = np.nan  # 21 rows lost, 9 left < 10 parameters
-    with pytest.raises(ValueError, match="n after listwise deletion = 9 is smaller than the 10 free parameters"):
+    df.loc[:21, "insight_peak"] = np.nan  # 22 rows lost, 8 left < 9 parameters
+    with pytest.raises(ValueError, match="n after listwise deletion = 8 is smaller than the 9 free parameters"):
         fit_dataframe("m1_mediation", df)
 
 
@@ -218,13 +218,14 @@ def test_bad_settings_raise_clear_errors(kwargs, message):
 
 
 def test_n_smaller_than_the_parameters_is_a_clear_error(m1_population):
-    # 12 participants, no missing data: fine for M1 (10 parameters)
-    run_montecarlo(MonteCarloSettings(n=12, reps=5, models=("m1_mediation",), missing="none"), m1_population, correlations=False)
-    with pytest.raises(ValueError, match="= 9 is smaller than the 10 free parameters of model 'm1_mediation'"):
-        run_montecarlo(MonteCarloSettings(n=9, reps=5, models=("m1_mediation",), missing="none"), m1_population, correlations=False)
-    # with the study's missing pattern, 14 participants leave too few complete rows
-    with pytest.raises(ValueError, match="n after listwise deletion"):
-        run_montecarlo(MonteCarloSettings(n=14, reps=5, models=("m1_mediation",), missing="facts"), m1_population, correlations=False)
+    # 9 participants, no missing data: just enough for M1 (9 parameters)
+    run_montecarlo(MonteCarloSettings(n=9, reps=5, models=("m1_mediation",), missing="none"), m1_population, correlations=False)
+    with pytest.raises(ValueError, match="= 8 is smaller than the 9 free parameters of model 'm1_mediation'"):
+        run_montecarlo(MonteCarloSettings(n=8, reps=5, models=("m1_mediation",), missing="none"), m1_population, correlations=False)
+    # with the study's pattern a third of the rows lack insight: 12 participants leave 8 complete rows
+    assert facts_pattern().n_complete(12, get_model("m1_mediation").variables) == 8
+    with pytest.raises(ValueError, match=r"n after listwise deletion \(n = 12, m1_mediation\) = 8 is smaller"):
+        run_montecarlo(MonteCarloSettings(n=12, reps=5, models=("m1_mediation",), missing="facts"), m1_population, correlations=False)
 
 
 # --------------------------------------------------------------------------- missing-data pattern

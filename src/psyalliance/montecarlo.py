@@ -155,18 +155,19 @@ class PathModel:
 
     @cached_property
     def n_params(self) -> int:
-        """Free parameters of the covariance structure: paths, residual variances and
-        covariances, exogenous variances and covariances (what SEM software counts
-        without a mean structure)."""
-        q = len(self.exogenous)
-        return len(self.paths) + len(self.endogenous) + len(self.covariances) + q * (q + 1) // 2
+        """Free parameters: paths, residual variances and residual covariances.
+
+        Counted as lavaan does by default (``fixed.x = TRUE``, no mean structure):
+        the exogenous variables' (co)variances are their sample values, not parameters.
+        """
+        return len(self.paths) + len(self.endogenous) + len(self.covariances)
 
     def check_n(self, n: int, what: str = "n") -> None:
         """Raise ValueError if ``n`` complete rows cannot identify the model."""
         if n < self.n_params:
             raise ValueError(
                 f"{what} = {n} is smaller than the {self.n_params} free parameters of model {self.name!r} "
-                f"(paths, variances and covariances); need at least {self.n_params} complete rows"
+                f"(paths, residual variances and covariances); need at least {self.n_params} complete rows"
             )
 
 

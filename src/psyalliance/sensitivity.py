@@ -1,0 +1,255 @@
+"""How much the reconstructed path models depend on what the book assumed, and on arrow direction.
+
+Two questions:
+
+* **Sensitivity.** The population behind the simulated data fills gaps in
+  the published record with assumptions (``scale_assumptions`` and
+  ``correlation_assumptions`` of the facts file, each with a plausible
+  low-high range). :func:`sensitivity_table` moves one assumption at a time to
+  its low and its high value (``target_population(overrides=...)``) and
+  reports the population value of every path and indirect effect of the
+  models, and its power at the study's n (Monte Carlo).
+* **Equivalent models.** Two path models that imply the same covariance
+  matrix for every data set fit every data set equally well: the data cannot
+  tell their arrows apart. :func:`fit_statistics` computes the ML chi-square
+  (lavaan convention: N * F_ML) and log-likelihood of a recursive model from
+  its OLS (= ML) estimates, so the claim can be checked numerically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from psyalliance.montecarlo import (
+    MonteCarloSettings,
+    PathModel,
+    fit_moments,
+    get_model,
+    parse_model,
+    population_values,
+    run_montecarlo,
+)
+
+__all__ = [
+    "EQUIVALENT_MODELS",
+    "FitStatistics",
+    "implied_cov",
+    "fit_statistics",
+    "equivalence_table",
+    "assumptions",
+    "sensitivity_table",
+]
+
+# Variants of the registry's M2 (psyalliance.models.MODELS["m2_cycle"]), for the
+# equivalent-model demonstration. They live here, not in the registry, because the
+# book does not fit them as substantive models.
+EQUIVALENT_MODELS = {
+    # M2 with the last arrow reversed and nothing else changed: improvement at 4
+    # weeks -> final alliance. Not equivalent to M2 (different constraints).
+    "m2_reversed": """
+mystical_peak ~ a1*alliance_prep
+insight_peak ~ a2*alliance_prep
+alliance_post2 ~ b1*mystical_peak + b2*insight_peak + c*alliance_prep + r*hamd_4wk
+hamd_12mo ~ d2*alliance_post2 + e*hamd_4wk
+mystical_peak ~~ insight_peak
+""",
+    # M2 with 4-week depression given the same other predictors as the final
+    # alliance (preparation alliance, peak mystical experience and insight):
+    # final alliance -> 4-week depression.
+    "m2_open": """
+mystical_peak ~ a1*alliance_prep
+insight_peak ~ a2*alliance_prep
+alliance_post2 ~ b1*mystical_peak + b2*insight_peak + c*alliance_prep
+hamd_4wk ~ d1*alliance_post2 + f1*mystical_peak + f2*insight_peak + f3*alliance_prep
+hamd_12mo ~ d2*alliance_post2 + e*hamd_4wk
+mystical_peak ~~ insight_peak
+""",
+    # The same with the arrow between them reversed: 4-week depression -> final
+    # alliance. By the replacing rule (the two share all other predictors) this
+    # model is equivalent to m2_open.
+    "m2_open_reversed": """
+mystical_peak ~ a1*alliance_prep
+insight_peak ~ a2*alliance_prep
+hamd_4wk ~ f1*mystical_peak + f2*insight_peak + f3*alliance_prep
+alliance_post2 ~ r*hamd_4wk + b1*mystical_peak + b2*insight_peak + c*alliance_prep
+hamd_12mo ~ d2*alliance_post2 + e*hamd_4wk
+mystical_peak ~~ insight_peak
+""",
+}
+
+
+def _model(model: str | PathModel) -> PathModel:
+    if isinstance(model, PathModel):
+        return model
+    if model in EQUIVALENT_MODELS:
+        return parse_model(EQUIVALENT_MODELS[model], model)
+    return get_model(model)
+
+
+def implied_cov(model: str | PathModel, cov: np.ndarray, n: int) -> np.ndarray:
+    """Model-implied covariance, Sigma = (I - B)^-1 Psi (I - B)^-T, at the ML estimates.
+
+    ``cov``: ML sample covariance (divisor n), shape ``(..., p, p)``, in the order
+    of ``model.variables``. The exogenous block of Psi is the sample's (lavaan's
+    ``fixed.x = TRUE``).
+    """
+    m = _model(model)
+    cov = np.asarray(cov, dtype=float)
+    f = fit_moments(m, cov, n)
+    p = len(m.variables)
+    pos = {v: i for i, v in enumerate(m.variables)}
+    batch = cov.shape[:-2]
+    b = np.zeros(batch + (p, p))
+    for i, (_, y, x) in enumerate(m.paths):
+        b[..., pos[y], pos[x]] = f.coef[..., i]
+    psi = np.zeros(batch + (p, p))
+    ex = [pos[v] for v in m.exogenous]
+    psi[..., ex[0] : ex[-1] + 1, ex[0] : ex[-1] + 1] = cov[..., ex[0] : ex[-1] + 1, ex[0] : ex[-1] + 1]
+    for e, y in enumerate(m.endogenous):
+        psi[..., pos[y], pos[y]] = f.resvar[..., e]
+    for c, (y1, y2) in enumerate(m.covariances):
+        psi[..., pos[y1], pos[y2]] = psi[..., pos[y2], pos[y1]] = f.rescov[..., c]
+    inv = np.linalg.inv(np.eye(p) - b)
+    return inv @ psi @ np.swapaxes(inv, -1, -2)
+
+
+@dataclass(frozen=True)
+class FitStatistics:
+    """ML fit of a model: chi-square (N * F_ML), its df, and the log-likelihood (means saturated)."""
+
+    model: str
+    n: int
+    chisq: float
+    df: int
+    loglik: float
+
+
+def fit_statistics(model: str | PathModel, data: pd.DataFrame | np.ndarray, n: int | None = None) -> FitStatistics:
+    """Chi-square, df and log-likelihood of ``model`` on a DataFrame (listwise) or an ML covariance matrix.
+
+    With a DataFrame the covariance is taken over the model's variables after
+    listwise deletion; with an array (ordered as ``model.variables``) pass ``n``.
+    """
+    m = _model(model)
+    if isinstance(data, pd.DataFrame):
+        x = data[list(m.variables)].dropna().to_numpy(float)
+        n = len(x)
+        xc = x - x.mean(0)
+        s = xc.T @ xc / n
+    else:
+        if n is None:
+            raise ValueError("pass n (the sample size) with a covariance matrix")
+        s = np.asarray(data, dtype=float)
+    m.check_n(n)
+    sigma = implied_cov(m, s, n)
+    p = len(m.variables)
+    _, ld_sigma = np.linalg.slogdet(sigma)
+    _, ld_s = np.linalg.slogdet(s)
+    tr = np.trace(s @ np.linalg.inv(sigma))
+    f_ml = ld_sigma - ld_s + tr - p
+    q = len(m.exogenous)
+    df = p * (p + 1) // 2 - q * (q + 1) // 2 - m.n_params
+    loglik = -0.5 * n * (p * np.log(2 * np.pi) + ld_sigma + tr)
+    return FitStatistics(m.name, int(n), float(n * f_ml), int(df), float(loglik))
+
+
+def equivalence_table(data: pd.DataFrame | np.ndarray, n: int | None = None, names: Sequence[str] = ("m2_cycle", "m2_reversed", "m2_open", "m2_open_reversed")) -> pd.DataFrame:
+    """Chi-square, df and log-likelihood of M2 and its variants on the same data."""
+    rows = []
+    for name in names:
+        m = _model(name)
+        if isinstance(data, pd.DataFrame):
+            st = fit_statistics(m, data)
+        else:
+            st = fit_statistics(m, data.loc[list(m.variables), list(m.variables)].to_numpy(float), n)
+        rows.append({"model": name, "n": st.n, "chisq": st.chisq, "df": st.df, "loglik": st.loglik})
+    return pd.DataFrame(rows).set_index("model")
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+
+def assumptions(facts=None) -> pd.DataFrame:
+    """The assumed quantities and their plausible ranges, one row each.
+
+    Columns: ``kind`` ("corr" or "mean"), ``key`` (a variable pair or a
+    variable), ``label``, ``base``, ``low``, ``high`` and ``source``. Only
+    assumptions with a range are listed.
+    """
+    from psyalliance.facts import load_facts
+
+    f = facts or load_facts()
+    rows = []
+    for rec in f.correlation_assumptions.to_dict("records"):
+        rows.append({"kind": "corr", "key": (rec["x"], rec["y"]), "label": f"r({rec['x']}, {rec['y']})",
+                     "base": rec["r"], "low": rec["low"], "high": rec["high"], "source": rec["source"]})
+    for rec in f.scale_assumptions.to_dict("records"):
+        if rec["low_mean"] is None or pd.isna(rec["low_mean"]):
+            continue
+        rows.append({"kind": "mean", "key": rec["name"], "label": f"mean({rec['name']})",
+                     "base": rec["mean"], "low": rec["low_mean"], "high": rec["high_mean"], "source": rec["source"]})
+    return pd.DataFrame(rows)
+
+
+def _override(kind: str, key, value: float) -> dict:
+    return {"corr": {tuple(key): float(value)}} if kind == "corr" else {"mean": {key: float(value)}}
+
+
+def sensitivity_table(
+    models: Sequence[str] = ("m1_mediation", "m2_cycle"),
+    n: int = 24,
+    reps: int = 2_000,
+    seed: int = 20240301,
+    alpha: float = 0.05,
+    missing: str = "dataset",
+    facts=None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Population value and power at n of every effect, with each assumption at its low, base and high value.
+
+    One row per assumption, setting (``low``/``base``/``high``), model and
+    effect. Each setting's Monte Carlo uses ``reps`` replications with the same
+    seed (common random numbers, so differences are not noise from new draws).
+    Settings whose correlation matrix is not positive definite are reported
+    with ``ok = False`` and NaN values.
+    """
+    from psyalliance.population import target_population
+
+    table = assumptions(facts)
+    used = set()
+    for name in models:
+        used |= set(get_model(name).variables)
+    base_pop = target_population(facts)
+    settings = MonteCarloSettings(n=n, reps=reps, seed=seed, alpha=alpha, models=tuple(models), missing=missing, progress=False)
+    cache: dict[str, pd.DataFrame] = {}
+
+    def run(pop) -> pd.DataFrame:
+        res = run_montecarlo(settings, pop, correlations=False)
+        return res.summary[["model", "effect", "kind", "population", "power", "mean"]]
+
+    base = run(base_pop)
+    rows = []
+    it = table.itertuples()
+    if progress:
+        from tqdm.auto import tqdm
+
+        it = tqdm(list(it), desc="assumptions")
+    for a in it:
+        for setting in ("low", "base", "high"):
+            value = getattr(a, setting)
+            if setting == "base":
+                out, ok = base, True
+            else:
+                try:
+                    pop = target_population(facts, overrides=_override(a.kind, a.key, value))
+                    out, ok = run(pop), True
+                except (ValueError, np.linalg.LinAlgError):
+                    out, ok = base.assign(population=np.nan, power=np.nan, mean=np.nan), False
+            rows.append(out.assign(assumption=a.label, kind_of_assumption=a.kind, setting=setting, value=value, ok=ok,
+                                   touches_model=(set(a.key) if a.kind == "corr" else {a.key}) & used != set()))
+    cols = ["assumption", "kind_of_assumption", "setting", "value", "ok", "touches_model", "model", "effect", "kind", "population", "power", "mean"]
+    return pd.concat(rows, ignore_index=True)[cols]

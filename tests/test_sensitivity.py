@@ -1,0 +1,98 @@
+"""Equivalent models fit identically; fit statistics agree with semopy and scipy; sensitivity to assumptions."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import semopy
+from scipy import stats
+
+from psyalliance.models import MODELS
+from psyalliance.montecarlo import get_model
+from psyalliance.sensitivity import (
+    EQUIVALENT_MODELS,
+    _model,
+    assumptions,
+    equivalence_table,
+    fit_statistics,
+    implied_cov,
+)
+
+ALL_VARS = ["alliance_prep", "mystical_peak", "insight_peak", "alliance_post2", "hamd_4wk", "hamd_12mo"]
+
+
+def random_frame(n, seed):
+    rng = np.random.default_rng(seed)
+    p = len(ALL_VARS)
+    a = rng.normal(size=(p, p))
+    return pd.DataFrame(rng.multivariate_normal(np.zeros(p), a @ a.T + np.eye(p), size=n), columns=ALL_VARS)
+
+
+def ml_cov(df, variables):
+    x = df[list(variables)].to_numpy(float)
+    xc = x - x.mean(0)
+    return xc.T @ xc / len(x)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_reversed_arrow_with_the_same_predictors_is_exactly_equivalent(seed):
+    df = random_frame(40, seed)
+    a, b = _model("m2_open"), _model("m2_open_reversed")
+    order = list(a.variables)
+    sa = implied_cov(a, ml_cov(df, order), 40)
+    sb = implied_cov(b, ml_cov(df, b.variables), 40)
+    # same implied covariance matrix, once both are in the same variable order
+    idx = [list(b.variables).index(v) for v in order]
+    np.testing.assert_allclose(sb[np.ix_(idx, idx)], sa, rtol=1e-10, atol=1e-12)
+    fa, fb = fit_statistics(a, df), fit_statistics(b, df)
+    assert fa.df == fb.df == 3
+    assert fa.chisq == pytest.approx(fb.chisq, rel=1e-9)
+    assert fa.loglik == pytest.approx(fb.loglik, rel=1e-12)
+    assert fa.chisq > 0  # equivalent, not saturated
+
+
+def test_reversing_the_arrow_alone_changes_the_fit():
+    df = random_frame(40, 1)
+    t = equivalence_table(df)
+    assert t.loc["m2_cycle", "chisq"] != pytest.approx(t.loc["m2_reversed", "chisq"], rel=1e-3)
+    assert t.loc["m2_cycle", "df"] == 6  # 21 moments - 1 exogenous variance - 14 parameters
+    assert t.loc["m2_reversed", "df"] == 5  # 4-week depression becomes exogenous
+
+
+@pytest.mark.parametrize("name", ["m2_cycle", *EQUIVALENT_MODELS])
+def test_chisquare_agrees_with_semopy(name):
+    df = random_frame(50, 4)
+    syntax = MODELS.get(name) or EQUIVALENT_MODELS[name]
+    sem = semopy.Model(syntax)
+    sem.fit(df, tol=1e-12, options={"ftol": 1e-14, "maxiter": 10_000})
+    chi2 = float(semopy.calc_stats(sem)["chi2"].iloc[0])
+    assert fit_statistics(name, df).chisq == pytest.approx(chi2, rel=1e-5, abs=1e-6)
+
+
+def test_loglik_is_the_normal_density_at_the_implied_covariance():
+    df = random_frame(30, 5)
+    m = get_model("m2_cycle")
+    x = df[list(m.variables)].to_numpy(float)
+    sigma = implied_cov(m, ml_cov(df, m.variables), len(x))
+    ref = stats.multivariate_normal(x.mean(0), sigma).logpdf(x).sum()
+    assert fit_statistics(m, df).loglik == pytest.approx(ref, rel=1e-12)
+
+
+def test_saturated_model_fits_perfectly():
+    df = random_frame(30, 6)
+    st = fit_statistics("m1_mediation", df)
+    assert st.df == 0
+    assert st.chisq == pytest.approx(0, abs=1e-9)
+
+
+def test_fit_statistics_needs_n_with_a_matrix():
+    with pytest.raises(ValueError, match="pass n"):
+        fit_statistics("m1_mediation", np.eye(4))
+
+
+def test_assumption_table_covers_the_facts_ranges():
+    from psyalliance.facts import load_facts
+
+    f = load_facts()
+    t = assumptions(f)
+    assert (t["kind"] == "corr").sum() == len(f.correlation_assumptions)
+    assert (t["low"] <= t["base"]).all() and (t["base"] <= t["high"]).all()
