@@ -96,3 +96,59 @@ def test_assumption_table_covers_the_facts_ranges():
     t = assumptions(f)
     assert (t["kind"] == "corr").sum() == len(f.correlation_assumptions)
     assert (t["low"] <= t["base"]).all() and (t["base"] <= t["high"]).all()
+
+
+# --------------------------------------------------------------------------- with the target population
+
+
+def _population():
+    pytest.importorskip("psyalliance.population")
+    from psyalliance.population import target_population
+
+    return target_population
+
+
+def test_assumed_means_move_no_path():
+    target_population = _population()
+    from psyalliance.montecarlo import population_values
+
+    base = target_population()
+    a = assumptions()
+    row = a[(a["kind"] == "mean") & (a["key"] == "alliance_prep")].iloc[0]
+    for value in (row["low"], row["high"]):
+        moved = target_population(overrides={"mean": {"alliance_prep": float(value)}})
+        assert moved.means["alliance_prep"] == pytest.approx(value)
+        for model in ("m1_mediation", "m2_cycle"):
+            pd.testing.assert_series_equal(population_values(model, moved.cov), population_values(model, base.cov), rtol=1e-12)
+
+
+def test_assumed_correlation_moves_the_paths_as_the_regression_algebra_says():
+    target_population = _population()
+    from psyalliance.montecarlo import population_values
+
+    pop = target_population(overrides={"corr": {("mystical_peak", "insight_peak"): 0.4}})
+    assert pop.corr.loc["mystical_peak", "insight_peak"] == pytest.approx(0.4)
+    v = population_values("m1_mediation", pop.cov)
+    # b1, b2, c: the population regression of 4-week depression on the three predictors, by lstsq on the moments
+    xs = ["mystical_peak", "insight_peak", "alliance_prep"]
+    beta = np.linalg.lstsq(pop.cov.loc[xs, xs].to_numpy(), pop.cov.loc[xs, "hamd_4wk"].to_numpy(), rcond=None)[0]
+    np.testing.assert_allclose(v[["b1", "b2", "c"]].to_numpy(), beta, rtol=1e-10)
+    base = population_values("m1_mediation", target_population().cov)
+    assert v["a1"] == pytest.approx(base["a1"])  # a1 involves neither mediator correlation
+    assert abs(v["b1"] - base["b1"]) > 0.1
+
+
+def test_sensitivity_table_structure():
+    _population()
+    from psyalliance.sensitivity import sensitivity_table
+
+    label = "r(mystical_peak, insight_peak)"
+    t = sensitivity_table(models=("m1_mediation",), reps=200, missing="facts", only=[label])
+    assert set(t["setting"]) == {"low", "base", "high"}
+    assert (t["assumption"] == label).all()
+    b = t[t["setting"] == "base"].set_index("effect")
+    lo = t[t["setting"] == "low"].set_index("effect")
+    assert b.loc["a1", "power"] == lo.loc["a1", "power"]  # same seed, same a1: common random numbers
+    assert lo.loc["b1", "population"] != pytest.approx(b.loc["b1", "population"])
+    with pytest.raises(ValueError, match="unknown assumption"):
+        sensitivity_table(models=("m1_mediation",), reps=10, only=["r(a, b)"])

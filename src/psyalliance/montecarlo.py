@@ -63,6 +63,8 @@ __all__ = [
     "bootstrap_indirect",
     "bootstrap_reference_loop",
     "SAMPLE_SIZES",
+    "facts_pattern",
+    "pattern_source",
 ]
 
 SAMPLE_SIZES = (24, 50, 100, 200, 500)
@@ -488,9 +490,9 @@ class MonteCarloSettings:
     ``inference``: ``"t"`` (OLS SE, Student t; exact for paths under normality)
     or ``"z"`` (ML SE, normal; what SEM software reports).
     ``missing``: ``"dataset"`` (the committed simulated dataset's pattern, MCAR,
-    listwise deletion per model), ``"facts"`` (the same pattern built from the
-    facts file's missing counts, used when no dataset is committed yet) or
-    ``"none"``. ``progress``: None shows a tqdm bar only for long runs.
+    listwise deletion per model), ``"facts"`` (the pattern built from the
+    facts file's missing counts), ``"auto"`` (the dataset's if it is committed,
+    else the facts'; the result says which) or ``"none"``. ``progress``: None shows a tqdm bar only for long runs.
     """
 
     n: int = 24
@@ -499,7 +501,7 @@ class MonteCarloSettings:
     alpha: float = 0.05
     models: tuple[str, ...] = ("m1_mediation", "m2_cycle")
     inference: str = "t"
-    missing: str = "dataset"
+    missing: str = "auto"
     chunk_cells: int = 3_000_000
     progress: bool | None = None
 
@@ -516,8 +518,8 @@ class MonteCarloSettings:
             raise ValueError(f"alpha = {self.alpha!r} must lie strictly between 0 and 1")
         if self.inference not in ("t", "z"):
             raise ValueError(f"inference = {self.inference!r} must be 't' or 'z'")
-        if self.missing not in ("dataset", "facts", "none"):
-            raise ValueError(f"missing = {self.missing!r} must be 'dataset', 'facts' or 'none'")
+        if self.missing not in ("auto", "dataset", "facts", "none"):
+            raise ValueError(f"missing = {self.missing!r} must be 'auto', 'dataset', 'facts' or 'none'")
         if self.chunk_cells < 1:
             raise ValueError(f"chunk_cells = {self.chunk_cells!r} must be >= 1")
 
@@ -545,10 +547,18 @@ def facts_pattern(facts=None) -> MissingPattern:
     return MissingPattern.from_data(pd.DataFrame(np.where(obs, 0.0, np.nan), columns=cols))
 
 
+def pattern_source(missing: str) -> str:
+    """Which pattern ``missing`` resolves to: "dataset", "facts" or "none"."""
+    if missing == "auto":
+        return "dataset" if DATASET_PATH.exists() else "facts"
+    return missing
+
+
 def _pattern(settings: MonteCarloSettings, variables: Sequence[str]) -> MissingPattern:
-    if settings.missing == "none":
+    src = pattern_source(settings.missing)
+    if src == "none":
         return MissingPattern.complete(variables)
-    if settings.missing == "facts":
+    if src == "facts":
         return facts_pattern()
     return MissingPattern.from_dataset()
 
@@ -587,6 +597,7 @@ class MonteCarloResult:
     correlations: pd.DataFrame
     all_correlations: float
     n_complete: dict[str, int]
+    pattern: str
     estimates: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
 
 
@@ -706,7 +717,7 @@ def run_montecarlo(
         allsig = float(sig.all(axis=1).mean())
     else:
         ctab, allsig = corr_tab, float("nan")
-    return MonteCarloResult(s, summary, ctab, allsig, n_cc, keep)
+    return MonteCarloResult(s, summary, ctab, allsig, n_cc, "custom" if pattern is not None else pattern_source(s.missing), keep)
 
 
 def _pairwise_significant(x, w, pairs, pair_n, r_pub, alpha):

@@ -205,11 +205,17 @@ def sensitivity_table(
     reps: int = 2_000,
     seed: int = 20240301,
     alpha: float = 0.05,
-    missing: str = "dataset",
+    missing: str = "auto",
+    kinds: Sequence[str] = ("corr",),
+    only: Sequence[str] | None = None,
     facts=None,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Population value and power at n of every effect, with each assumption at its low, base and high value.
+
+    ``kinds``: which assumptions to vary, ``"corr"`` (assumed correlations) and/or
+    ``"mean"`` (assumed means; these move intercepts only, never a path).
+    ``only``: labels of :func:`assumptions` to restrict the sweep to.
 
     One row per assumption, setting (``low``/``base``/``high``), model and
     effect. Each setting's Monte Carlo uses ``reps`` replications with the same
@@ -220,6 +226,12 @@ def sensitivity_table(
     from psyalliance.population import target_population
 
     table = assumptions(facts)
+    table = table[table["kind"].isin(kinds)]
+    if only is not None:
+        unknown = sorted(set(only) - set(table["label"]))
+        if unknown:
+            raise ValueError(f"unknown assumption(s) {unknown}; valid: {', '.join(table['label'])}")
+        table = table[table["label"].isin(only)]
     used = set()
     for name in models:
         used |= set(get_model(name).variables)
