@@ -1,0 +1,148 @@
+"""Speed figures of the book's computations, one line each: ``name: value unit``.
+
+Each figure is the median of several runs (``--runs``, default 3; 5 for the
+quick ones). Run with ``make bench`` (or ``python benchmarks/run.py``);
+``--quick`` skips the two book builds. Not a test: nothing here asserts.
+
+* ``semopy_single_fit``: one semopy ML fit of M1 (default solver settings) on
+  the committed simulated dataset (listwise complete rows).
+* ``montecarlo_total``: 10,000 replications at each of n = 24, 50, 100, 200,
+  500, fitting M1 and M2 on every simulated sample (batched OLS = ML).
+* ``montecarlo_speedup_vs_semopy``: the time semopy would need for the same
+  experiment, extrapolated from a loop of semopy fits on a subset (a few
+  samples at every n, both models) measured in this run, divided by
+  ``montecarlo_total``.
+* ``bootstrap_5000``: 5,000 bootstrap resamples of M1's indirect effects on
+  the committed dataset.
+* ``book_build_cold`` / ``book_build_nochange``: ``jupyter-book build`` of a
+  fresh copy of the repository in a temporary folder (every notebook
+  executes), then the same build again with nothing changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from statistics import median
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def timed(fn, runs: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return median(times), out
+
+
+def dataset() -> pd.DataFrame:
+    from psyalliance.montecarlo import DATASET_PATH, facts_pattern
+    from psyalliance.population import target_population
+
+    if DATASET_PATH.exists():
+        return pd.read_csv(DATASET_PATH)
+    # no committed dataset yet: a stand-in of the same size and missing pattern
+    pop = target_population()
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(rng.multivariate_normal(pop.means, pop.cov, size=24), columns=pop.cov.index)
+    rows = facts_pattern().rows(24, list(df.columns))
+    print("# note: no committed dataset; the bootstrap and semopy figures use a stand-in sample", file=sys.stderr)
+    return df.where(rows)
+
+
+def semopy_fit(name: str, df: pd.DataFrame) -> None:
+    import semopy
+
+    from psyalliance.models import MODELS
+
+    semopy.Model(MODELS[name]).fit(df)
+
+
+def semopy_subset_seconds(per_n: int, seed: int = 1) -> float:
+    """Seconds semopy would take for the full experiment (10,000 x 5 sample sizes x 2 models), from a subset."""
+    from psyalliance.montecarlo import SAMPLE_SIZES, get_model
+    from psyalliance.population import target_population
+
+    pop = target_population()
+    rng = np.random.default_rng(seed)
+    total = 0.0
+    for name in ("m1_mediation", "m2_cycle"):
+        m = get_model(name)
+        cov = pop.cov.loc[list(m.variables), list(m.variables)].to_numpy()
+        for n in SAMPLE_SIZES:
+            samples = [pd.DataFrame(rng.multivariate_normal(np.zeros(len(cov)), cov, size=n), columns=m.variables) for _ in range(per_n)]
+            t = time.perf_counter()
+            for df in samples:
+                semopy_fit(name, df)
+            total += (time.perf_counter() - t) / per_n * 10_000
+    return total
+
+
+def book_builds() -> tuple[float, float]:
+    jb = Path(sys.executable).with_name("jupyter-book")
+    with tempfile.TemporaryDirectory(prefix="psyalliance-bench-") as tmp:
+        copy = Path(tmp) / "book"
+        shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__", ".pytest_cache"))
+        cmd = [str(jb), "build", str(copy), "-W", "-n", "--keep-going", "--path-output", str(copy)]
+        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+        t = time.perf_counter()
+        first = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        cold = time.perf_counter() - t
+        if first.returncode != 0:
+            print(f"# warning: the cold build failed (exit {first.returncode}):\n{first.stdout[-2000:]}{first.stderr[-2000:]}", file=sys.stderr)
+        t = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, text=True, env=env)
+        again = time.perf_counter() - t
+    return cold, again
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="skip the book builds")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median reported)")
+    parser.add_argument("--semopy-per-n", type=int, default=5, help="semopy fits per sample size and model in the speed-up subset")
+    args = parser.parse_args()
+    logging.getLogger().setLevel(logging.ERROR)
+    warnings.simplefilter("ignore")
+
+    from psyalliance.montecarlo import bootstrap_indirect, get_model, run_over_n
+    from psyalliance.population import target_population
+
+    df = dataset()
+    m1 = df[list(get_model("m1_mediation").variables)].dropna()
+    semopy_fit("m1_mediation", m1)  # warm-up (imports, caches)
+    t, _ = timed(lambda: semopy_fit("m1_mediation", m1), max(5, args.runs))
+    print(f"semopy_single_fit: {t * 1e3:.1f} ms", flush=True)
+
+    pop = target_population()
+    run_over_n(reps=50, population=pop, progress=False)  # warm-up
+    mc, _ = timed(lambda: run_over_n(reps=10_000, population=pop, progress=False), args.runs)
+    print(f"montecarlo_total: {mc:.2f} s", flush=True)
+    sem = semopy_subset_seconds(args.semopy_per_n)
+    print(f"montecarlo_speedup_vs_semopy: {sem / mc:.0f} x", flush=True)
+
+    bootstrap_indirect(df, resamples=100)  # warm-up
+    bt, _ = timed(lambda: bootstrap_indirect(df, resamples=5_000), max(5, args.runs))
+    print(f"bootstrap_5000: {bt:.3f} s", flush=True)
+
+    if not args.quick:
+        builds = [book_builds() for _ in range(max(1, args.runs // 2))]
+        print(f"book_build_cold: {median(b[0] for b in builds):.1f} s", flush=True)
+        print(f"book_build_nochange: {median(b[1] for b in builds):.1f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
