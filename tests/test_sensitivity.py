@@ -10,7 +10,7 @@ from psyalliance.models import MODELS
 from psyalliance.montecarlo import get_model
 from psyalliance.sensitivity import (
     EQUIVALENT_MODELS,
-    _model,
+    model_variant,
     assumptions,
     equivalence_table,
     fit_statistics,
@@ -36,7 +36,7 @@ def ml_cov(df, variables):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_reversed_arrow_with_the_same_predictors_is_exactly_equivalent(seed):
     df = random_frame(40, seed)
-    a, b = _model("m2_open"), _model("m2_open_reversed")
+    a, b = model_variant("m2_open"), model_variant("m2_open_reversed")
     order = list(a.variables)
     sa = implied_cov(a, ml_cov(df, order), 40)
     sb = implied_cov(b, ml_cov(df, b.variables), 40)

@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from psyalliance.models import MODELS
 
@@ -662,26 +663,10 @@ def run_montecarlo(
     se = {m.name: [] for m in models}
     dfs = {}
     sig_corr = []
-    for start in starts:
-        c = min(chunk, s.reps - start)
-        x = rng_data.standard_normal((c, s.n, V)) @ chol.T + mu
-        if has_missing:
-            order = np.argsort(rng_miss.random((c, s.n)), axis=1)
-            obs = obs_rows[order]  # (c, n, V)
-        for m in models:
-            cols = [col[v] for v in m.variables]
-            xm = x[..., cols]
-            if has_missing:
-                complete = obs[..., cols].all(axis=-1)
-                take = np.argsort(~complete, axis=1, kind="stable")[:, : n_cc[m.name]]
-                xm = np.take_along_axis(xm, take[..., None], axis=1)
-            f = fit_moments(m, ml_cov(xm), n_cc[m.name])
-            est[m.name].append(np.concatenate([f.coef, f.indirect], axis=-1))
-            se[m.name].append(np.concatenate([f.se(s.inference), f.se_indirect(s.inference)], axis=-1))
-            dfs[m.name] = f.df
-        if pair_idx:
-            w = obs if has_missing else np.ones((c, s.n, V), dtype=bool)
-            sig_corr.append(_pairwise_significant(x, w, pair_idx, pair_n, corr_tab["r"].to_numpy(float), s.alpha))
+    # many tiny matrix products: one BLAS thread is fastest, and spares cores shared with others
+    with threadpool_limits(1, user_api="blas"):
+        _simulate(s, models, starts, chunk, n_cc, obs_rows, has_missing, col, chol, mu, V, rng_data, rng_miss,
+                  pair_idx, pair_n, corr_tab, est, se, dfs, sig_corr)
 
     rows = []
     keep = {}
@@ -718,6 +703,31 @@ def run_montecarlo(
     else:
         ctab, allsig = corr_tab, float("nan")
     return MonteCarloResult(s, summary, ctab, allsig, n_cc, "custom" if pattern is not None else pattern_source(s.missing), keep)
+
+
+def _simulate(s, models, starts, chunk, n_cc, obs_rows, has_missing, col, chol, mu, V, rng_data, rng_miss,
+              pair_idx, pair_n, corr_tab, est, se, dfs, sig_corr) -> None:
+    """The replication loop of :func:`run_montecarlo` (fills est, se, dfs, sig_corr)."""
+    for start in starts:
+        c = min(chunk, s.reps - start)
+        x = rng_data.standard_normal((c, s.n, V)) @ chol.T + mu
+        if has_missing:
+            order = np.argsort(rng_miss.random((c, s.n)), axis=1)
+            obs = obs_rows[order]  # (c, n, V)
+        for m in models:
+            cols = [col[v] for v in m.variables]
+            xm = x[..., cols]
+            if has_missing:
+                complete = obs[..., cols].all(axis=-1)
+                take = np.argsort(~complete, axis=1, kind="stable")[:, : n_cc[m.name]]
+                xm = np.take_along_axis(xm, take[..., None], axis=1)
+            f = fit_moments(m, ml_cov(xm), n_cc[m.name])
+            est[m.name].append(np.concatenate([f.coef, f.indirect], axis=-1))
+            se[m.name].append(np.concatenate([f.se(s.inference), f.se_indirect(s.inference)], axis=-1))
+            dfs[m.name] = f.df
+        if pair_idx:
+            w = obs if has_missing else np.ones((c, s.n, V), dtype=bool)
+            sig_corr.append(_pairwise_significant(x, w, pair_idx, pair_n, corr_tab["r"].to_numpy(float), s.alpha))
 
 
 def _pairwise_significant(x, w, pairs, pair_n, r_pub, alpha):

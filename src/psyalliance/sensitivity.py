@@ -37,6 +37,7 @@ from psyalliance.montecarlo import (
 __all__ = [
     "EQUIVALENT_MODELS",
     "FitStatistics",
+    "model_variant",
     "implied_cov",
     "fit_statistics",
     "equivalence_table",
@@ -82,7 +83,8 @@ mystical_peak ~~ insight_peak
 }
 
 
-def _model(model: str | PathModel) -> PathModel:
+def model_variant(model: str | PathModel) -> PathModel:
+    """A model of the registry or of :data:`EQUIVALENT_MODELS`, parsed."""
     if isinstance(model, PathModel):
         return model
     if model in EQUIVALENT_MODELS:
@@ -97,7 +99,7 @@ def implied_cov(model: str | PathModel, cov: np.ndarray, n: int) -> np.ndarray:
     of ``model.variables``. The exogenous block of Psi is the sample's (lavaan's
     ``fixed.x = TRUE``).
     """
-    m = _model(model)
+    m = model_variant(model)
     cov = np.asarray(cov, dtype=float)
     f = fit_moments(m, cov, n)
     p = len(m.variables)
@@ -134,7 +136,7 @@ def fit_statistics(model: str | PathModel, data: pd.DataFrame | np.ndarray, n: i
     With a DataFrame the covariance is taken over the model's variables after
     listwise deletion; with an array (ordered as ``model.variables``) pass ``n``.
     """
-    m = _model(model)
+    m = model_variant(model)
     if isinstance(data, pd.DataFrame):
         x = data[list(m.variables)].dropna().to_numpy(float)
         n = len(x)
@@ -161,7 +163,7 @@ def equivalence_table(data: pd.DataFrame | np.ndarray, n: int | None = None, nam
     """Chi-square, df and log-likelihood of M2 and its variants on the same data."""
     rows = []
     for name in names:
-        m = _model(name)
+        m = model_variant(name)
         if isinstance(data, pd.DataFrame):
             st = fit_statistics(m, data)
         else:

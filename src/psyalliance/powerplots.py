@@ -1,0 +1,167 @@
+"""Figures of the chapter "How much can 24 people tell us?": power, sampling distributions, sensitivity.
+
+Every figure is of **simulated** data and says so in its title. Functions
+return a matplotlib Figure and never show it; the chapter glues them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from psyalliance.montecarlo import MonteCarloSettings, get_model, run_montecarlo
+
+__all__ = [
+    "power_curves",
+    "sampling_distributions",
+    "sensitivity_figure",
+    "mediation_population",
+    "mediation_power",
+    "mediation_power_figure",
+]
+
+_COLORS = plt.get_cmap("tab10").colors
+
+
+def power_curves(summary: pd.DataFrame, model: str, effects: Sequence[str] | None = None, reps: int | None = None, alpha: float = 0.05):
+    """Power (share of significant estimates, 0-1) against n, one line per effect of ``model``.
+
+    ``summary``: the stacked output of :func:`psyalliance.montecarlo.run_over_n`.
+    """
+    s = summary[summary["model"] == model]
+    effects = list(effects) if effects is not None else list(dict.fromkeys(s["effect"]))
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for i, eff in enumerate(effects):
+        d = s[s["effect"] == eff].sort_values("n")
+        style = "-" if d["kind"].iloc[0] == "path" else "--"
+        ax.plot(d["n"], d["power"], style, marker="o", color=_COLORS[i % 10], label=eff)
+    ax.axhline(0.8, color="grey", lw=0.8, ls=":")
+    ax.axvline(24, color="grey", lw=0.8)
+    ax.text(24, 1.01, " n = 24", va="bottom", ha="left", fontsize=8, color="grey")
+    ax.set_xscale("log")
+    ns = sorted(s["n"].unique())
+    ax.set_xticks(ns, [str(n) for n in ns])
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("participants n (before listwise deletion; log scale)")
+    ax.set_ylabel(f"power (share with p < {alpha:g}, 0-1)")
+    what = f"{reps:,} replications per n" if reps else "Monte Carlo"
+    ax.set_title(f"Simulated data: power of {model} paths (solid) and indirect effects (dashed)\n{what}", fontsize=10)
+    ax.legend(fontsize=8, ncol=2, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def sampling_distributions(estimates: np.ndarray, names: Sequence[str], truth: pd.Series, n: int, title: str, ncols: int = 4):
+    """Histograms of the estimates of each effect over the replications, population value marked.
+
+    ``estimates``: (reps, effects) array, columns in the order of ``names``.
+    """
+    k = len(names)
+    nrows = int(np.ceil(k / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.3 * nrows), squeeze=False)
+    for i, name in enumerate(names):
+        ax = axes.flat[i]
+        e = estimates[:, i]
+        lo, hi = np.quantile(e, [0.005, 0.995])
+        ax.hist(e[(e >= lo) & (e <= hi)], bins=50, color="#8fb3d9")
+        ax.axvline(truth[name], color="black", lw=1.5, label="population value")
+        ax.axvline(0, color="firebrick", lw=0.8, ls="--", label="zero")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("estimate (raw units)", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.set_yticks([])
+    for ax in axes.flat[k:]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7, loc="upper left")
+    reps = estimates.shape[0]
+    fig.suptitle(f"Simulated data: {title}, n = {n}, {reps:,} replications", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def sensitivity_figure(table: pd.DataFrame, model: str, effects: Sequence[str], n: int):
+    """Power at n of ``effects`` with each assumed correlation at its low, base and high value.
+
+    ``table``: output of :func:`psyalliance.sensitivity.sensitivity_table`.
+    Assumptions that move nothing in ``model`` are left out.
+    """
+    t = table[(table["model"] == model) & table["effect"].isin(effects)]
+    piv = t.pivot_table(index=["assumption", "effect"], columns="setting", values="power", dropna=False)
+    moved = piv.groupby(level="assumption").apply(lambda d: np.nanmax(np.abs(d[["low", "high"]].to_numpy() - d[["base"]].to_numpy())) if d[["low", "high"]].notna().any().any() else 0.0)
+    labels = list(moved[moved > 0.005].sort_values().index)
+    fig, axes = plt.subplots(1, len(effects), figsize=(3.2 * len(effects), 0.45 * max(len(labels), 2) + 1.6), sharey=True, squeeze=False)
+    for j, eff in enumerate(effects):
+        ax = axes[0, j]
+        for i, lab in enumerate(labels):
+            row = piv.loc[(lab, eff)]
+            ax.plot([row["low"], row["high"]], [i, i], color="grey", lw=1)
+            ax.plot(row["low"], i, "<", color=_COLORS[0], label="low end" if i == 0 else None)
+            ax.plot(row["high"], i, ">", color=_COLORS[1], label="high end" if i == 0 else None)
+            ax.plot(row["base"], i, "o", color="black", label="book's value" if i == 0 else None)
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_title(eff, fontsize=9)
+        ax.set_xlabel(f"power at n = {n} (0-1)", fontsize=8)
+    axes[0, 0].set_yticks(range(len(labels)), labels, fontsize=8)
+    axes[0, 0].legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"Simulated data: how the power of {model} paths moves with each assumed correlation", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- interactive power
+
+
+def mediation_population(effect: float):
+    """A standardized population for the Murphy et al. (2022) model X -> M -> Y with a = b = ``effect``, no direct path.
+
+    Variables: alliance_prep (X), mystical_peak (M), hamd_4wk (Y), all variance 1.
+    """
+    if not 0 <= effect < 1:
+        raise ValueError(f"effect = {effect!r} must be a standardized path in [0, 1)")
+    from types import SimpleNamespace
+
+    names = list(get_model("murphy2022").variables)
+    a = b = effect
+    cov = np.array([[1, a, a * b], [a, 1, b], [a * b, b, 1]])
+    return SimpleNamespace(cov=pd.DataFrame(cov, index=names, columns=names), means=pd.Series(0.0, index=names))
+
+
+def mediation_power(ns: Sequence[int], effect: float, reps: int = 2000, seed: int = 1, alpha: float = 0.05) -> pd.DataFrame:
+    """Power of path a and of the indirect effect a*b (Sobel test) by n, complete data."""
+    pop = mediation_population(effect)
+    rows = []
+    for n in ns:
+        res = run_montecarlo(
+            MonteCarloSettings(n=int(n), reps=reps, seed=seed, alpha=alpha, models=("murphy2022",), missing="none", progress=False),
+            pop,
+            correlations=False,
+        )
+        s = res.summary.set_index("effect")
+        rows.append({"n": int(n), "a": s.loc["a", "power"], "a*b": s.loc["a*b", "power"]})
+    return pd.DataFrame(rows)
+
+
+def mediation_power_figure(effects: Sequence[float] = (0.2, 0.3, 0.4, 0.5), ns: Sequence[int] = (10, 16, 24, 36, 50, 75, 100, 150, 200, 300), reps: int = 2000, mark_n: int | None = 24, seed: int = 1):
+    """Power curves of path a (solid) and indirect effect a*b (dashed) of X -> M -> Y for several standardized effects."""
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for i, eff in enumerate(effects):
+        d = mediation_power(ns, eff, reps=reps, seed=seed)
+        ax.plot(d["n"], d["a"], "-", color=_COLORS[i], label=f"path a, a = b = {eff:.2f}")
+        ax.plot(d["n"], d["a*b"], "--", color=_COLORS[i], label=f"indirect a*b, a = b = {eff:.2f}")
+    if mark_n:
+        ax.axvline(mark_n, color="grey", lw=0.8)
+        ax.text(mark_n, 1.01, f" n = {mark_n}", va="bottom", fontsize=8, color="grey")
+    ax.axhline(0.8, color="grey", lw=0.8, ls=":")
+    ax.set_xscale("log")
+    ax.set_xticks(list(ns), [str(n) for n in ns])
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("participants n (complete data; log scale)")
+    ax.set_ylabel("power (share with p < .05, 0-1)")
+    ax.set_title(f"Simulated data: power in X -> M -> Y by n and standardized effect\n{reps:,} replications per point", fontsize=10)
+    ax.legend(fontsize=7, ncol=2, loc="lower right")
+    fig.tight_layout()
+    return fig
