@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import NullLocator
 import pandas as pd
 
 from psyalliance.montecarlo import MonteCarloSettings, get_model, run_montecarlo
@@ -45,6 +46,7 @@ def power_curves(summary: pd.DataFrame, model: str, effects: Sequence[str] | Non
     ax.set_xscale("log")
     ns = sorted(s["n"].unique())
     ax.set_xticks(ns, [str(n) for n in ns])
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("participants n (before listwise deletion; log scale)")
     ax.set_ylabel(f"power (share with p < {alpha:g}, 0-1)")
@@ -83,31 +85,41 @@ def sampling_distributions(estimates: np.ndarray, names: Sequence[str], truth: p
     return fig
 
 
-def sensitivity_figure(table: pd.DataFrame, model: str, effects: Sequence[str], n: int):
-    """Power at n of ``effects`` with each assumed correlation at its low, base and high value.
+def sensitivity_figure(table: pd.DataFrame, effects: Sequence[tuple[str, str]], n: int):
+    """Power at n of some effects with each assumed correlation at its low, base and high value.
 
-    ``table``: output of :func:`psyalliance.sensitivity.sensitivity_table`.
-    Assumptions that move nothing in ``model`` are left out.
+    ``table``: output of :func:`psyalliance.sensitivity.sensitivity_table`;
+    ``effects``: (model, effect) pairs, one panel each. Assumptions that move
+    the power of no panel by more than 0.01 are left out.
     """
-    t = table[(table["model"] == model) & table["effect"].isin(effects)]
-    piv = t.pivot_table(index=["assumption", "effect"], columns="setting", values="power", dropna=False)
-    moved = piv.groupby(level="assumption").apply(lambda d: np.nanmax(np.abs(d[["low", "high"]].to_numpy() - d[["base"]].to_numpy())) if d[["low", "high"]].notna().any().any() else 0.0)
-    labels = list(moved[moved > 0.005].sort_values().index)
-    fig, axes = plt.subplots(1, len(effects), figsize=(3.2 * len(effects), 0.45 * max(len(labels), 2) + 1.6), sharey=True, squeeze=False)
-    for j, eff in enumerate(effects):
+    keys = [f"{m.split('_')[0].upper()} {e}" for m, e in effects]
+    parts = []
+    for (model, eff), key in zip(effects, keys):
+        d = table[(table["model"] == model) & (table["effect"] == eff)]
+        parts.append(d.assign(panel=key))
+    t = pd.concat(parts)
+    piv = t.pivot_table(index=["assumption", "panel"], columns="setting", values="power", dropna=False)
+    for col in ("low", "base", "high"):
+        if col not in piv:
+            piv[col] = np.nan
+    change = (piv[["low", "high"]].sub(piv["base"], axis=0)).abs().max(axis=1).fillna(0).groupby(level="assumption").max()
+    labels = list(change[change > 0.01].sort_values().index)
+    fig, axes = plt.subplots(1, len(effects), figsize=(2.0 * len(effects) + 2.0, 0.42 * max(len(labels), 2) + 1.7), sharey=True, squeeze=False)
+    for j, key in enumerate(keys):
         ax = axes[0, j]
         for i, lab in enumerate(labels):
-            row = piv.loc[(lab, eff)]
+            row = piv.loc[(lab, key)] if (lab, key) in piv.index else pd.Series({"low": np.nan, "base": np.nan, "high": np.nan})
             ax.plot([row["low"], row["high"]], [i, i], color="grey", lw=1)
             ax.plot(row["low"], i, "<", color=_COLORS[0], label="low end" if i == 0 else None)
             ax.plot(row["high"], i, ">", color=_COLORS[1], label="high end" if i == 0 else None)
             ax.plot(row["base"], i, "o", color="black", label="book's value" if i == 0 else None)
         ax.set_xlim(-0.02, 1.02)
-        ax.set_title(eff, fontsize=9)
+        ax.set_title(key, fontsize=9)
         ax.set_xlabel(f"power at n = {n} (0-1)", fontsize=8)
+        ax.tick_params(labelsize=7)
     axes[0, 0].set_yticks(range(len(labels)), labels, fontsize=8)
-    axes[0, 0].legend(fontsize=7, loc="lower right")
-    fig.suptitle(f"Simulated data: how the power of {model} paths moves with each assumed correlation", fontsize=10)
+    axes[0, -1].legend(fontsize=7, loc="lower right")
+    fig.suptitle("Simulated data: power of M1 and M2 effects as each assumed correlation moves over its range", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -158,6 +170,7 @@ def mediation_power_figure(effects: Sequence[float] = (0.2, 0.3, 0.4, 0.5), ns: 
     ax.axhline(0.8, color="grey", lw=0.8, ls=":")
     ax.set_xscale("log")
     ax.set_xticks(list(ns), [str(n) for n in ns])
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("participants n (complete data; log scale)")
     ax.set_ylabel("power (share with p < .05, 0-1)")
