@@ -338,3 +338,17 @@ def test_bootstrap_ci_brackets_the_estimate_and_matches_delta_at_large_n(m1_popu
         assert lo < boot.estimate[name] < hi
         # at n = 2000 the bootstrap SD is close to the delta-method SE
         assert boot.draws[:, 5 + i].std() == pytest.approx(fit.se_indirect_z[i], rel=0.1)
+
+
+def test_committed_dataset_pattern_reproduces_the_published_sample_sizes():
+    from psyalliance.montecarlo import DATASET_PATH
+
+    if not DATASET_PATH.exists():
+        pytest.skip("no committed simulated dataset")
+    facts = load_facts()
+    pat = MissingPattern.from_dataset()
+    n = int(facts.value("design", "n_analysed"))
+    for x, y, n_pub in zip(facts.correlations["x"], facts.correlations["y"], facts.correlations["n"]):
+        assert pat.n_pairwise(n, x, y) == n_pub, (x, y)
+    for name in ("m1_mediation", "m2_cycle"):
+        assert pat.n_complete(n, get_model(name).variables) == facts_pattern(facts).n_complete(n, get_model(name).variables)
