@@ -113,7 +113,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="skip the book builds")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median reported)")
-    parser.add_argument("--semopy-per-n", type=int, default=5, help="semopy fits per sample size and model in the speed-up subset")
+    parser.add_argument("--semopy-per-n", type=int, default=10, help="semopy fits per sample size and model in the speed-up subset")
     args = parser.parse_args()
     logging.getLogger().setLevel(logging.ERROR)
     warnings.simplefilter("ignore")

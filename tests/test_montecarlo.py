@@ -352,3 +352,14 @@ def test_committed_dataset_pattern_reproduces_the_published_sample_sizes():
         assert pat.n_pairwise(n, x, y) == n_pub, (x, y)
     for name in ("m1_mediation", "m2_cycle"):
         assert pat.n_complete(n, get_model(name).variables) == facts_pattern(facts).n_complete(n, get_model(name).variables)
+
+
+def test_run_over_n_stacks_the_sample_sizes(m1_population):
+    from psyalliance.montecarlo import run_over_n
+
+    out = run_over_n((24, 48), reps=20, seed=1, population=m1_population, models=("m1_mediation",), missing="facts", progress=True)
+    assert sorted(out["n"].unique()) == [24, 48]
+    cc = out.groupby("n")["n_complete"].first()
+    assert cc[24] == 16 and cc[48] == 32  # a third lack insight at every n
+    again = run_over_n((24, 48), reps=20, seed=1, population=m1_population, models=("m1_mediation",), missing="facts", progress=False)
+    pd.testing.assert_frame_equal(out, again)

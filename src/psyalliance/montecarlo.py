@@ -755,12 +755,24 @@ def run_over_n(
     population=None,
     **kwargs,
 ) -> pd.DataFrame:
-    """:func:`run_montecarlo` at several sample sizes (one child seed each); the summaries stacked."""
+    """:func:`run_montecarlo` at several sample sizes (one child seed each); the summaries stacked.
+
+    ``progress``: a tqdm bar over the sample sizes (None: only for long runs).
+    Other keyword arguments go to :class:`MonteCarloSettings`.
+    """
     seqs = np.random.SeedSequence(seed).spawn(len(sample_sizes))
     pop = _population(population)
+    progress = kwargs.pop("progress", None)
+    if progress is None:  # about 2 s of work or more on one core
+        progress = reps * sum(sample_sizes) > 2_000_000
+    pairs = list(zip(sample_sizes, seqs))
+    if progress:
+        from tqdm.auto import tqdm
+
+        pairs = tqdm(pairs, desc="Monte Carlo over n", unit="n")
     out = []
-    for n, sq in zip(sample_sizes, seqs):
-        st = MonteCarloSettings(n=int(n), reps=reps, seed=int(sq.generate_state(1)[0]), **kwargs)
+    for n, sq in pairs:
+        st = MonteCarloSettings(n=int(n), reps=reps, seed=int(sq.generate_state(1)[0]), progress=False, **kwargs)
         out.append(run_montecarlo(st, pop, correlations=False).summary)
     return pd.concat(out, ignore_index=True)
 
