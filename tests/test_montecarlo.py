@@ -25,6 +25,7 @@ from psyalliance.montecarlo import (
     fit_batch,
     fit_dataframe,
     get_model,
+    montecarlo_ci,
     parse_model,
     population_values,
     run_montecarlo,
@@ -210,6 +211,8 @@ def test_listwise_deletion_and_too_few_rows():
         ({"models": ("m9",)}, "unknown model 'm9'"),
         ({"inference": "bayes"}, "inference = 'bayes'"),
         ({"missing": "mar"}, "missing = 'mar'"),
+        ({"indirect_ci": "boot"}, "indirect_ci = 'boot'"),
+        ({"mc_draws": 10}, "mc_draws = 10"),
     ],
 )
 def test_bad_settings_raise_clear_errors(kwargs, message):
@@ -363,3 +366,33 @@ def test_run_over_n_stacks_the_sample_sizes(m1_population):
     assert cc[24] == 16 and cc[48] == 32  # a third lack insight at every n
     again = run_over_n((24, 48), reps=20, seed=1, population=m1_population, models=("m1_mediation",), missing="facts", progress=False)
     pd.testing.assert_frame_equal(out, again)
+
+
+def test_montecarlo_ci_reduces_to_the_normal_interval_when_one_path_is_known():
+    # with se(b1) = 0 the product a1*b1 is b1 times a normal variable: its interval is b1 * (a1 -/+ 1.96 se(a1))
+    m = get_model("m1_mediation")
+    coef = np.array([[0.5, 0.4, 2.0, -3.0, 0.1]])
+    se = np.array([[0.2, 0.1, 0.0, 0.0, 0.3]])
+    z = np.random.default_rng(0).standard_normal((400_000, len(m.paths)))
+    lo, hi = montecarlo_ci(m, coef, se, z=z, alpha=0.05)
+    zc = stats.norm.ppf(0.975)
+    i = m.chain_names.index("a1*b1")
+    assert lo[0, i] == pytest.approx(2.0 * (0.5 - zc * 0.2), abs=0.005)
+    assert hi[0, i] == pytest.approx(2.0 * (0.5 + zc * 0.2), abs=0.005)
+    j = m.chain_names.index("a2*b2")  # negative b2 flips the interval
+    assert lo[0, j] == pytest.approx(-3.0 * (0.4 + zc * 0.1), abs=0.005)
+    assert hi[0, j] == pytest.approx(-3.0 * (0.4 - zc * 0.1), abs=0.005)
+
+
+def test_montecarlo_ci_in_the_experiment_is_reproducible_and_covers(m1_population):
+    s = MonteCarloSettings(n=60, reps=3000, seed=4, models=("m1_mediation",), missing="none", indirect_ci="montecarlo", mc_draws=500)
+    a = run_montecarlo(s, m1_population, correlations=False)
+    b = run_montecarlo(s, m1_population, correlations=False)
+    pd.testing.assert_frame_equal(a.summary, b.summary)
+    ind = a.summary[a.summary["kind"] == "indirect"]
+    assert ((ind["coverage"] - 0.95).abs() < 0.02).all(), ind
+    with pytest.raises(ValueError, match="exactly one"):
+        montecarlo_ci("m1_mediation", np.zeros((1, 5)), np.ones((1, 5)))
+    # the paths do not depend on how the indirect effects are tested
+    sob = run_montecarlo(MonteCarloSettings(**{**s.__dict__, "indirect_ci": "sobel"}), m1_population, correlations=False)
+    pd.testing.assert_frame_equal(a.summary[a.summary["kind"] == "path"], sob.summary[sob.summary["kind"] == "path"])

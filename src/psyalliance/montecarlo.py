@@ -65,6 +65,7 @@ __all__ = [
     "bootstrap_reference_loop",
     "SAMPLE_SIZES",
     "facts_pattern",
+    "montecarlo_ci",
     "pattern_source",
 ]
 
@@ -493,7 +494,11 @@ class MonteCarloSettings:
     ``missing``: ``"dataset"`` (the committed simulated dataset's pattern, MCAR,
     listwise deletion per model), ``"facts"`` (the pattern built from the
     facts file's missing counts), ``"auto"`` (the dataset's if it is committed,
-    else the facts'; the result says which) or ``"none"``. ``progress``: None shows a tqdm bar only for long runs.
+    else the facts'; the result says which) or ``"none"``.
+    ``indirect_ci``: ``"sobel"`` (delta-method SE, normal) or ``"montecarlo"``
+    (the Monte Carlo CI of an indirect effect: percentiles of the product of
+    ``mc_draws`` normal draws around each path estimate; power then means the
+    interval excludes 0). ``progress``: None shows a tqdm bar only for long runs.
     """
 
     n: int = 24
@@ -504,6 +509,8 @@ class MonteCarloSettings:
     inference: str = "t"
     missing: str = "auto"
     chunk_cells: int = 3_000_000
+    indirect_ci: str = "sobel"
+    mc_draws: int = 1_000
     progress: bool | None = None
 
     def __post_init__(self) -> None:
@@ -521,6 +528,10 @@ class MonteCarloSettings:
             raise ValueError(f"inference = {self.inference!r} must be 't' or 'z'")
         if self.missing not in ("auto", "dataset", "facts", "none"):
             raise ValueError(f"missing = {self.missing!r} must be 'auto', 'dataset', 'facts' or 'none'")
+        if self.indirect_ci not in ("sobel", "montecarlo"):
+            raise ValueError(f"indirect_ci = {self.indirect_ci!r} must be 'sobel' or 'montecarlo'")
+        if not isinstance(self.mc_draws, (int, np.integer)) or self.mc_draws < 100:
+            raise ValueError(f"mc_draws = {self.mc_draws!r} must be a whole number >= 100")
         if self.chunk_cells < 1:
             raise ValueError(f"chunk_cells = {self.chunk_cells!r} must be >= 1")
 
@@ -649,7 +660,7 @@ def run_montecarlo(
     sigma = pop.cov.loc[needed, needed].to_numpy(float)
     chol = np.linalg.cholesky(sigma)
     seq = np.random.SeedSequence(s.seed)
-    rng_data, rng_miss = (np.random.default_rng(c) for c in seq.spawn(2))
+    rng_data, rng_miss, rng_ci = (np.random.default_rng(c) for c in seq.spawn(3))
     V = len(needed)
     chunk = max(1, min(s.reps, s.chunk_cells // (s.n * V)))
     starts = range(0, s.reps, chunk)
@@ -661,12 +672,13 @@ def run_montecarlo(
 
     est = {m.name: [] for m in models}
     se = {m.name: [] for m in models}
+    ci = {m.name: [] for m in models}
     dfs = {}
     sig_corr = []
     # many tiny matrix products: one BLAS thread is fastest, and spares cores shared with others
     with threadpool_limits(1, user_api="blas"):
         _simulate(s, models, starts, chunk, n_cc, obs_rows, has_missing, col, chol, mu, V, rng_data, rng_miss,
-                  pair_idx, pair_n, corr_tab, est, se, dfs, sig_corr)
+                  pair_idx, pair_n, corr_tab, est, se, ci, dfs, sig_corr, rng_ci)
 
     rows = []
     keep = {}
@@ -676,11 +688,7 @@ def run_montecarlo(
         truth = population_values(m, pop.cov)
         names = list(m.path_names) + list(m.chain_names)
         kinds = ["path"] * len(m.path_names) + ["indirect"] * len(m.chain_names)
-        crit = np.concatenate([
-            stats.t.ppf(1 - s.alpha / 2, dfs[m.name]) if s.inference == "t" else np.full(len(m.paths), stats.norm.ppf(1 - s.alpha / 2)),
-            np.full(len(m.chains), stats.norm.ppf(1 - s.alpha / 2)),
-        ])
-        lo, hi = e - crit * sd, e + crit * sd
+        lo, hi = np.concatenate(ci[m.name], axis=1)
         tv = truth.to_numpy()
         cover = ((lo <= tv) & (tv <= hi)).mean(axis=0)
         power = ((lo > 0) | (hi < 0)).mean(axis=0)
@@ -706,8 +714,8 @@ def run_montecarlo(
 
 
 def _simulate(s, models, starts, chunk, n_cc, obs_rows, has_missing, col, chol, mu, V, rng_data, rng_miss,
-              pair_idx, pair_n, corr_tab, est, se, dfs, sig_corr) -> None:
-    """The replication loop of :func:`run_montecarlo` (fills est, se, dfs, sig_corr)."""
+              pair_idx, pair_n, corr_tab, est, se, ci, dfs, sig_corr, rng_ci) -> None:
+    """The replication loop of :func:`run_montecarlo` (fills est, se, ci, dfs, sig_corr)."""
     for start in starts:
         c = min(chunk, s.reps - start)
         x = rng_data.standard_normal((c, s.n, V)) @ chol.T + mu
@@ -724,10 +732,64 @@ def _simulate(s, models, starts, chunk, n_cc, obs_rows, has_missing, col, chol, 
             f = fit_moments(m, ml_cov(xm), n_cc[m.name])
             est[m.name].append(np.concatenate([f.coef, f.indirect], axis=-1))
             se[m.name].append(np.concatenate([f.se(s.inference), f.se_indirect(s.inference)], axis=-1))
+            ci[m.name].append(_intervals(f, s, rng_ci))
             dfs[m.name] = f.df
         if pair_idx:
             w = obs if has_missing else np.ones((c, s.n, V), dtype=bool)
             sig_corr.append(_pairwise_significant(x, w, pair_idx, pair_n, corr_tab["r"].to_numpy(float), s.alpha))
+
+
+def _intervals(f: Fit, s: MonteCarloSettings, rng_ci: np.random.Generator) -> np.ndarray:
+    """(2, reps, paths + chains): lower and upper (1 - alpha) limits of every effect."""
+    crit_p = stats.t.ppf(1 - s.alpha / 2, f.df) if s.inference == "t" else stats.norm.ppf(1 - s.alpha / 2)
+    se_p = f.se(s.inference)
+    lo_p, hi_p = f.coef - crit_p * se_p, f.coef + crit_p * se_p
+    if s.indirect_ci == "montecarlo":
+        lo_c, hi_c = montecarlo_ci(f.model, f.coef, se_p, rng=rng_ci, draws=s.mc_draws, alpha=s.alpha)
+    else:
+        crit_c = stats.norm.ppf(1 - s.alpha / 2)
+        se_c = f.se_indirect(s.inference)
+        lo_c, hi_c = f.indirect - crit_c * se_c, f.indirect + crit_c * se_c
+    return np.stack([np.concatenate([lo_p, lo_c], axis=-1), np.concatenate([hi_p, hi_c], axis=-1)])
+
+
+def montecarlo_ci(
+    model: str | PathModel,
+    coef: np.ndarray,
+    se: np.ndarray,
+    rng: np.random.Generator | None = None,
+    draws: int = 1_000,
+    alpha: float = 0.05,
+    z: np.ndarray | None = None,
+    block: int = 500,
+):
+    """Monte Carlo confidence intervals of a model's indirect effects.
+
+    For every sample (rows of ``coef`` and ``se``, shape (reps, paths)) the
+    paths are redrawn ``draws`` times as ``coef + se * z`` with independent
+    standard normal ``z`` (fresh for every sample, from ``rng``), and the
+    interval is the alpha/2 and 1 - alpha/2 percentiles of the products along
+    each chain. Pass ``z`` (shape (draws, paths)) instead of ``rng`` to use the
+    same draws for every sample (for checks). Returns (lower, upper), each (reps, chains).
+    """
+    m = get_model(model)
+    coef = np.atleast_2d(coef)
+    se = np.atleast_2d(se)
+    if (rng is None) == (z is None):
+        raise ValueError("pass exactly one of rng (fresh draws per sample) or z (shared draws)")
+    reps = coef.shape[0]
+    lo = np.empty((reps, len(m.chains)))
+    hi = np.empty_like(lo)
+    for start in range(0, reps, block):
+        sl = slice(start, start + block)
+        b = coef[sl].shape[0]
+        zz = z[None] if z is not None else rng.standard_normal((b, draws, len(m.paths)))
+        for c, (_, _, idx) in enumerate(m.chains):
+            prod = np.ones((b, zz.shape[1]))
+            for i in idx:
+                prod *= coef[sl, i, None] + se[sl, i, None] * zz[..., i]
+            lo[sl, c], hi[sl, c] = np.quantile(prod, [alpha / 2, 1 - alpha / 2], axis=1)
+    return lo, hi
 
 
 def _pairwise_significant(x, w, pairs, pair_n, r_pub, alpha):
