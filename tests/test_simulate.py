@@ -157,6 +157,14 @@ def test_press_release_findings_in_the_data(data):
     assert r_p("alliance_post2", "mystical_peak").statistic > 0 and r_p("alliance_post2", "insight_peak").statistic > 0
     # alliance rose over time
     assert data["alliance_post2"].mean() > data["alliance_post1"].mean() > data["alliance_prep"].mean()
+    # preparation alliance -> acute effects -> further growth: each acute effect goes with the final
+    # alliance beyond the preparation alliance (positive partial correlation)
+    for acute in ("mystical_peak", "insight_peak"):
+        d = data[["alliance_post2", acute, "alliance_prep"]].dropna()
+        w = np.linalg.inv(d.corr().to_numpy())
+        assert -w[0, 1] / np.sqrt(w[0, 0] * w[1, 1]) > 0, acute
+    # the paper reports no preparation alliance - 3-month depression correlation: not significant here
+    assert r_p("alliance_prep", "hamd_3mo").pvalue > 0.05
 
 
 def test_assumed_and_completed_correlations_near_their_targets(data):
