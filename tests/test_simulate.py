@@ -287,3 +287,19 @@ def test_bad_arguments(kwargs, error, message):
 def test_bad_targets_are_clear_errors(overrides, message):
     with pytest.raises(PopulationError, match=message):
         simulate_dataset(50, seed=1, method="population", population=target_population(overrides=overrides))
+
+
+def test_exact_method_at_another_n_hits_the_published_r():
+    # at n != 24 the printed p values do not apply (they belong to the back-solved n), but each r still
+    # lands in its target interval and the missing ratings scale with n
+    n = 30
+    df = simulate_dataset(n, seed=1, method="exact")
+    pop = target_population()
+    for rec in pop.r_intervals.itertuples():
+        pair = df[[rec.x, rec.y]].dropna().astype(float)
+        r = stats.pearsonr(pair[rec.x], pair[rec.y]).statistic
+        assert rec.r_low <= r <= rec.r_high, (rec.x, rec.y, r)
+    assert df["alliance_prep"].isna().sum() == round(FACTS.value("missing", "alliance_prep") * n / 24)
+    assert df["insight_peak"].isna().sum() == round(FACTS.value("missing", "insight") * n / 24)
+    for rec in FACTS.hamd.itertuples():
+        assert abs(df[rec.name].astype(float).mean() - rec.mean) <= 0.05
