@@ -299,7 +299,8 @@ def test_exact_method_at_another_n_hits_the_published_r():
         pair = df[[rec.x, rec.y]].dropna().astype(float)
         r = stats.pearsonr(pair[rec.x], pair[rec.y]).statistic
         assert rec.r_low <= r <= rec.r_high, (rec.x, rec.y, r)
-    assert df["alliance_prep"].isna().sum() == round(FACTS.value("missing", "alliance_prep") * n / 24)
-    assert df["insight_peak"].isna().sum() == round(FACTS.value("missing", "insight") * n / 24)
+    n0 = FACTS.value("design", "n_analysed")
+    assert df["alliance_prep"].isna().sum() == round(FACTS.value("missing", "alliance_prep") * n / n0)
+    assert df["insight_peak"].isna().sum() == round(FACTS.value("missing", "insight") * n / n0)
     for rec in FACTS.hamd.itertuples():
         assert abs(df[rec.name].astype(float).mean() - rec.mean) <= 0.05
