@@ -157,6 +157,14 @@ def test_press_release_findings_in_the_data(data):
     assert r_p("alliance_post2", "mystical_peak").statistic > 0 and r_p("alliance_post2", "insight_peak").statistic > 0
     # alliance rose over time
     assert data["alliance_post2"].mean() > data["alliance_post1"].mean() > data["alliance_prep"].mean()
+    # preparation alliance -> acute effects -> further growth: each acute effect goes with the final
+    # alliance beyond the preparation alliance (positive partial correlation)
+    for acute in ("mystical_peak", "insight_peak"):
+        d = data[["alliance_post2", acute, "alliance_prep"]].dropna()
+        w = np.linalg.inv(d.corr().to_numpy())
+        assert -w[0, 1] / np.sqrt(w[0, 0] * w[1, 1]) > 0, acute
+    # the paper reports no preparation alliance - 3-month depression correlation: not significant here
+    assert r_p("alliance_prep", "hamd_3mo").pvalue > 0.05
 
 
 def test_assumed_and_completed_correlations_near_their_targets(data):
@@ -279,3 +287,20 @@ def test_bad_arguments(kwargs, error, message):
 def test_bad_targets_are_clear_errors(overrides, message):
     with pytest.raises(PopulationError, match=message):
         simulate_dataset(50, seed=1, method="population", population=target_population(overrides=overrides))
+
+
+def test_exact_method_at_another_n_hits_the_published_r():
+    # at n != 24 the printed p values do not apply (they belong to the back-solved n), but each r still
+    # lands in its target interval and the missing ratings scale with n
+    n = 30
+    df = simulate_dataset(n, seed=1, method="exact")
+    pop = target_population()
+    for rec in pop.r_intervals.itertuples():
+        pair = df[[rec.x, rec.y]].dropna().astype(float)
+        r = stats.pearsonr(pair[rec.x], pair[rec.y]).statistic
+        assert rec.r_low <= r <= rec.r_high, (rec.x, rec.y, r)
+    n0 = FACTS.value("design", "n_analysed")
+    assert df["alliance_prep"].isna().sum() == round(FACTS.value("missing", "alliance_prep") * n / n0)
+    assert df["insight_peak"].isna().sum() == round(FACTS.value("missing", "insight") * n / n0)
+    for rec in FACTS.hamd.itertuples():
+        assert abs(df[rec.name].astype(float).mean() - rec.mean) <= 0.05

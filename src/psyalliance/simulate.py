@@ -468,7 +468,8 @@ def _sessions(units: np.ndarray, obs: np.ndarray, pop: Population, rng: np.rando
     peaks = {pk: np.where(obs[:, PRIMARY.index(pk)], units[:, PRIMARY.index(pk)], np.nan) for _, _, pk in SESSIONS.values()}
     if candidates == 1:
         return _draw_sessions(peaks, pop, rng)
-    per = np.array([UNITS.get(v, UNITS[SESSIONS[v.split("_")[0]][2]] if v in SESSION_VARIABLES else 1) for v in VARIABLES], float)
+    # item-sum units per scale point; a session rating shares its peak's instrument
+    per = np.array([UNITS[v] if v in UNITS else UNITS[SESSIONS[v.split("_")[0]][2]] for v in VARIABLES], float)
     base = {v: np.where(obs[:, j], units[:, j], np.nan) for j, v in enumerate(PRIMARY)}
     sess_idx = [VARIABLES.index(v) for v in SESSION_VARIABLES]
     target = pop.corr.to_numpy()[sess_idx]
