@@ -213,6 +213,7 @@ def test_listwise_deletion_and_too_few_rows():
         ({"missing": "mar"}, "missing = 'mar'"),
         ({"indirect_ci": "boot"}, "indirect_ci = 'boot'"),
         ({"mc_draws": 10}, "mc_draws = 10"),
+        ({"mar_strength": -1.0}, "mar_strength = -1.0"),
     ],
 )
 def test_bad_settings_raise_clear_errors(kwargs, message):
@@ -396,3 +397,17 @@ def test_montecarlo_ci_in_the_experiment_is_reproducible_and_covers(m1_populatio
     # the paths do not depend on how the indirect effects are tested
     sob = run_montecarlo(MonteCarloSettings(**{**s.__dict__, "indirect_ci": "sobel"}), m1_population, correlations=False)
     pd.testing.assert_frame_equal(a.summary[a.summary["kind"] == "path"], sob.summary[sob.summary["kind"] == "path"])
+
+
+def test_missingness_on_the_outcome_biases_listwise_deletion(m1_population):
+    # MAR on 4-week depression (always observed): those with higher scores lose their insight rating.
+    # Listwise deletion then selects on the outcome, which biases the slopes of its equation;
+    # under MCAR the same deletion is harmless.
+    base = dict(n=500, reps=1500, seed=6, models=("m1_mediation",), missing="facts")
+    mcar = run_montecarlo(MonteCarloSettings(**base), m1_population, correlations=False).summary.set_index("effect")
+    mar = run_montecarlo(MonteCarloSettings(**base, mar_on="hamd_4wk", mar_strength=3.0), m1_population, correlations=False).summary.set_index("effect")
+    assert (mcar["bias"].abs() < 4 * mcar["mcse_mean"]).all()
+    assert abs(mar.loc["b2", "bias"]) > 8 * mar.loc["b2", "mcse_mean"]
+    assert mar.loc["b2", "coverage"] < 0.9
+    with pytest.raises(ValueError, match="mar_on = 'insight_peak' has missing values"):
+        run_montecarlo(MonteCarloSettings(**{**base, "reps": 5}, mar_on="insight_peak"), m1_population, correlations=False)

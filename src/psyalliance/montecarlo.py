@@ -499,6 +499,11 @@ class MonteCarloSettings:
     (the Monte Carlo CI of an indirect effect: percentiles of the product of
     ``mc_draws`` normal draws around each path estimate; power then means the
     interval excludes 0). ``progress``: None shows a tqdm bar only for long runs.
+    ``mar_on``: None (default) for missingness completely at random (MCAR);
+    or the name of an always-observed variable on which missingness depends
+    (missing at random, MAR): participants with higher values of it are more
+    likely to receive the incomplete rows of the pattern, with strength
+    ``mar_strength`` (0 = MCAR; 1 = a standardized score plus equal noise).
     """
 
     n: int = 24
@@ -512,6 +517,8 @@ class MonteCarloSettings:
     indirect_ci: str = "sobel"
     mc_draws: int = 1_000
     progress: bool | None = None
+    mar_on: str | None = None
+    mar_strength: float = 1.0
 
     def __post_init__(self) -> None:
         if isinstance(self.models, str):
@@ -532,6 +539,8 @@ class MonteCarloSettings:
             raise ValueError(f"indirect_ci = {self.indirect_ci!r} must be 'sobel' or 'montecarlo'")
         if not isinstance(self.mc_draws, (int, np.integer)) or self.mc_draws < 100:
             raise ValueError(f"mc_draws = {self.mc_draws!r} must be a whole number >= 100")
+        if not 0 <= self.mar_strength <= 100:
+            raise ValueError(f"mar_strength = {self.mar_strength!r} must lie in [0, 100]")
         if self.chunk_cells < 1:
             raise ValueError(f"chunk_cells = {self.chunk_cells!r} must be >= 1")
 
@@ -640,6 +649,8 @@ def run_montecarlo(
         needed += [v for v in m.variables if v not in needed]
     for x, y in zip(corr_tab["x"], corr_tab["y"]):
         needed += [v for v in (x, y) if v not in needed]
+    if s.mar_on is not None and s.mar_on not in needed:
+        needed.append(s.mar_on)
     unknown = [v for v in needed if v not in pop.cov.index]
     if unknown:
         raise ValueError(f"the population lacks the variables {unknown}")
@@ -655,6 +666,13 @@ def run_montecarlo(
     if (pair_n < 3).any():
         raise ValueError(f"n = {s.n} leaves fewer than 3 pairs for some published correlation ({pair_n.min()})")
     has_missing = not obs_rows.all()
+    mar_col = None
+    if s.mar_on is not None:
+        mar_col = col[s.mar_on]
+        if not obs_rows[:, mar_col].all():
+            raise ValueError(f"mar_on = {s.mar_on!r} has missing values in the pattern; missingness can only depend on an always-observed variable")
+        # incomplete rows first: under MAR they go to the highest scores
+        obs_rows = obs_rows[np.argsort(obs_rows.sum(axis=1), kind="stable")]
 
     mu = pop.means.reindex(needed).fillna(0.0).to_numpy(float)
     sigma = pop.cov.loc[needed, needed].to_numpy(float)
@@ -678,7 +696,7 @@ def run_montecarlo(
     # many tiny matrix products: one BLAS thread is fastest, and spares cores shared with others
     with threadpool_limits(1, user_api="blas"):
         _simulate(s, models, starts, chunk, n_cc, obs_rows, has_missing, col, chol, mu, V, rng_data, rng_miss,
-                  pair_idx, pair_n, corr_tab, est, se, ci, dfs, sig_corr, rng_ci)
+                  pair_idx, pair_n, corr_tab, est, se, ci, dfs, sig_corr, rng_ci, mar_col, np.sqrt(np.diag(sigma)))
 
     rows = []
     keep = {}
@@ -714,14 +732,18 @@ def run_montecarlo(
 
 
 def _simulate(s, models, starts, chunk, n_cc, obs_rows, has_missing, col, chol, mu, V, rng_data, rng_miss,
-              pair_idx, pair_n, corr_tab, est, se, ci, dfs, sig_corr, rng_ci) -> None:
+              pair_idx, pair_n, corr_tab, est, se, ci, dfs, sig_corr, rng_ci, mar_col=None, sds=None) -> None:
     """The replication loop of :func:`run_montecarlo` (fills est, se, ci, dfs, sig_corr)."""
     for start in starts:
         c = min(chunk, s.reps - start)
         x = rng_data.standard_normal((c, s.n, V)) @ chol.T + mu
-        if has_missing:
+        if has_missing and mar_col is None:
             order = np.argsort(rng_miss.random((c, s.n)), axis=1)
-            obs = obs_rows[order]  # (c, n, V)
+            obs = obs_rows[order]  # (c, n, V): rows shuffled, MCAR
+        elif has_missing:
+            score = s.mar_strength * (x[..., mar_col] - mu[mar_col]) / sds[mar_col] + rng_miss.standard_normal((c, s.n))
+            rank = np.argsort(np.argsort(-score, axis=1), axis=1)  # 0 = highest score
+            obs = obs_rows[rank]  # the highest scores receive the incomplete rows: MAR
         for m in models:
             cols = [col[v] for v in m.variables]
             xm = x[..., cols]
