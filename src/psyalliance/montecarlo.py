@@ -22,9 +22,16 @@ Inference, stated once:
   the first-order delta-method (Sobel) standard error and the normal
   distribution. Paths of different equations of a recursive model are
   uncorrelated, so the delta variance is the sum over the chain of
-  (product of the other paths)^2 * SE^2.
-* **missing data** are handled by listwise deletion, model by model: a model
-  is fitted to the rows complete on its own variables.
+  (product of the other paths)^2 * SE^2. Optionally (``indirect_ci=
+  "montecarlo"``) with the Monte Carlo interval: percentiles of the product
+  of normal draws around each path estimate. The bootstrap
+  (:func:`bootstrap_indirect`) gives percentile intervals on one dataset.
+* **missing data** follow the committed simulated dataset's pattern (the
+  same share of rows with each pattern at every n), blanked completely at
+  random (MCAR; optionally at random given an observed variable, MAR), and
+  are handled by listwise deletion, model by model: a model is fitted to the
+  rows complete on its own variables. Published correlations use pairwise
+  deletion, as a correlation table would.
 
 Scales of the book's variables: alliance item means 1-5, MEQ30/PIQ item means
 0-5, GRID-HAMD totals 0-52; the estimator itself is scale-free.
