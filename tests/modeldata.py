@@ -27,6 +27,11 @@ def make_fixture_data(seed: int = 1, n: int = 24, missing: bool = True) -> pd.Da
     d = np.sqrt(np.diag(c))
     x = rng.multivariate_normal(np.zeros(k), c / np.outer(d, d), size=n)
     df = pd.DataFrame(x, columns=SCORE_COLUMNS)
+    # the three alliance ratings share a person-level component (r about .6 among them)
+    common = rng.normal(size=n)
+    for col in ("alliance_prep", "alliance_post1", "alliance_post2"):
+        df[col] = 0.8 * common + 0.6 * df[col]
+    df["alliance_post2"] += 0.3
     for col in SCORE_COLUMNS:
         if col.startswith("alliance"):
             df[col] = 4 + 0.5 * df[col]

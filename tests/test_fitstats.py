@@ -31,7 +31,7 @@ def test_saturated_model_has_zero_chisq_and_df(data):
     res = fit_model("m1_mediation", data)
     assert res.fit["df"] == 0
     assert res.fit["chisq"] == pytest.approx(0.0, abs=1e-8)
-    assert res.fit["cfi"] == 1.0 and res.fit["tli"] == 1.0 and res.fit["rmsea"] == 0.0
+    assert res.fit["cfi"] == pytest.approx(1.0, abs=1e-9) and res.fit["tli"] == 1.0 and res.fit["rmsea"] == 0.0
     assert res.fit["srmr"] == pytest.approx(0.0, abs=1e-6)
 
 
