@@ -132,3 +132,20 @@ def test_custom_syntax_and_latent_variables(data):
 def test_data_must_be_a_dataframe():
     with pytest.raises(ModelError, match="DataFrame"):
         fit_model("m1_mediation", np.zeros((5, 5)))
+
+
+def test_chapter_tables(m1, data):
+    from psyalliance.models import compare_estimates, compare_with_semopy, fit_table, ols_crosscheck
+
+    tab = ols_crosscheck(m1)
+    np.testing.assert_allclose(tab["SE ratio"], tab["sqrt((n-k-1)/n)"], atol=1e-6)
+    np.testing.assert_allclose(tab["ML estimate"], tab["OLS estimate"], atol=1e-6)
+    cmp = compare_with_semopy(m1).set_index("statistic")
+    assert cmp.loc["df", "semopy calc_stats"] - cmp.loc["df", "lavaan conventions"] == 1
+    fiml = fit_model("m1_mediation", data, missing="fiml")
+    both = compare_estimates(m1, fiml)
+    assert len(both) == 5
+    ft = fit_table({"listwise": m1, "fiml": fiml})
+    assert list(ft.index) == ["listwise", "fiml"] and ft.loc["fiml", "npar"] == len(fiml.estimates)
+    with pytest.raises(ModelError, match="listwise"):
+        ols_crosscheck(fiml)
