@@ -276,7 +276,8 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         model = semopy.ModelMeans(syntax + "\n" + "\n".join(extra) + "\n")
     n_used = len(used)
     n_free = sum(1 for prm in model.parameters.values() if prm.active)  # FIML: intercepts included
-    needed = max(n_free, len(observed)) + 1
+    # at least as many cases as free parameters, and more cases than variables (a non-singular S)
+    needed = max(n_free, len(observed) + 1)
     if n_used < needed:
         raise ModelError(
             f"too few usable rows for model {name!r} with missing={missing!r}: {n_used} row(s), but the model has "
