@@ -65,6 +65,7 @@ class Facts:
 
     study: dict[str, Any]
     tables: dict[str, pd.DataFrame] = field(repr=False)
+    records: dict[str, list[dict[str, Any]]] = field(repr=False, default_factory=dict)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -74,12 +75,12 @@ class Facts:
 
     def value(self, section: str, name: str) -> Any:
         """The ``value`` of record ``name`` in ``section`` (design, sample, outcomes, missing)."""
-        table = self.tables[section]
-        hit = table.loc[table["name"] == name, "value"]
-        if hit.empty:
-            valid = ", ".join(table["name"])
-            raise KeyError(f"no record {name!r} in section {section!r}; valid names: {valid}")
-        return hit.iloc[0].item() if hasattr(hit.iloc[0], "item") else hit.iloc[0]
+        records = self.records[section]
+        for rec in records:
+            if rec.get("name") == name:
+                return rec["value"]  # the YAML's own type: int stays int
+        valid = ", ".join(str(r.get("name")) for r in records)
+        raise KeyError(f"no record {name!r} in section {section!r}; valid names: {valid}")
 
     def measure(self, name: str) -> dict[str, Any]:
         """The instrument record of scale ``name`` (alliance, mystical, insight, hamd)."""
@@ -169,7 +170,8 @@ def validate(raw: dict[str, Any]) -> Facts:
         for i, rec in enumerate(records):
             _validate_record(section, i, rec)
         tables[section] = pd.DataFrame(records)
-    return Facts(study=dict(raw["study"]), tables=tables)
+    records = {section: [dict(r) for r in raw[section]] for section in SECTIONS}
+    return Facts(study=dict(raw["study"]), tables=tables, records=records)
 
 
 @lru_cache(maxsize=4)
