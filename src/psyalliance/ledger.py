@@ -127,7 +127,8 @@ def _correlation_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list
         if np.sign(c.r) != np.sign(rec.r):
             v = (VERDICTS[2], f"the recomputed r = {_fmt_r(c.r)} has the opposite sign, so its p = {c.p:.4f} "
                               "says nothing about the published one")
-        rows.append(_row("correlations", f"p, {pair}", f"{op}{_fmt_p(rec.p)}", f"{c.p:.4f} (n = {c.n})",
+        shown = f"{c.p:.4f}" if c.p >= 0.001 else f"{c.p:.1e}"
+        rows.append(_row("correlations", f"p, {pair}", f"{op}{_fmt_p(rec.p)}", f"{shown} (n = {c.n})",
                          v, rec.source, rec.cite, rec.p, c.p))
     return rows
 
