@@ -7,7 +7,7 @@ import pytest
 from modeldata import make_fixture_data
 from psyalliance import claims_ledger
 from psyalliance.facts import load_facts
-from psyalliance.ledger import (DATASET_PATH, QUALITATIVE, VERDICTS, judge_count, judge_p, judge_value,
+from psyalliance.ledger import (DATASET_PATH, LEDGER_PATH, QUALITATIVE, VERDICTS, judge_count, judge_p, judge_value,
                                 verdict_counts, write_ledger)
 
 
@@ -109,3 +109,13 @@ def test_ledger_on_the_committed_dataset():
     assert counts.sum() == len(led)
     # the simulation targets the published sample size exactly
     assert led.set_index("claim").loc["participants analysed", "verdict"] == "reproduced"
+
+
+@pytest.mark.skipif(not (DATASET_PATH.exists() and LEDGER_PATH.exists()), reason="no committed dataset or ledger file")
+def test_committed_ledger_file_matches_the_live_ledger():
+    """data/simulated/claims_ledger.csv is what claims_ledger() gives on the committed dataset (rebuild if not)."""
+    live = claims_ledger()
+    saved = pd.read_csv(LEDGER_PATH)
+    assert list(saved["claim"]) == list(live["claim"])
+    assert list(saved["verdict"]) == list(live["verdict"])
+    np.testing.assert_allclose(saved["recomputed_value"], live["recomputed_value"], rtol=1e-5)

@@ -74,8 +74,10 @@ ESTIMATE_COLUMNS = ("lval", "op", "rval", "estimate", "std_estimate", "se", "z",
 TOLERANCE = 1e-12
 """Convergence tolerance passed to scipy's SLSQP through semopy (its default is about 1e-4 off)."""
 
-POLISH_OPTIONS = {"gtol": 1e-12, "xtol": 1e-14, "maxiter": 10_000}
-"""Options of the second, polishing fit (scipy ``trust-constr``) that starts where SLSQP stopped."""
+POLISH_OPTIONS = {"gtol": 1e-12, "xtol": 1e-14, "maxiter": 1000}
+"""Options of the second, polishing fit (scipy ``trust-constr``) that starts where SLSQP stopped.
+
+If the polish fails or ends with a worse objective, SLSQP's solution is kept."""
 
 
 class ModelError(ValueError):
@@ -297,12 +299,19 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
             first = model.fit(used, obj=obj, solver="SLSQP", tol=TOLERANCE)
             # SLSQP's tol is on the objective, so the parameters are only good to about 1e-6;
             # a trust-region polish from there, stopped on the gradient, gets them to about 1e-9.
-            res = model.fit(used, obj=obj, solver="trust-constr", options=POLISH_OPTIONS)
-            ok = bool(first.success) and np.isfinite(res.fun) and res.fun <= first.fun + 1e-10
+            ok = bool(first.success) and np.isfinite(first.fun) and np.all(np.isfinite(first.x))
+            if ok:
+                polished = model.fit(used, obj=obj, solver="trust-constr", options=POLISH_OPTIONS)
+                slack = 1e-9 * max(1.0, abs(first.fun))
+                if not (polished.success and np.isfinite(polished.fun) and polished.fun <= first.fun + slack):
+                    # the polish wandered off: keep SLSQP's solution
+                    model.param_vals = np.array(first.x, dtype=float)
+                    model.update_matrices(model.param_vals)
+                    model.last_result = first
             inspected = model.inspect(std_est=False)
     finally:
         logger.setLevel(level)
-    if not ok or not np.all(np.isfinite(res.x)):
+    if not ok:
         raise ConvergenceError(f"model {name!r} (missing={missing!r}) did not converge: {first.message}")
 
     est = _estimates_table(inspected)
