@@ -201,6 +201,8 @@ def test_session_construction_reproduces_the_population_by_simulation(pop, inst)
 def test_default_is_cached_and_cheap():
     a = target_population()
     assert target_population() is a
+    assert target_population(load_facts()) is a  # the project's facts, passed explicitly
+    assert target_population(overrides={}) is a
 
 
 def test_overrides_change_assumed_quantities():

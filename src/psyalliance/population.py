@@ -558,6 +558,6 @@ def target_population(facts: Facts | None = None, overrides: Mapping[str, Any] |
     variable, r outside [-1, 1], a mean outside the scale's range or an impossible
     SD. The default population (no arguments) is computed once and cached.
     """
-    if facts is None and not overrides:
+    if not overrides and (facts is None or facts is load_facts()):
         return _default_population()
     return _build(facts or load_facts(), overrides)
