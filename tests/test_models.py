@@ -149,3 +149,31 @@ def test_chapter_tables(m1, data):
     assert list(ft.index) == ["listwise", "fiml"] and ft.loc["fiml", "npar"] == len(fiml.estimates)
     with pytest.raises(ModelError, match="listwise"):
         ols_crosscheck(fiml)
+
+
+def test_non_numeric_column_is_an_error(data):
+    bad = data.copy()
+    bad["hamd_4wk"] = bad["hamd_4wk"].astype(str)
+    with pytest.raises(ModelError, match="not numeric: hamd_4wk"):
+        fit_model("murphy2022", bad)
+
+
+def test_a_failed_polish_keeps_the_slsqp_solution(m1, monkeypatch):
+    """If the trust-constr polish fails, the SLSQP solution (good to about 1e-5 here) is reported."""
+    import semopy
+    from semopy.solver import SolverResult
+
+    original = semopy.Model.fit
+
+    def flaky(self, *args, solver="SLSQP", **kwargs):
+        res = original(self, *args, solver=solver, **kwargs)
+        if solver == "trust-constr":
+            self.param_vals = self.param_vals + 1.0  # wander off
+            self.update_matrices(self.param_vals)
+            return SolverResult(fun=res.fun + 1, success=False, n_it=1, x=self.param_vals, message="lost",
+                                name_method=solver)
+        return res
+
+    monkeypatch.setattr(semopy.Model, "fit", flaky)
+    res = fit_model("m1_mediation", m1.data)
+    np.testing.assert_allclose(res.estimates.estimate, m1.estimates.estimate, rtol=1e-4, atol=1e-4)

@@ -267,7 +267,10 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
     absent = [v for v in observed if v not in data.columns]
     if absent:
         raise ModelError(f"model {name!r} needs column(s) missing from the data: {', '.join(absent)}")
-    frame = data[observed].apply(pd.to_numeric, errors="coerce").astype(float)
+    not_numeric = [v for v in observed if not pd.api.types.is_numeric_dtype(data[v])]
+    if not_numeric:
+        raise ModelError(f"model {name!r} needs numeric columns; not numeric: {', '.join(not_numeric)}")
+    frame = data[observed].astype(float)
 
     if missing == "listwise":
         used = frame.dropna()
