@@ -7,6 +7,9 @@ Modules, one idea each: ``facts`` (the published numbers), ``population``
 """
 
 from psyalliance.facts import Facts, FactsError, load_facts
+from psyalliance.models import MODELS, fit_model
+from psyalliance.ledger import claims_ledger
 
 __all__ = ["Facts", "FactsError", "load_facts"]
+__all__ += ["MODELS", "fit_model", "claims_ledger"]
 __version__ = "0.1.0"

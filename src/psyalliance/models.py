@@ -47,3 +47,361 @@ hamd_4wk ~ b*mystical_peak
     }
 )
 """Model name -> lavaan-style syntax (``~`` regression, ``~~`` covariance, ``x*`` labels)."""
+
+
+# ---------------------------------------------------------------------------
+# Fitting. Everything below reads the registry above and never changes it.
+# ---------------------------------------------------------------------------
+
+import logging  # noqa: E402
+import re  # noqa: E402
+import warnings  # noqa: E402
+from collections.abc import Mapping  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from psyalliance import fitstats  # noqa: E402
+
+MISSING_OPTIONS = ("listwise", "fiml")
+"""How :func:`fit_model` treats missing values."""
+
+ESTIMATE_COLUMNS = ("lval", "op", "rval", "estimate", "std_estimate", "se", "z", "p")
+"""Columns of :attr:`FitResult.estimates`."""
+
+TOLERANCE = 1e-12
+"""Convergence tolerance passed to scipy's SLSQP through semopy (its default is about 1e-4 off)."""
+
+POLISH_OPTIONS = {"gtol": 1e-12, "xtol": 1e-14, "maxiter": 1000}
+"""Options of the second, polishing fit (scipy ``trust-constr``) that starts where SLSQP stopped.
+
+If the polish fails or ends with a worse objective, SLSQP's solution is kept."""
+
+
+class ModelError(ValueError):
+    """A model cannot be fitted: unknown name, missing columns, too little data, no convergence."""
+
+
+class ConvergenceError(ModelError):
+    """The optimizer did not converge."""
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """A fitted path model.
+
+    ``estimates``: one row per free parameter (lavaan-style ``lval op rval``;
+    intercepts as ``y ~1``), unstandardized ``estimate``, ``std_estimate``
+    (lavaan's std.all: both variables standardized with model-implied
+    variances; residual (co)variances as residual correlations / proportions
+    of unexplained variance), ``se`` (semopy, expected information), ``z``,
+    two-sided normal ``p``. ``fit``: the lavaan-convention statistics of
+    :data:`psyalliance.fitstats.FIT_KEYS`. ``r2``: R-squared of each
+    endogenous variable. ``semopy_stats``: what ``semopy.calc_stats`` reports
+    for the same fit, for comparison only.
+    """
+
+    name: str
+    syntax: str
+    missing: str
+    estimates: pd.DataFrame
+    fit: Mapping[str, float]
+    r2: pd.Series
+    measures: fitstats.FitMeasures
+    observed: tuple[str, ...]
+    exogenous: tuple[str, ...]
+    endogenous: tuple[str, ...]
+    implied_cov: pd.DataFrame
+    implied_mean: pd.Series | None
+    data: pd.DataFrame = field(repr=False)
+    semopy_stats: pd.Series = field(repr=False)
+    model: Any = field(repr=False)
+
+    @property
+    def n(self) -> int:
+        """Number of cases used."""
+        return int(self.fit["n"])
+
+
+def model_variables(syntax: str) -> tuple[list[str], list[str], list[str]]:
+    """(observed, endogenous, exogenous) variable names of an observed-variable path model.
+
+    Raises :class:`ModelError` for measurement (``=~``) or other operators
+    this package does not support.
+    """
+    endo: list[str] = []
+    allv: list[str] = []
+    for raw in syntax.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if "=~" in line or ":=" in line or "~*~" in line:
+            raise ModelError(f"only observed-variable path models are supported; cannot fit the line {line!r}")
+        m = re.fullmatch(r"([A-Za-z_][\w.]*)\s*(~~|~)\s*(.+)", line)
+        if not m:
+            raise ModelError(f"cannot read the model line {line!r}; expected 'y ~ x1 + x2' or 'y1 ~~ y2'")
+        lhs, op, rhs = m.groups()
+        names = [term.split("*")[-1].strip() for term in rhs.split("+")]
+        if op == "~" and lhs not in endo:
+            endo.append(lhs)
+        for v in [lhs, *names]:
+            if v != "1" and v not in allv:
+                allv.append(v)
+    exo = [v for v in allv if v not in endo]
+    return allv, endo, exo
+
+
+def _semopy_stats(model: Any) -> pd.Series:
+    import semopy
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return semopy.calc_stats(model).T["Value"]
+    except Exception as exc:  # pragma: no cover - calc_stats is only shown, never used
+        return pd.Series({"error": str(exc)})
+
+
+def _implied_moments(est: pd.DataFrame, observed: list[str], exo: list[str], exo_cov: np.ndarray | None
+                     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Sigma = (I - B)^-1 Psi (I - B)^-T and mu = (I - B)^-1 alpha from the estimates table."""
+    idx = {v: i for i, v in enumerate(observed)}
+    p = len(observed)
+    b = np.zeros((p, p))
+    psi = np.zeros((p, p))
+    alpha = np.zeros(p)
+    has_means = False
+    for row in est.itertuples():
+        if row.op == "~":
+            b[idx[row.lval], idx[row.rval]] = row.estimate
+        elif row.op == "~~":
+            psi[idx[row.lval], idx[row.rval]] = psi[idx[row.rval], idx[row.lval]] = row.estimate
+        elif row.op == "~1":
+            alpha[idx[row.lval]] = row.estimate
+            has_means = True
+    if exo_cov is not None:
+        e = [idx[v] for v in exo]
+        psi[np.ix_(e, e)] = exo_cov
+    inv = np.linalg.inv(np.eye(p) - b)
+    return inv @ psi @ inv.T, (inv @ alpha if has_means else None), psi
+
+
+def _std_estimates(est: pd.DataFrame, observed: list[str], sigma: np.ndarray, psi: np.ndarray) -> np.ndarray:
+    idx = {v: i for i, v in enumerate(observed)}
+    sd = np.sqrt(np.diag(sigma))
+    out = []
+    for row in est.itertuples():
+        if row.op == "~":
+            out.append(row.estimate * sd[idx[row.rval]] / sd[idx[row.lval]])
+        elif row.op == "~~":
+            i, j = idx[row.lval], idx[row.rval]
+            if i == j:
+                out.append(row.estimate / sigma[i, i])
+            else:  # residual correlation (lavaan's cov.std = TRUE)
+                out.append(row.estimate / np.sqrt(psi[i, i] * psi[j, j]))
+        else:  # intercept: mean in SD units
+            out.append(row.estimate / sd[idx[row.lval]])
+    return np.array(out)
+
+
+def _estimates_table(inspected: pd.DataFrame) -> pd.DataFrame:
+    est = pd.DataFrame({
+        "lval": inspected["lval"].astype(str),
+        "op": inspected["op"].astype(str),
+        "rval": inspected["rval"].astype(str),
+        "estimate": pd.to_numeric(inspected["Estimate"], errors="coerce"),
+        "se": pd.to_numeric(inspected["Std. Err"], errors="coerce"),
+        "z": pd.to_numeric(inspected["z-value"], errors="coerce"),
+        "p": pd.to_numeric(inspected["p-value"], errors="coerce"),
+    })
+    intercept = (est["op"] == "~") & (est["rval"] == "1")
+    est.loc[intercept, "op"] = "~1"
+    est.loc[intercept, "rval"] = ""
+    # a covariance is listed once; keep semopy's order otherwise
+    return est.reset_index(drop=True)
+
+
+def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, syntax: str | None = None) -> FitResult:
+    """Fit a path model of :data:`MODELS` (or your own ``syntax``) with semopy, by maximum likelihood.
+
+    Parameters
+    ----------
+    name
+        A key of :data:`MODELS` (``m1_mediation``, ``m2_cycle``, ``m3_durability``,
+        ``murphy2022``), or any label when ``syntax`` is given.
+    data
+        One row per participant; the model's variables as numeric columns
+        (alliance item means 1-5, MEQ30/PIQ item means 0-5, GRID-HAMD 0-52),
+        NaN for missing values. Other columns are ignored.
+    missing
+        ``"listwise"``: complete cases only, exogenous variables fixed at their
+        sample moments (lavaan's default, ``fixed.x = TRUE``), semopy ``Model``
+        with the Wishart ML objective. ``"fiml"``: every case with at least one
+        observed value, all variables modelled with means (lavaan ``missing =
+        "ml"``, ``fixed.x = FALSE``), semopy ``ModelMeans`` (FIML).
+    syntax
+        Optional lavaan-style syntax (``~`` regressions, ``~~`` covariances,
+        ``a*x`` labels) of an observed-variable path model.
+
+    Raises
+    ------
+    ModelError
+        Unknown model name (the valid names are listed), missing columns (named),
+        too few usable rows for the number of free parameters.
+    ConvergenceError
+        The optimizer did not converge.
+    """
+    import semopy
+
+    if syntax is None:
+        if name not in MODELS:
+            raise ModelError(f"unknown model {name!r}; valid names: {', '.join(MODELS)}")
+        syntax = MODELS[name]
+    if missing not in MISSING_OPTIONS:
+        raise ModelError(f"missing = {missing!r} is not one of {', '.join(MISSING_OPTIONS)}")
+    if not isinstance(data, pd.DataFrame):
+        raise ModelError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    observed, endo, exo = model_variables(syntax)
+    absent = [v for v in observed if v not in data.columns]
+    if absent:
+        raise ModelError(f"model {name!r} needs column(s) missing from the data: {', '.join(absent)}")
+    not_numeric = [v for v in observed if not pd.api.types.is_numeric_dtype(data[v])]
+    if not_numeric:
+        raise ModelError(f"model {name!r} needs numeric columns; not numeric: {', '.join(not_numeric)}")
+    frame = data[observed].astype(float)
+
+    if missing == "listwise":
+        used = frame.dropna()
+        model = semopy.Model(syntax)
+    else:
+        used = frame[~frame.isna().all(axis=1)]
+        extra = [f"{a} ~~ {b}" for i, a in enumerate(exo) for b in exo[i:]]
+        model = semopy.ModelMeans(syntax + "\n" + "\n".join(extra) + "\n")
+    n_used = len(used)
+    n_free = sum(1 for prm in model.parameters.values() if prm.active)  # FIML: intercepts included
+    # at least as many cases as free parameters, and more cases than variables (a non-singular S)
+    needed = max(n_free, len(observed) + 1)
+    if n_used < needed:
+        raise ModelError(
+            f"too few usable rows for model {name!r} with missing={missing!r}: {n_used} row(s), but the model has "
+            f"{n_free} free parameters and {len(observed)} variables; at least {needed} rows are needed"
+        )
+    if missing == "listwise" and np.linalg.matrix_rank(used.cov().to_numpy()) < len(observed):
+        raise ModelError(f"the complete cases of model {name!r} have a singular covariance matrix (a constant or "
+                         "collinear column); cannot fit")
+
+    logger = logging.getLogger()
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # semopy logs a warning on non-convergence; we raise instead
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            obj = "MLW" if missing == "listwise" else "ML"
+            first = model.fit(used, obj=obj, solver="SLSQP", tol=TOLERANCE)
+            # SLSQP's tol is on the objective, so the parameters are only good to about 1e-6;
+            # a trust-region polish from there, stopped on the gradient, gets them to about 1e-9.
+            ok = bool(first.success) and np.isfinite(first.fun) and np.all(np.isfinite(first.x))
+            if ok:
+                polished = model.fit(used, obj=obj, solver="trust-constr", options=POLISH_OPTIONS)
+                slack = 1e-9 * max(1.0, abs(first.fun))
+                if not (polished.success and np.isfinite(polished.fun) and polished.fun <= first.fun + slack):
+                    # the polish wandered off: keep SLSQP's solution
+                    model.param_vals = np.array(first.x, dtype=float)
+                    model.update_matrices(model.param_vals)
+                    model.last_result = first
+            inspected = model.inspect(std_est=False)
+    finally:
+        logger.setLevel(level)
+    if not ok:
+        raise ConvergenceError(f"model {name!r} (missing={missing!r}) did not converge: {first.message}")
+
+    est = _estimates_table(inspected)
+    x = used.to_numpy()
+    if missing == "listwise":
+        _, s = fitstats.ml_moments(x)
+        e = [observed.index(v) for v in exo]
+        sigma, mu, psi = _implied_moments(est, observed, exo, s[np.ix_(e, e)])
+        measures = fitstats.fit_measures_listwise(x, sigma, npar=len(est), exogenous=e)
+    else:
+        sigma, mu, psi = _implied_moments(est, observed, exo, None)
+        measures = fitstats.fit_measures_fiml(x, mu, sigma, npar=len(est))
+    est.insert(4, "std_estimate", _std_estimates(est, observed, sigma, psi))
+    est = est[list(ESTIMATE_COLUMNS)]
+    idx = {v: i for i, v in enumerate(observed)}
+    r2 = pd.Series({v: 1 - psi[idx[v], idx[v]] / sigma[idx[v], idx[v]] for v in endo}, name="r2")
+    return FitResult(
+        name=name, syntax=syntax.strip(), missing=missing, estimates=est,
+        fit=MappingProxyType(measures.as_dict()), r2=r2, measures=measures, observed=tuple(observed),
+        exogenous=tuple(exo), endogenous=tuple(endo),
+        implied_cov=pd.DataFrame(sigma, index=observed, columns=observed),
+        implied_mean=None if mu is None else pd.Series(mu, index=observed), data=used,
+        semopy_stats=_semopy_stats(model), model=model,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Tables for the chapter: fit statistics, semopy's own, FIML against listwise, OLS cross-check.
+# ---------------------------------------------------------------------------
+
+SEMOPY_KEYS = {"df": "DoF", "chisq": "chi2", "pvalue": "chi2 p-value", "cfi": "CFI", "tli": "TLI",
+               "rmsea": "RMSEA", "loglik": "LogLik", "aic": "AIC", "bic": "BIC"}
+"""Our fit keys -> the names semopy's ``calc_stats`` gives the statistic it reports in their place."""
+
+
+def fit_table(results: Mapping[str, FitResult]) -> pd.DataFrame:
+    """One row per fitted model: the :data:`FIT_KEYS` plus the RMSEA 90% interval and the baseline."""
+    rows = {}
+    for label, res in results.items():
+        m = res.measures
+        row = dict(res.fit)
+        row.update(rmsea_ci_lower=m.rmsea_ci_lower, rmsea_ci_upper=m.rmsea_ci_upper, npar=m.npar,
+                   baseline_chisq=m.baseline_chisq, baseline_df=m.baseline_df)
+        rows[label] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def compare_with_semopy(res: FitResult) -> pd.DataFrame:
+    """Our lavaan-convention statistics next to what ``semopy.calc_stats`` printed for the same fit."""
+    rows = []
+    for key, skey in SEMOPY_KEYS.items():
+        rows.append({"statistic": key, "lavaan conventions": res.fit[key],
+                     "semopy calc_stats": float(res.semopy_stats.get(skey, np.nan))})
+    rows.append({"statistic": "gfi (semopy: the NFI formula)", "lavaan conventions": np.nan,
+                 "semopy calc_stats": float(res.semopy_stats.get("GFI", np.nan))})
+    return pd.DataFrame(rows)
+
+
+def compare_estimates(a: FitResult, b: FitResult, labels: tuple[str, str] = ("listwise", "fiml")) -> pd.DataFrame:
+    """Regression paths of two fits of one model side by side (estimate and SE)."""
+    keep = ["lval", "op", "rval", "estimate", "se", "std_estimate"]
+    pa = a.estimates.loc[a.estimates.op == "~", keep]
+    pb = b.estimates.loc[b.estimates.op == "~", keep]
+    out = pa.merge(pb, on=["lval", "op", "rval"], suffixes=(f" {labels[0]}", f" {labels[1]}"))
+    return out
+
+
+def ols_crosscheck(res: FitResult) -> pd.DataFrame:
+    """Each regression path of a listwise fit next to its per-equation OLS fit (statsmodels).
+
+    For a saturated recursive model the estimates agree; the SEs differ by
+    sqrt((n - k - 1) / n) for an equation with k predictors, because ML divides
+    the residual sum of squares by n and OLS by n - k - 1.
+    """
+    import statsmodels.api as sm
+
+    if res.missing != "listwise":
+        raise ModelError("the OLS cross-check needs a listwise fit (complete cases)")
+    d = res.data
+    n = len(d)
+    reg = res.estimates[res.estimates.op == "~"]
+    rows = []
+    for y, part in reg.groupby("lval", sort=False):
+        xs = list(part["rval"])
+        ols = sm.OLS(d[y], sm.add_constant(d[xs])).fit()
+        for r in part.itertuples():
+            rows.append({"path": f"{y} ~ {r.rval}", "k": len(xs), "ML estimate": r.estimate,
+                         "OLS estimate": ols.params[r.rval], "ML SE": r.se, "OLS SE": ols.bse[r.rval],
+                         "SE ratio": r.se / ols.bse[r.rval], "sqrt((n-k-1)/n)": np.sqrt((n - len(xs) - 1) / n)})
+    return pd.DataFrame(rows)

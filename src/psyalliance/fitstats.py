@@ -1,0 +1,287 @@
+"""Fit statistics of a path model under the standard (lavaan) conventions.
+
+Why this module exists: semopy 2.3.11's ``calc_stats`` counts the moments of
+the observed exogenous variables as data but not their (co)variances as
+parameters, so its degrees of freedom are too large by k(k+1)/2 for k
+exogenous observed variables, and its chi-square p, CFI, TLI and RMSEA are
+off with them; its GFI is the NFI formula; and its ``LogLik`` is the value of
+the fitting function, so its AIC and BIC cannot be compared across models.
+Here every statistic is computed from the sample and the model-implied
+moments, following lavaan (Rosseel 2012):
+
+* listwise deletion, ``fixed.x = TRUE``, no mean structure (lavaan's default
+  for complete data): the exogenous (co)variances are fixed at their sample
+  values and are neither parameters nor data;
+* FIML (lavaan ``missing = "ml"`` with ``fixed.x = FALSE``): every variable is
+  modelled, means included; the unrestricted (H1) model is fitted by EM.
+
+Chi-square is ``N * F_ML`` (N, not N - 1), with
+``F_ML = log|Sigma| + tr(S Sigma^-1) - log|S| - p``; RMSEA and its 90%
+interval use N as well. All functions take plain numpy arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, stats
+
+FIT_KEYS = ("n", "df", "chisq", "pvalue", "cfi", "tli", "rmsea", "srmr", "loglik", "aic", "bic")
+"""The keys of the ``.fit`` mapping of a fitted model, in order."""
+
+_LOG2PI = np.log(2.0 * np.pi)
+
+
+def ml_discrepancy(sample_cov: np.ndarray, implied_cov: np.ndarray) -> float:
+    """F_ML = log|Sigma| - log|S| + tr(S Sigma^-1) - p (0 when Sigma = S)."""
+    s = np.asarray(sample_cov, dtype=float)
+    sigma = np.asarray(implied_cov, dtype=float)
+    p = s.shape[0]
+    _, logdet_sigma = np.linalg.slogdet(sigma)
+    _, logdet_s = np.linalg.slogdet(s)
+    return float(logdet_sigma - logdet_s + np.trace(s @ np.linalg.inv(sigma)) - p)
+
+
+def ml_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sample mean and ML covariance (divisor N) of complete data ``x`` (rows = cases)."""
+    x = np.asarray(x, dtype=float)
+    mean = x.mean(axis=0)
+    dev = x - mean
+    return mean, dev.T @ dev / x.shape[0]
+
+
+def loglik_complete(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> float:
+    """Log-likelihood of complete data ``x`` under N(mean, cov), summed over cases."""
+    x = np.asarray(x, dtype=float)
+    n, p = x.shape
+    dev = x - mean
+    _, logdet = np.linalg.slogdet(cov)
+    quad = np.einsum("ij,jk,ik->", dev, np.linalg.inv(cov), dev)
+    return float(-0.5 * (n * p * _LOG2PI + n * logdet + quad))
+
+
+def loglik_missing(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> float:
+    """Casewise (FIML) log-likelihood of ``x`` with NaN for missing values.
+
+    Each case contributes the normal density of its observed entries, with the
+    matching sub-vector of ``mean`` and sub-matrix of ``cov``. Cases with no
+    observed entry contribute nothing.
+    """
+    x = np.asarray(x, dtype=float)
+    obs = ~np.isnan(x)
+    total = 0.0
+    patterns, inverse = np.unique(obs, axis=0, return_inverse=True)
+    for k, pattern in enumerate(patterns):
+        if not pattern.any():
+            continue
+        rows = x[inverse.ravel() == k][:, pattern]
+        total += loglik_complete(rows, mean[pattern], cov[np.ix_(pattern, pattern)])
+    return total
+
+
+def em_saturated(x: np.ndarray, tol: float = 1e-12, max_iter: int = 100_000) -> tuple[np.ndarray, np.ndarray]:
+    """ML mean and covariance of incomplete normal data by the EM algorithm (the H1 model).
+
+    ``x``: cases in rows, NaN for missing. Converges when the largest change
+    of any mean or covariance entry is below ``tol``. Raises ``RuntimeError``
+    if it does not converge in ``max_iter`` iterations.
+    """
+    x = np.asarray(x, dtype=float)
+    n, p = x.shape
+    obs = ~np.isnan(x)
+    mean = np.nanmean(x, axis=0)
+    cov = np.diag(np.nanvar(x, axis=0))
+    for _ in range(max_iter):
+        sum_x = np.zeros(p)
+        sum_xx = np.zeros((p, p))
+        for i in range(n):
+            o = obs[i]
+            m = ~o
+            xi = x[i].copy()
+            c = np.zeros((p, p))
+            if m.any():
+                if o.any():
+                    coef = cov[np.ix_(m, o)] @ np.linalg.inv(cov[np.ix_(o, o)])
+                    xi[m] = mean[m] + coef @ (x[i, o] - mean[o])
+                    c[np.ix_(m, m)] = cov[np.ix_(m, m)] - coef @ cov[np.ix_(o, m)]
+                else:
+                    xi[m] = mean[m]
+                    c[np.ix_(m, m)] = cov[np.ix_(m, m)]
+            sum_x += xi
+            sum_xx += np.outer(xi, xi) + c
+        new_mean = sum_x / n
+        new_cov = sum_xx / n - np.outer(new_mean, new_mean)
+        change = max(np.abs(new_mean - mean).max(), np.abs(new_cov - cov).max())
+        mean, cov = new_mean, new_cov
+        if change < tol:
+            return mean, cov
+    raise RuntimeError(f"EM for the saturated model did not converge in {max_iter} iterations")
+
+
+def rmsea(chisq: float, df: int, n: int) -> float:
+    """RMSEA = sqrt(max((chisq - df) / (N df), 0)); 0 when df = 0 (lavaan)."""
+    if df <= 0:
+        return 0.0
+    return float(np.sqrt(max((chisq - df) / (n * df), 0.0)))
+
+
+def rmsea_ci(chisq: float, df: int, n: int, level: float = 0.90) -> tuple[float, float]:
+    """Confidence interval of the RMSEA from the noncentral chi-square (Browne & Cudeck 1993).
+
+    The bounds solve P(X2 <= chisq; df, lambda) = 0.95 (lower) and 0.05
+    (upper) for the noncentrality lambda, then RMSEA = sqrt(lambda / (N df)).
+    """
+    if df < 1:
+        return 0.0, 0.0
+    upper_p = 1 - (1 - level) / 2
+    lower_p = (1 - level) / 2
+
+    def cdf(lam: float) -> float:
+        return float(stats.chi2.cdf(chisq, df)) if lam <= 0 else float(stats.ncx2.cdf(chisq, df, lam))
+
+    if cdf(0.0) < upper_p:
+        low = 0.0
+    else:
+        lam = optimize.brentq(lambda v: cdf(v) - upper_p, 0.0, max(chisq, 1e-8), xtol=1e-12)
+        low = np.sqrt(lam / (n * df))
+    top = max(n, 4 * chisq)
+    if cdf(0.0) < lower_p or cdf(top) > lower_p:
+        high = 0.0
+    else:
+        lam = optimize.brentq(lambda v: cdf(v) - lower_p, 0.0, top, xtol=1e-12)
+        high = np.sqrt(lam / (n * df))
+    return float(low), float(high)
+
+
+def cfi(chisq: float, df: int, chisq_base: float, df_base: int) -> float:
+    """CFI = 1 - max(X2 - df, 0) / max(X2 - df, X2_b - df_b, 0); 1 if both are 0."""
+    t1 = max(chisq - df, 0.0)
+    t2 = max(chisq - df, chisq_base - df_base, 0.0)
+    if np.isclose(t1, 0.0) and np.isclose(t2, 0.0):
+        return 1.0
+    return float(1 - t1 / t2)
+
+
+def tli(chisq: float, df: int, chisq_base: float, df_base: int) -> float:
+    """TLI = 1 - ((X2 - df) df_b) / ((X2_b - df_b) df); 1 when df = 0 (lavaan >= 0.5-21)."""
+    t1 = (chisq - df) * df_base
+    t2 = (chisq_base - df_base) * df
+    if df > 0 and abs(t2) > 0:
+        return float(1 - t1 / t2)
+    return 1.0
+
+
+def srmr(sample_cov: np.ndarray, implied_cov: np.ndarray, sample_mean: np.ndarray | None = None,
+         implied_mean: np.ndarray | None = None) -> float:
+    """Standardized root mean square residual (Bentler; lavaan's ``srmr``).
+
+    Covariance residuals are divided by sqrt(s_ii s_jj) of the sample matrix and
+    averaged over the p(p+1)/2 non-duplicated elements; with means, the mean
+    residuals divided by sqrt(s_ii) are added and the count is p(p+1)/2 + p.
+    """
+    s = np.asarray(sample_cov, dtype=float)
+    sd = np.sqrt(np.diag(s))
+    resid = (s - implied_cov) / np.outer(sd, sd)
+    low = resid[np.tril_indices_from(resid)]
+    total, count = float(np.sum(low**2)), low.size
+    if sample_mean is not None and implied_mean is not None:
+        total += float(np.sum(((np.asarray(sample_mean) - implied_mean) / sd) ** 2))
+        count += s.shape[0]
+    return float(np.sqrt(total / count))
+
+
+@dataclass(frozen=True)
+class FitMeasures:
+    """Fit statistics of one model (lavaan conventions), plus the baseline and the RMSEA interval."""
+
+    n: int
+    df: int
+    chisq: float
+    pvalue: float
+    cfi: float
+    tli: float
+    rmsea: float
+    rmsea_ci_lower: float
+    rmsea_ci_upper: float
+    srmr: float
+    loglik: float
+    loglik_h1: float
+    aic: float
+    bic: float
+    npar: int
+    baseline_chisq: float
+    baseline_df: int
+
+    def as_dict(self) -> dict[str, float]:
+        """The eleven public keys of :data:`FIT_KEYS`."""
+        return {k: getattr(self, k) for k in FIT_KEYS}
+
+
+def _finish(n: int, df: int, chisq: float, chisq_b: float, df_b: int, loglik: float, loglik_h1: float,
+            npar: int, srmr_value: float) -> FitMeasures:
+    chisq = max(chisq, 0.0)  # a saturated model can land at -1e-13
+    pvalue = float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")
+    low, high = rmsea_ci(chisq, df, n)
+    return FitMeasures(
+        n=n, df=df, chisq=float(chisq), pvalue=pvalue, cfi=cfi(chisq, df, chisq_b, df_b),
+        tli=tli(chisq, df, chisq_b, df_b), rmsea=rmsea(chisq, df, n), rmsea_ci_lower=low, rmsea_ci_upper=high,
+        srmr=srmr_value, loglik=float(loglik), loglik_h1=float(loglik_h1), aic=float(-2 * loglik + 2 * npar),
+        bic=float(-2 * loglik + npar * np.log(n)), npar=int(npar), baseline_chisq=float(chisq_b), baseline_df=int(df_b),
+    )
+
+
+def fit_measures_listwise(x: np.ndarray, implied_cov: np.ndarray, npar: int, exogenous: Sequence[int]) -> FitMeasures:
+    """Fit statistics for complete data with fixed exogenous variables (lavaan ``fixed.x = TRUE``).
+
+    ``x``: complete data (cases in rows) in the column order of ``implied_cov``;
+    ``npar``: free parameters, not counting the exogenous (co)variances, which
+    are fixed at their sample values; ``exogenous``: column indices of the
+    observed exogenous variables. Means are saturated (no mean structure).
+    """
+    x = np.asarray(x, dtype=float)
+    if np.isnan(x).any():
+        raise ValueError("fit_measures_listwise needs complete data; use fit_measures_fiml for missing values")
+    n, p = x.shape
+    k = len(exogenous)
+    mean, s = ml_moments(x)
+    chisq = n * ml_discrepancy(s, implied_cov)
+    df = p * (p + 1) // 2 - k * (k + 1) // 2 - npar
+    # independence baseline: endogenous variances free, exogenous block fixed at S
+    exo = np.zeros(p, dtype=bool)
+    exo[list(exogenous)] = True
+    base = np.diag(np.diag(s))
+    base[np.ix_(exo, exo)] = s[np.ix_(exo, exo)]
+    chisq_b = n * ml_discrepancy(s, base)
+    df_b = p * (p + 1) // 2 - k * (k + 1) // 2 - (p - k)
+    loglik = loglik_complete(x, mean, implied_cov)
+    loglik_h1 = loglik_complete(x, mean, s)
+    return _finish(n, df, chisq, chisq_b, df_b, loglik, loglik_h1, npar, srmr(s, implied_cov))
+
+
+def fit_measures_fiml(x: np.ndarray, implied_mean: np.ndarray, implied_cov: np.ndarray, npar: int) -> FitMeasures:
+    """Fit statistics under FIML with all variables modelled (lavaan ``missing = "ml"``, ``fixed.x = FALSE``).
+
+    ``x``: data with NaN for missing values (cases with no observed value are
+    dropped); ``npar``: all free parameters, means and exogenous (co)variances
+    included. Chi-square is the likelihood ratio against the EM-fitted
+    saturated model; the baseline has free means and variances and no
+    covariances.
+    """
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x).all(axis=1)]
+    n, p = x.shape
+    mean_h1, cov_h1 = em_saturated(x)
+    loglik_h1 = loglik_missing(x, mean_h1, cov_h1)
+    loglik = loglik_missing(x, implied_mean, implied_cov)
+    chisq = 2 * (loglik_h1 - loglik)
+    df = p * (p + 1) // 2 + p - npar
+    # independence model: each variable's ML mean and variance from its observed values
+    mean_b = np.nanmean(x, axis=0)
+    var_b = np.nanvar(x, axis=0)
+    loglik_b = loglik_missing(x, mean_b, np.diag(var_b))
+    chisq_b = 2 * (loglik_h1 - loglik_b)
+    df_b = p * (p + 1) // 2 + p - 2 * p
+    value = srmr(cov_h1, implied_cov, mean_h1, implied_mean)
+    return _finish(n, df, chisq, chisq_b, df_b, loglik, loglik_h1, npar, value)

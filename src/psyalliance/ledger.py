@@ -1,0 +1,336 @@
+"""The claims ledger: every published number, recomputed on the committed simulated dataset, with a verdict.
+
+Verdicts (see :class:`Tolerances` for the exact rules):
+
+* ``reproduced``: the recomputed value, rounded as the paper printed it, equals
+  the published value (for a qualitative claim: it holds as worded);
+* ``approximated``: it misses at the printed precision but lies within the
+  stated tolerance (a correlation within .10, a p value on the same side of
+  .05, a mean within one GRID-HAMD point, a count within one participant ...);
+* ``not reproducible without the data``: outside the tolerance, or the claim
+  needs something no simulated dataset can supply (the paper's own models,
+  tests or formulas).
+
+A match on simulated data shows that the simulation reproduces the published
+summary numbers; it is not evidence that the finding replicates. Each row's
+``why`` says how the verdict was reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from psyalliance.alliance import paired_change
+from psyalliance.correlations import LABELS, pearson
+from psyalliance.facts import DATA_DIR, Facts, load_facts
+
+VERDICTS = ("reproduced", "approximated", "not reproducible without the data")
+"""The three verdicts, best first."""
+
+DATASET_PATH = DATA_DIR / "simulated" / "levin2024_simulated.csv"
+"""The committed simulated dataset the ledger is computed on."""
+
+LEDGER_PATH = DATA_DIR / "simulated" / "claims_ledger.csv"
+"""Where :func:`write_ledger` writes the ledger (at book build time, by the scorecard chapter)."""
+
+COLUMNS = ("section", "claim", "published", "recomputed", "verdict", "why", "source", "cite",
+           "published_value", "recomputed_value")
+"""Columns of the ledger; ``claim, published, recomputed, verdict`` first in importance."""
+
+ALPHA = 0.05
+"""The significance level the qualitative claims are read against (the paper's convention)."""
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """How close is close enough for ``approximated`` (units of the quantity judged)."""
+
+    r: float = 0.10
+    d: float = 0.10
+    hamd_points: float = 1.0
+    years: float = 1.0
+    participants: int = 1
+
+
+def _dec(x: float, k: int) -> float:
+    return float(np.round(x, k))
+
+
+def judge_value(published: float, recomputed: float, decimals: int, tolerance: float, what: str
+                ) -> tuple[str, str]:
+    """Verdict for a number printed with ``decimals`` decimals: equal when rounded, or within ``tolerance``."""
+    if not np.isfinite(recomputed):
+        return VERDICTS[2], f"the {what} cannot be computed from the simulated data"
+    rounded = _dec(recomputed, decimals)
+    diff = recomputed - published
+    if abs(rounded - published) < 10 ** (-decimals) / 2:
+        return VERDICTS[0], f"{recomputed:.{decimals + 2}f} rounds to the published {published:.{decimals}f}"
+    if abs(diff) <= tolerance:
+        return VERDICTS[1], f"{recomputed:.{decimals + 2}f} is {diff:+.{decimals + 1}f} from {published:.{decimals}f}, within ±{tolerance:g}"
+    return VERDICTS[2], (f"{recomputed:.{decimals + 2}f} is {diff:+.{decimals + 1}f} from {published:.{decimals}f}, "
+                         f"beyond ±{tolerance:g}: the simulation does not pin this number")
+
+
+def judge_p(published: float, op: str, recomputed: float, decimals: int = 3) -> tuple[str, str]:
+    """Verdict for a p value printed as ``= published`` (with ``decimals`` decimals) or ``< published``."""
+    if op == "<":
+        if recomputed < published:
+            return VERDICTS[0], f"p = {recomputed:.2g} is below the published bound {published:.3f}"
+        if recomputed < ALPHA:
+            return VERDICTS[1], f"p = {recomputed:.4f} is not below {published:.3f} but is below {ALPHA}"
+        return VERDICTS[2], f"p = {recomputed:.4f} is not significant at {ALPHA}"
+    if abs(_dec(recomputed, decimals) - published) < 10 ** (-decimals) / 2:
+        return VERDICTS[0], f"p = {recomputed:.4f} rounds to the published {published:.{decimals}f}"
+    if (recomputed < ALPHA) == (published < ALPHA):
+        return VERDICTS[1], (f"p = {recomputed:.4f} differs from {published:.3f} but is on the same side of {ALPHA}"
+                             " (the real n behind the p is only inferred)")
+    return VERDICTS[2], f"p = {recomputed:.4f} and the published {published:.3f} fall on opposite sides of {ALPHA}"
+
+
+def judge_count(published: float, recomputed: float, tolerance: float, what: str) -> tuple[str, str]:
+    """Verdict for a count or a whole-number percentage."""
+    if round(recomputed) == round(published) and abs(recomputed - round(recomputed)) < 0.5:
+        return VERDICTS[0], f"{what}: {recomputed:g} equals the published {published:g}"
+    if abs(recomputed - published) <= tolerance:
+        return VERDICTS[1], f"{what}: {recomputed:g} is within {tolerance:.3g} of the published {published:g}"
+    return VERDICTS[2], f"{what}: {recomputed:g} is more than {tolerance:.3g} from the published {published:g}"
+
+
+def _row(section: str, claim: str, published: str, recomputed: str, verdict: tuple[str, str], source: str,
+         cite: str, pub_value: float = np.nan, rec_value: float = np.nan) -> dict:
+    return dict(section=section, claim=claim, published=published, recomputed=recomputed, verdict=verdict[0],
+                why=verdict[1], source=source, cite=cite, published_value=pub_value, recomputed_value=rec_value)
+
+
+def _fmt_r(r: float) -> str:
+    return f"{r:.2f}".replace("0.", ".")
+
+
+def _fmt_p(p: float) -> str:
+    return f"{p:.3f}".replace("0.", ".", 1)
+
+
+def _correlation_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list[dict]:
+    rows = []
+    for rec in facts.correlations.itertuples():
+        c = pearson(data, rec.x, rec.y)
+        pair = f"{LABELS.get(rec.x, rec.x)} - {LABELS.get(rec.y, rec.y)}"
+        rows.append(_row("correlations", f"r, {pair}", _fmt_r(rec.r), f"{_fmt_r(c.r)} (n = {c.n})",
+                         judge_value(rec.r, c.r, 2, tol.r, "correlation"), rec.source, rec.cite, rec.r, c.r))
+        op = "< " if rec.p_op == "<" else ""
+        v = judge_p(rec.p, rec.p_op, c.p)
+        if np.sign(c.r) != np.sign(rec.r):
+            v = (VERDICTS[2], f"the recomputed r = {_fmt_r(c.r)} has the opposite sign, so its p = {c.p:.4f} "
+                              "says nothing about the published one")
+        shown = f"{c.p:.4f}" if c.p >= 0.001 else f"{c.p:.1e}"
+        rows.append(_row("correlations", f"p, {pair}", f"{op}{_fmt_p(rec.p)}", f"{shown} (n = {c.n})",
+                         v, rec.source, rec.cite, rec.p, c.p))
+    return rows
+
+
+def _alliance_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list[dict]:
+    ac = facts.alliance_change.set_index("name")
+    ch = paired_change(data, ac.loc["p", "x"], ac.loc["p", "y"])
+    p_pub, d_pub = float(ac.loc["p", "value"]), float(ac.loc["d", "value"])
+    v = judge_p(p_pub, "=", ch.p, decimals=2)
+    p_why = v[1] + f"; paired t({ch.df}) = {ch.t:.2f} on {ch.n} complete pairs (the paper's test is not reported)"
+    vd = judge_value(d_pub, ch.d_av, 2, tol.d, "d")
+    d_why = vd[1] + f" (d_av; d_z would be {ch.d_z:.2f}; the paper's formula is not reported)"
+    return [
+        _row("alliance change", "alliance change, preparation to 1 wk after session 2: p", f"{p_pub:.2f}",
+             f"{ch.p:.4f}", (v[0], p_why), ac.loc["p", "source"], ac.loc["p", "cite"], p_pub, ch.p),
+        _row("alliance change", "alliance change: effect size d", f"{d_pub:.2f}", f"{ch.d_av:.3f} (d_av)",
+             (vd[0], d_why), ac.loc["d", "source"], ac.loc["d", "cite"], d_pub, ch.d_av),
+    ]
+
+
+def _hamd_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list[dict]:
+    rows = []
+    for rec in facts.hamd.itertuples():
+        x = data[rec.name].astype(float).dropna()
+        label = LABELS.get(rec.name, rec.name)
+        rows.append(_row("GRID-HAMD", f"mean GRID-HAMD, {label}", f"{rec.mean:.1f}", f"{x.mean():.2f}",
+                         judge_value(rec.mean, x.mean(), 1, tol.hamd_points, "mean"), rec.source, rec.cite,
+                         rec.mean, x.mean()))
+        if rec.sd is not None and np.isfinite(rec.sd):
+            v = judge_value(rec.sd, x.std(ddof=1), 1, tol.hamd_points, "SD")
+            why = v[1] + ("" if rec.sd_source == "trial" else f" (the published SD is {rec.sd_source}, not printed)")
+            rows.append(_row("GRID-HAMD", f"SD GRID-HAMD, {label}", f"{rec.sd:.1f}", f"{x.std(ddof=1):.2f}",
+                             (v[0], why), rec.sd_source if rec.sd_source != "none" else rec.source, rec.cite,
+                             rec.sd, x.std(ddof=1)))
+    return rows
+
+
+def _outcome_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list[dict]:
+    out = facts.outcomes.set_index("name")
+    drop = float(out.loc["response_drop_fraction", "value"])
+    cut = float(out.loc["remission_max", "value"])
+    base = data["hamd_baseline"].astype(float)
+    rows = []
+    specs = [
+        ("response_1wk_pct", "hamd_1wk", "response", True), ("response_4wk_pct", "hamd_4wk", "response", True),
+        ("remission_1wk_pct", "hamd_1wk", "remission", True), ("remission_4wk_pct", "hamd_4wk", "remission", True),
+        ("responders_12mo", "hamd_12mo", "response", False), ("remitters_12mo", "hamd_12mo", "remission", False),
+    ]
+    for name, col, kind, pct in specs:
+        t = data[col].astype(float)
+        ok = t.notna() & base.notna()
+        hit = ((base - t) / base >= drop) if kind == "response" else (t <= cut)
+        count = int(hit[ok].sum())
+        value = 100 * count / int(ok.sum()) if pct else count
+        published = float(out.loc[name, "value"])
+        tolerance = 100 * tol.participants / int(ok.sum()) if pct else tol.participants
+        v = judge_count(published, round(value) if pct else value, tolerance, f"{count} of {int(ok.sum())}")
+        rows.append(_row("outcomes", f"{kind} at {LABELS[col].split(', ')[1]}" + (" (%)" if pct else " (participants)"),
+                         f"{published:g}" + ("%" if pct else ""), f"{value:.1f}%" if pct else f"{count}",
+                         v, out.loc[name, "source"], out.loc[name, "cite"], published, value))
+    return rows
+
+
+def _sample_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list[dict]:
+    des = facts.design.set_index("name")
+    smp = facts.sample.set_index("name")
+    rows = []
+    n = len(data)
+    rows.append(_row("sample", "participants analysed", f"{des.loc['n_analysed', 'value']:g}", f"{n}",
+                     judge_count(float(des.loc["n_analysed", "value"]), n, 0, "rows"),
+                     des.loc["n_analysed", "source"], des.loc["n_analysed", "cite"],
+                     float(des.loc["n_analysed", "value"]), n))
+    if "arm" in data.columns:
+        arm = data["arm"].astype(str).str.lower()
+        for key, word in (("n_immediate", "immediate"), ("n_delayed", "delayed")):
+            k = int(arm.str.startswith(word).sum())
+            pub = float(des.loc[key, "value"])
+            rows.append(_row("sample", f"completers in the {word} arm", f"{pub:g}", f"{k}",
+                             judge_count(pub, k, tol.participants, "participants"), des.loc[key, "source"],
+                             des.loc[key, "cite"], pub, k))
+    if "age" in data.columns:
+        age = data["age"].astype(float)
+        for key, val, what in (("age_mean", age.mean(), "mean age (years)"), ("age_sd", age.std(ddof=1), "SD of age (years)")):
+            pub = float(smp.loc[key, "value"])
+            rows.append(_row("sample", what, f"{pub:.1f}", f"{val:.2f}", judge_value(pub, val, 1, tol.years, what),
+                             smp.loc[key, "source"], smp.loc[key, "cite"], pub, val))
+    if "sex" in data.columns:
+        sex = data["sex"].astype(str).str.strip().str.lower()
+        women = int(sex.isin(["female", "f", "woman", "women", "w"]).sum())
+        pub = float(smp.loc["n_women", "value"])
+        rows.append(_row("sample", "women among the completers", f"{pub:g}", f"{women}",
+                         judge_count(pub, women, tol.participants, "participants"), smp.loc["n_women", "source"],
+                         smp.loc["n_women", "cite"], pub, women))
+    return rows
+
+
+@dataclass(frozen=True)
+class QualitativeClaim:
+    """A claim in words, and the check that reads it on a dataset (returns holds?, what was found)."""
+
+    claim: str
+    source: str
+    cite: str
+    check: Callable[[pd.DataFrame], tuple[bool, str]] | None
+
+
+def _sig(data: pd.DataFrame, x: str, y: str, sign: int) -> tuple[bool, str]:
+    c = pearson(data, x, y)
+    return (np.sign(c.r) == sign and c.p < ALPHA), f"r = {_fmt_r(c.r)}, p = {c.p:.3f}"
+
+
+def _all(*parts: tuple[bool, str]) -> tuple[bool, str]:
+    return all(p[0] for p in parts), "; ".join(p[1] for p in parts)
+
+
+def _alliance_rose(d: pd.DataFrame) -> tuple[bool, str]:
+    ch = paired_change(d)
+    return (ch.mean_diff > 0 and ch.p < ALPHA), f"mean change {ch.mean_diff:+.2f}, p = {ch.p:.3f}"
+
+
+def _not_sig(data: pd.DataFrame, x: str, y: str) -> tuple[bool, str]:
+    c = pearson(data, x, y)
+    return c.p >= ALPHA, f"r = {_fmt_r(c.r)}, p = {c.p:.3f}"
+
+
+QUALITATIVE = (
+    QualitativeClaim("The alliance grew from the end of preparation to one week after session 2",
+                     "paper", "levin2024", _alliance_rose),
+    QualitativeClaim("A stronger preparation alliance went with more mystical and more insightful experiences",
+                     "release", "jhu2024", lambda d: _all(_sig(d, "alliance_prep", "mystical_peak", 1),
+                                                          _sig(d, "alliance_prep", "insight_peak", 1))),
+    QualitativeClaim("Acute effects went with lower depression at 4 weeks", "release", "jhu2024",
+                     lambda d: _all(_sig(d, "mystical_peak", "hamd_4wk", -1), _sig(d, "insight_peak", "hamd_4wk", -1))),
+    QualitativeClaim("Mystical experience was not related to depression at 12 months", "release", "jhu2024",
+                     lambda d: _not_sig(d, "mystical_peak", "hamd_12mo")),
+    QualitativeClaim("Insight still predicted lower depression at 12 months", "release", "jhu2024",
+                     lambda d: _sig(d, "insight_peak", "hamd_12mo", -1)),
+    QualitativeClaim("Acute effects went with a further strengthening of the alliance (final rating)", "release",
+                     "jhu2024", lambda d: _all(_sig(d, "mystical_peak", "alliance_post2", 1),
+                                               _sig(d, "insight_peak", "alliance_post2", 1))),
+    QualitativeClaim("The alliance-outcome link persisted: final alliance and depression at every follow-up",
+                     "release", "jhu2024",
+                     lambda d: _all(*[_sig(d, "alliance_post2", w, -1) for w in ("hamd_4wk", "hamd_3mo", "hamd_6mo", "hamd_12mo")])),
+    QualitativeClaim("Preparation alliance and 3-month depression: not reported, so presumably not significant",
+                     "inferred", "levin2024", lambda d: _not_sig(d, "alliance_prep", "hamd_3mo")),
+    QualitativeClaim("The paper's own path or mediation models and their coefficients", "paper", "levin2024", None),
+)
+"""The narrative claims, each with the check that reads it on a dataset (None: cannot be checked)."""
+
+
+def _qualitative_rows(data: pd.DataFrame) -> list[dict]:
+    rows = []
+    for q in QUALITATIVE:
+        if q.check is None:
+            v = (VERDICTS[2], "the paper's models, estimator and coefficients are not public; the book's path models "
+                              "are reconstructions")
+            rows.append(_row("qualitative", q.claim, "stated", "-", v, q.source, q.cite))
+            continue
+        holds, found = q.check(data)
+        v = (VERDICTS[0], f"holds on the simulated data: {found}") if holds else \
+            (VERDICTS[2], f"does not hold on the simulated data: {found}")
+        rows.append(_row("qualitative", q.claim, "stated", "holds" if holds else "does not hold", v, q.source, q.cite))
+    return rows
+
+
+def load_dataset(path: str | Path = DATASET_PATH) -> pd.DataFrame:
+    """The committed simulated dataset (one row per completer)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"simulated dataset not found: {path} (run `make data`)")
+    return pd.read_csv(path)
+
+
+def claims_ledger(data: pd.DataFrame | None = None, facts: Facts | None = None,
+                  tolerances: Tolerances = Tolerances()) -> pd.DataFrame:
+    """The replication scorecard: one row per published claim, recomputed on ``data``.
+
+    ``data`` defaults to the committed simulated dataset; ``facts`` to the
+    facts file. Columns: see :data:`COLUMNS` (``claim, published, recomputed,
+    verdict`` plus ``why``, the section, the source and citation key, and the
+    numeric values where there are any).
+    """
+    data = load_dataset() if data is None else data
+    facts = load_facts() if facts is None else facts
+    rows = (_sample_rows(data, facts, tolerances) + _correlation_rows(data, facts, tolerances)
+            + _alliance_rows(data, facts, tolerances) + _hamd_rows(data, facts, tolerances)
+            + _outcome_rows(data, facts, tolerances) + _qualitative_rows(data))
+    ledger = pd.DataFrame(rows, columns=list(COLUMNS))
+    bad = set(ledger["verdict"]) - set(VERDICTS)
+    if bad:  # pragma: no cover - a programming error
+        raise RuntimeError(f"unknown verdict(s) {bad}")
+    return ledger
+
+
+def verdict_counts(ledger: pd.DataFrame) -> pd.Series:
+    """Number of claims per verdict, in the order of :data:`VERDICTS`."""
+    return ledger["verdict"].value_counts().reindex(list(VERDICTS), fill_value=0)
+
+
+def write_ledger(ledger: pd.DataFrame, path: str | Path = LEDGER_PATH) -> Path:
+    """Write the ledger as CSV (UTF-8, no index), creating the folder; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ledger.to_csv(path, index=False, float_format="%.6g")
+    return path

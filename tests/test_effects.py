@@ -1,0 +1,100 @@
+"""Indirect and total effects: point values against semopy and regression identities; bootstrap intervals."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from modeldata import make_fixture_data
+from psyalliance import MODELS, fit_model
+from psyalliance.effects import EFFECTS, BootstrapSettings, Effect, bootstrap_effects, point_effects
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_fixture_data(seed=4, n=30)
+
+
+def _paths(res):
+    est = res.estimates[res.estimates.op == "~"]
+    return {(r.lval, r.rval): r.estimate for r in est.itertuples()}
+
+
+def test_m1_effects_equal_products_of_semopy_paths(data):
+    b = _paths(fit_model("m1_mediation", data))
+    got = point_effects(MODELS["m1_mediation"], data, EFFECTS["m1_mediation"])
+    a1b1 = b[("mystical_peak", "alliance_prep")] * b[("hamd_4wk", "mystical_peak")]
+    a2b2 = b[("insight_peak", "alliance_prep")] * b[("hamd_4wk", "insight_peak")]
+    c = b[("hamd_4wk", "alliance_prep")]
+    assert got["a1*b1"] == pytest.approx(a1b1, abs=1e-6)
+    assert got["a2*b2"] == pytest.approx(a2b2, abs=1e-6)
+    assert got["indirect"] == pytest.approx(a1b1 + a2b2, abs=1e-6)
+    assert got["c"] == pytest.approx(c, abs=1e-6)
+    assert got["total"] == pytest.approx(c + a1b1 + a2b2, abs=1e-6)
+
+
+def test_m2_effects_equal_products_of_semopy_paths(data):
+    b = _paths(fit_model("m2_cycle", data))
+    got = point_effects(MODELS["m2_cycle"], data, EFFECTS["m2_cycle"])
+    to_post2 = (b[("alliance_post2", "alliance_prep")]
+                + b[("mystical_peak", "alliance_prep")] * b[("alliance_post2", "mystical_peak")]
+                + b[("insight_peak", "alliance_prep")] * b[("alliance_post2", "insight_peak")])
+    d1, d2, e = b[("hamd_4wk", "alliance_post2")], b[("hamd_12mo", "alliance_post2")], b[("hamd_12mo", "hamd_4wk")]
+    assert got["total_post2"] == pytest.approx(to_post2, abs=1e-6)
+    assert got["total_4wk"] == pytest.approx(to_post2 * d1, abs=1e-6)
+    assert got["total_12mo"] == pytest.approx(to_post2 * (d2 + d1 * e), abs=1e-6)
+    assert got["d1*e"] == pytest.approx(d1 * e, abs=1e-6)
+    assert got["total_post2_12mo"] == pytest.approx(d2 + d1 * e, abs=1e-6)
+
+
+def test_total_effect_of_a_saturated_model_is_the_simple_regression_slope(data):
+    d = data[["alliance_prep", "mystical_peak", "insight_peak", "hamd_4wk"]].dropna()
+    slope = stats.linregress(d["alliance_prep"], d["hamd_4wk"]).slope
+    got = point_effects(MODELS["m1_mediation"], data, EFFECTS["m1_mediation"])
+    assert got["total"] == pytest.approx(slope, abs=1e-10)
+
+
+@pytest.fixture(scope="module")
+def boot(data):
+    return bootstrap_effects(MODELS["m1_mediation"], data, EFFECTS["m1_mediation"])
+
+
+def test_bootstrap_defaults_and_shape(boot, data):
+    assert (boot.n_resamples == 5000).all()
+    assert (boot.n == len(data[["alliance_prep", "mystical_peak", "insight_peak", "hamd_4wk"]].dropna())).all()
+    assert (boot.pct_low < boot.pct_high).all() and (boot.bca_low < boot.bca_high).all()
+    assert (boot.boot_se > 0).all()
+
+
+def test_same_seed_same_intervals(boot, data):
+    again = bootstrap_effects(MODELS["m1_mediation"], data, EFFECTS["m1_mediation"])
+    np.testing.assert_array_equal(boot[["pct_low", "bca_low"]].to_numpy(), again[["pct_low", "bca_low"]].to_numpy())
+    other = bootstrap_effects(MODELS["m1_mediation"], data, EFFECTS["m1_mediation"], BootstrapSettings(seed=1))
+    assert not np.allclose(boot.pct_low, other.pct_low)
+
+
+def test_percentile_interval_matches_scipy_percentile_method(data):
+    """The same resamples through scipy's own percentile method give the same interval."""
+    d = data[["alliance_prep", "mystical_peak"]].dropna()
+    eff = (Effect("a", "direct", "alliance_prep", "mystical_peak"),)
+    mine = bootstrap_effects("mystical_peak ~ alliance_prep", data, eff, BootstrapSettings(n_resamples=2000, seed=9))
+
+    def slope(x, y, axis=-1):
+        xc = x - x.mean(axis=axis, keepdims=True)
+        return (xc * (y - y.mean(axis=axis, keepdims=True))).sum(axis=axis) / (xc**2).sum(axis=axis)
+
+    ref = stats.bootstrap((d.alliance_prep.to_numpy(), d.mystical_peak.to_numpy()), slope, paired=True,
+                          vectorized=True, n_resamples=2000, method="percentile", rng=np.random.default_rng(9))
+    assert mine.pct_low.iloc[0] == pytest.approx(ref.confidence_interval.low, rel=1e-9)
+    assert mine.pct_high.iloc[0] == pytest.approx(ref.confidence_interval.high, rel=1e-9)
+    ref_bca = stats.bootstrap((d.alliance_prep.to_numpy(), d.mystical_peak.to_numpy()), slope, paired=True,
+                              vectorized=True, n_resamples=2000, method="BCa", rng=np.random.default_rng(9))
+    assert mine.bca_low.iloc[0] == pytest.approx(ref_bca.confidence_interval.low, rel=1e-9)
+
+
+def test_bad_settings_and_effects():
+    with pytest.raises(ValueError, match="n_resamples = 100"):
+        BootstrapSettings(n_resamples=100)
+    with pytest.raises(ValueError, match="kind"):
+        Effect("x", "sideways", "a", "b")
+    with pytest.raises(ValueError, match="mediator"):
+        Effect("x", "specific", "a", "b")

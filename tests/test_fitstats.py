@@ -1,0 +1,170 @@
+"""Fit statistics under lavaan conventions, pinned to values derived independently of the package.
+
+References used: the ML discrepancy written out with numpy; the likelihood-ratio
+identity for recursive path models (chi-square = N * sum over equations of
+log(RSS_model / RSS_saturated), from per-equation least squares); scipy's
+multivariate normal density for the log-likelihood.
+"""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from modeldata import make_fixture_data
+from psyalliance import fitstats
+from psyalliance.models import fit_model
+
+
+def _rss(d, y, xs):
+    x = np.column_stack([np.ones(len(d))] + [d[v].to_numpy() for v in xs])
+    beta, *_ = np.linalg.lstsq(x, d[y].to_numpy(), rcond=None)
+    r = d[y].to_numpy() - x @ beta
+    return float(r @ r)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_fixture_data(seed=3, n=40, missing=True)
+
+
+def test_saturated_model_has_zero_chisq_and_df(data):
+    res = fit_model("m1_mediation", data)
+    assert res.fit["df"] == 0
+    assert res.fit["chisq"] == pytest.approx(0.0, abs=1e-8)
+    assert res.fit["cfi"] == pytest.approx(1.0, abs=1e-9) and res.fit["tli"] == 1.0 and res.fit["rmsea"] == 0.0
+    assert res.fit["srmr"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_chisq_by_hand_from_implied_and_sample_covariance(data):
+    """Murphy structure x -> m -> y: implied Sigma built from OLS by hand, F_ML written out."""
+    res = fit_model("murphy2022", data)
+    d = res.data
+    x, m, y = d["alliance_prep"].to_numpy(), d["mystical_peak"].to_numpy(), d["hamd_4wk"].to_numpy()
+    n = len(d)
+    a = np.cov(x, m, bias=True)[0, 1] / np.var(x)
+    b = np.cov(m, y, bias=True)[0, 1] / np.var(m)
+    psi_m = np.var(m) - a**2 * np.var(x)
+    psi_y = np.var(y) - b**2 * np.var(m)
+    vx = np.var(x)
+    vm = a**2 * vx + psi_m
+    sigma = np.array([
+        [vx, a * vx, a * b * vx],
+        [a * vx, vm, b * vm],
+        [a * b * vx, b * vm, b**2 * vm + psi_y],
+    ])
+    s = np.cov(np.column_stack([x, m, y]), rowvar=False, bias=True)
+    f = np.log(np.linalg.det(sigma)) + np.trace(s @ np.linalg.inv(sigma)) - np.log(np.linalg.det(s)) - 3
+    assert res.fit["chisq"] == pytest.approx(n * f, rel=1e-6)
+    assert res.fit["df"] == 1
+    assert res.fit["pvalue"] == pytest.approx(stats.chi2.sf(n * f, 1), rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "name, equations",
+    [
+        # (model equations, saturated equations in the same causal order)
+        ("murphy2022", [("mystical_peak", ["alliance_prep"], ["alliance_prep"]),
+                        ("hamd_4wk", ["mystical_peak"], ["mystical_peak", "alliance_prep"])]),
+        ("m3_durability", [("hamd_3mo", ["alliance_post2", "hamd_4wk"], ["alliance_post2", "hamd_4wk"]),
+                           ("hamd_6mo", ["alliance_post2", "hamd_3mo"], ["alliance_post2", "hamd_4wk", "hamd_3mo"]),
+                           ("hamd_12mo", ["alliance_post2", "hamd_6mo"],
+                            ["alliance_post2", "hamd_4wk", "hamd_3mo", "hamd_6mo"])]),
+        ("m2_cycle", [("alliance_post2", ["mystical_peak", "insight_peak", "alliance_prep"],
+                       ["mystical_peak", "insight_peak", "alliance_prep"]),
+                      ("hamd_4wk", ["alliance_post2"], ["alliance_post2", "mystical_peak", "insight_peak", "alliance_prep"]),
+                      ("hamd_12mo", ["alliance_post2", "hamd_4wk"],
+                       ["alliance_post2", "hamd_4wk", "mystical_peak", "insight_peak", "alliance_prep"])]),
+    ],
+)
+def test_chisq_equals_likelihood_ratio_of_least_squares_equations(data, name, equations):
+    res = fit_model(name, data)
+    d = res.data
+    n = len(d)
+    expected = sum(n * np.log(_rss(d, y, xs) / _rss(d, y, sat)) for y, xs, sat in equations)
+    assert res.fit["chisq"] == pytest.approx(expected, rel=1e-6)
+    # degrees of freedom: the paths left out of the saturated model
+    assert res.fit["df"] == sum(len(sat) - len(xs) for _, xs, sat in equations)
+
+
+def test_semopy_df_is_too_large_by_the_exogenous_moments(data):
+    for name in ("murphy2022", "m2_cycle", "m3_durability", "m1_mediation"):
+        res = fit_model(name, data)
+        k = len(res.exogenous)
+        assert res.semopy_stats["DoF"] - res.fit["df"] == k * (k + 1) // 2
+
+
+def test_loglik_is_the_multivariate_normal_density(data):
+    res = fit_model("m3_durability", data)
+    x = res.data.to_numpy()
+    ll = stats.multivariate_normal(mean=x.mean(axis=0), cov=res.implied_cov.to_numpy()).logpdf(x).sum()
+    assert res.fit["loglik"] == pytest.approx(ll, rel=1e-10)
+    npar = len(res.estimates)
+    assert res.fit["aic"] == pytest.approx(-2 * ll + 2 * npar, rel=1e-10)
+    assert res.fit["bic"] == pytest.approx(-2 * ll + np.log(len(x)) * npar, rel=1e-10)
+
+
+def test_fiml_loglik_sums_the_observed_parts_of_each_case(data):
+    res = fit_model("m2_cycle", data, missing="fiml")
+    mu, sigma = res.implied_mean.to_numpy(), res.implied_cov.to_numpy()
+    total = 0.0
+    for row in res.data.to_numpy():
+        o = ~np.isnan(row)
+        total += stats.multivariate_normal(mean=mu[o], cov=sigma[np.ix_(o, o)]).logpdf(row[o])
+    assert res.fit["loglik"] == pytest.approx(total, rel=1e-10)
+    assert res.fit["n"] == len(data)
+
+
+def test_saturated_fiml_model_reaches_the_em_likelihood(data):
+    """Two optimizers, one answer: semopy's FIML fit of a saturated model and the EM algorithm."""
+    res = fit_model("m1_mediation", data, missing="fiml")
+    assert res.fit["df"] == 0
+    assert res.fit["chisq"] == pytest.approx(0.0, abs=1e-6)
+    assert res.measures.loglik_h1 == pytest.approx(res.fit["loglik"], abs=1e-6)
+
+
+def test_em_on_complete_data_returns_the_sample_moments():
+    x = make_fixture_data(seed=5, n=30, missing=False)[["alliance_prep", "hamd_4wk", "mystical_peak"]].to_numpy()
+    mean, cov = fitstats.em_saturated(x)
+    np.testing.assert_allclose(mean, x.mean(axis=0), atol=1e-12)
+    np.testing.assert_allclose(cov, np.cov(x, rowvar=False, bias=True), atol=1e-10)
+
+
+def test_fiml_equals_listwise_on_complete_data():
+    d = make_fixture_data(seed=11, n=50, missing=False)
+    a, b = fit_model("m3_durability", d), fit_model("m3_durability", d, missing="fiml")
+    assert a.fit["chisq"] == pytest.approx(b.fit["chisq"], rel=1e-6)
+    assert a.fit["df"] == b.fit["df"]
+    assert a.fit["loglik"] == pytest.approx(b.fit["loglik"], rel=1e-9)
+    assert a.fit["rmsea"] == pytest.approx(b.fit["rmsea"], rel=1e-5, abs=1e-9)
+
+
+def test_baseline_of_fixed_x_keeps_the_exogenous_block(data):
+    res = fit_model("m2_cycle", data)
+    s = np.cov(res.data.to_numpy(), rowvar=False, bias=True)
+    # one exogenous variable: the independence model is the diagonal of S
+    expected = len(res.data) * (np.sum(np.log(np.diag(s))) - np.linalg.slogdet(s)[1])
+    assert res.measures.baseline_chisq == pytest.approx(expected, rel=1e-10)
+    p = s.shape[0]
+    assert res.measures.baseline_df == p * (p + 1) // 2 - 1 - (p - 1)
+
+
+def test_cfi_tli_rmsea_formulas():
+    assert fitstats.cfi(10.0, 4, 100.0, 10) == pytest.approx(1 - 6 / 90)
+    assert fitstats.tli(10.0, 4, 100.0, 10) == pytest.approx((100 / 10 - 10 / 4) / (100 / 10 - 1))
+    assert fitstats.rmsea(10.0, 4, 50) == pytest.approx(np.sqrt(6 / 200))
+    assert fitstats.rmsea(3.0, 4, 50) == 0.0
+
+
+def test_rmsea_interval_inverts_the_noncentral_chi_square():
+    chisq, df, n = 25.0, 8, 100
+    low, high = fitstats.rmsea_ci(chisq, df, n)
+    assert low < fitstats.rmsea(chisq, df, n) < high
+    assert stats.ncx2.cdf(chisq, df, low**2 * n * df) == pytest.approx(0.95, abs=1e-8)
+    assert stats.ncx2.cdf(chisq, df, high**2 * n * df) == pytest.approx(0.05, abs=1e-8)
+    assert fitstats.rmsea_ci(1.0, 8, 100) == (0.0, 0.0)
+
+
+def test_srmr_by_hand():
+    s = np.array([[1.0, 0.5], [0.5, 2.0]])
+    sigma = np.array([[1.0, 0.2], [0.2, 2.0]])
+    assert fitstats.srmr(s, sigma) == pytest.approx(np.sqrt((0.3 / np.sqrt(2)) ** 2 / 3))

@@ -1,0 +1,179 @@
+"""fit_model: its contract, its errors, and the statsmodels cross-check of ML path estimates."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from modeldata import make_fixture_data
+from psyalliance import MODELS, fit_model
+from psyalliance.fitstats import FIT_KEYS
+from psyalliance.models import ConvergenceError, ModelError, model_variables
+
+M1_EQUATIONS = [
+    ("mystical_peak", ["alliance_prep"]),
+    ("insight_peak", ["alliance_prep"]),
+    ("hamd_4wk", ["mystical_peak", "insight_peak", "alliance_prep"]),
+]
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_fixture_data(seed=2, n=30)
+
+
+@pytest.fixture(scope="module")
+def m1(data):
+    return fit_model("m1_mediation", data)
+
+
+def test_registry_has_the_four_models():
+    assert set(MODELS) == {"m1_mediation", "m2_cycle", "m3_durability", "murphy2022"}
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("missing", ["listwise", "fiml"])
+def test_result_contract(data, name, missing):
+    res = fit_model(name, data, missing=missing)
+    assert list(res.estimates.columns) == ["lval", "op", "rval", "estimate", "std_estimate", "se", "z", "p"]
+    assert tuple(res.fit) == FIT_KEYS
+    assert res.syntax == MODELS[name].strip()
+    _, endo, _ = model_variables(MODELS[name])
+    assert list(res.r2.index) == endo
+    assert ((res.r2 >= 0) & (res.r2 <= 1)).all()
+    complete = data[list(res.observed)].dropna()
+    assert res.fit["n"] == (len(complete) if missing == "listwise" else len(data))
+    reg = res.estimates[res.estimates.op == "~"]
+    np.testing.assert_allclose(reg.z, reg.estimate / reg.se, rtol=1e-6)
+
+
+def test_ml_paths_equal_ols_and_ses_differ_by_the_known_factor(m1):
+    """Saturated recursive model: ML = OLS per equation; SE_ML / SE_OLS = sqrt((n - k - 1) / n)."""
+    d = m1.data
+    n = len(d)
+    for y, xs in M1_EQUATIONS:
+        ols = sm.OLS(d[y], sm.add_constant(d[xs])).fit()
+        k = len(xs)
+        for x in xs:
+            row = m1.estimates.query("lval == @y and op == '~' and rval == @x").iloc[0]
+            assert row.estimate == pytest.approx(ols.params[x], abs=1e-6)
+            assert row.se / ols.bse[x] == pytest.approx(np.sqrt((n - k - 1) / n), abs=1e-6)
+        assert m1.r2[y] == pytest.approx(ols.rsquared, abs=1e-6)
+        # the residual variance is RSS / n (ML), not RSS / (n - k - 1)
+        var = m1.estimates.query("lval == @y and op == '~~' and rval == @y").estimate.iloc[0]
+        assert var == pytest.approx(ols.ssr / n, rel=1e-6)
+
+
+def test_residual_covariance_of_the_mediators_is_the_ols_residual_covariance(m1):
+    d = m1.data
+    r1 = sm.OLS(d["mystical_peak"], sm.add_constant(d[["alliance_prep"]])).fit().resid
+    r2 = sm.OLS(d["insight_peak"], sm.add_constant(d[["alliance_prep"]])).fit().resid
+    row = m1.estimates.query("lval == 'mystical_peak' and op == '~~' and rval == 'insight_peak'").iloc[0]
+    assert row.estimate == pytest.approx(np.mean(r1 * r2), abs=1e-6)
+    assert row.std_estimate == pytest.approx(np.corrcoef(r1, r2)[0, 1], abs=1e-6)
+
+
+def test_standardized_simple_regression_is_the_correlation(m1):
+    d = m1.data
+    row = m1.estimates.query("lval == 'mystical_peak' and op == '~'").iloc[0]
+    assert row.std_estimate == pytest.approx(np.corrcoef(d["alliance_prep"], d["mystical_peak"])[0, 1], abs=1e-6)
+    resid = m1.estimates.query("lval == 'hamd_4wk' and op == '~~'").iloc[0]
+    assert resid.std_estimate == pytest.approx(1 - m1.r2["hamd_4wk"], abs=1e-9)
+
+
+def test_fiml_uses_every_case_and_has_means(data):
+    res = fit_model("m1_mediation", data, missing="fiml")
+    assert res.fit["n"] == len(data)
+    assert (res.estimates.op == "~1").sum() == 4
+    # a saturated model's means are the EM means
+    assert res.fit["chisq"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_unknown_model_lists_the_valid_names(data):
+    with pytest.raises(ModelError, match="unknown model 'm9'.*m1_mediation, m2_cycle, m3_durability, murphy2022"):
+        fit_model("m9", data)
+
+
+def test_missing_columns_are_named(data):
+    with pytest.raises(ModelError, match="insight_peak"):
+        fit_model("m1_mediation", data.drop(columns=["insight_peak"]))
+
+
+def test_bad_missing_option(data):
+    with pytest.raises(ModelError, match="missing = 'pairwise'"):
+        fit_model("m1_mediation", data, missing="pairwise")
+
+
+def test_too_few_complete_rows(data):
+    small = data.dropna(subset=["alliance_prep", "insight_peak", "mystical_peak"]).head(6)
+    with pytest.raises(ModelError, match="too few usable rows.*6 row"):
+        fit_model("m2_cycle", small)
+
+
+def test_non_convergence_is_an_error(data, monkeypatch):
+    import semopy
+    from semopy.solver import SolverResult
+
+    def no_luck(self, *args, **kwargs):
+        return SolverResult(fun=np.inf, success=False, n_it=1, x=np.zeros(1), message="gave up", name_method="SLSQP")
+
+    monkeypatch.setattr(semopy.Model, "fit", no_luck)
+    with pytest.raises(ConvergenceError, match="did not converge"):
+        fit_model("murphy2022", data)
+
+
+def test_custom_syntax_and_latent_variables(data):
+    res = fit_model("mine", data, syntax="hamd_12mo ~ alliance_post2")
+    assert res.fit["df"] == 0
+    with pytest.raises(ModelError, match="observed-variable"):
+        fit_model("cfa", data, syntax="f =~ hamd_4wk + hamd_3mo + hamd_6mo")
+
+
+def test_data_must_be_a_dataframe():
+    with pytest.raises(ModelError, match="DataFrame"):
+        fit_model("m1_mediation", np.zeros((5, 5)))
+
+
+def test_chapter_tables(m1, data):
+    from psyalliance.models import compare_estimates, compare_with_semopy, fit_table, ols_crosscheck
+
+    tab = ols_crosscheck(m1)
+    np.testing.assert_allclose(tab["SE ratio"], tab["sqrt((n-k-1)/n)"], atol=1e-6)
+    np.testing.assert_allclose(tab["ML estimate"], tab["OLS estimate"], atol=1e-6)
+    cmp = compare_with_semopy(m1).set_index("statistic")
+    assert cmp.loc["df", "semopy calc_stats"] - cmp.loc["df", "lavaan conventions"] == 1
+    fiml = fit_model("m1_mediation", data, missing="fiml")
+    both = compare_estimates(m1, fiml)
+    assert len(both) == 5
+    ft = fit_table({"listwise": m1, "fiml": fiml})
+    assert list(ft.index) == ["listwise", "fiml"] and ft.loc["fiml", "npar"] == len(fiml.estimates)
+    with pytest.raises(ModelError, match="listwise"):
+        ols_crosscheck(fiml)
+
+
+def test_non_numeric_column_is_an_error(data):
+    bad = data.copy()
+    bad["hamd_4wk"] = bad["hamd_4wk"].astype(str)
+    with pytest.raises(ModelError, match="not numeric: hamd_4wk"):
+        fit_model("murphy2022", bad)
+
+
+def test_a_failed_polish_keeps_the_slsqp_solution(m1, monkeypatch):
+    """If the trust-constr polish fails, the SLSQP solution (good to about 1e-5 here) is reported."""
+    import semopy
+    from semopy.solver import SolverResult
+
+    original = semopy.Model.fit
+
+    def flaky(self, *args, solver="SLSQP", **kwargs):
+        res = original(self, *args, solver=solver, **kwargs)
+        if solver == "trust-constr":
+            self.param_vals = self.param_vals + 1.0  # wander off
+            self.update_matrices(self.param_vals)
+            return SolverResult(fun=res.fun + 1, success=False, n_it=1, x=self.param_vals, message="lost",
+                                name_method=solver)
+        return res
+
+    monkeypatch.setattr(semopy.Model, "fit", flaky)
+    res = fit_model("m1_mediation", m1.data)
+    np.testing.assert_allclose(res.estimates.estimate, m1.estimates.estimate, rtol=1e-4, atol=1e-4)
