@@ -12,8 +12,10 @@ quick ones). Run with ``make bench`` (or ``python benchmarks/run.py``);
   experiment, extrapolated from a loop of semopy fits on a subset (a few
   samples at every n, both models) measured in this run, divided by
   ``montecarlo_total``.
-* ``bootstrap_5000``: 5,000 bootstrap resamples of M1's indirect effects on
-  the committed dataset.
+* ``bootstrap_5000`` / ``bootstrap_5000_m2``: 5,000 bootstrap resamples
+  (percentile and BCa intervals) of M1's / M2's effects on the committed dataset.
+* ``fit_model_m1_listwise`` / ``fit_model_m1_fiml``: the book's full semopy fit of
+  M1 (tight tolerance, polish, lavaan-convention fit statistics).
 * ``book_build_cold`` / ``book_build_nochange``: ``jupyter-book build`` of a
   fresh copy of the repository in a temporary folder (every notebook
   executes), then the same build again with nothing changed.
@@ -48,21 +50,6 @@ def timed(fn, runs: int) -> tuple[float, object]:
     return median(times), out
 
 
-def dataset() -> pd.DataFrame:
-    from psyalliance.montecarlo import DATASET_PATH, facts_pattern
-    from psyalliance.population import target_population
-
-    if DATASET_PATH.exists():
-        return pd.read_csv(DATASET_PATH)
-    # no committed dataset yet: a stand-in of the same size and missing pattern
-    pop = target_population()
-    rng = np.random.default_rng(1)
-    df = pd.DataFrame(rng.multivariate_normal(pop.means, pop.cov, size=24), columns=pop.cov.index)
-    rows = facts_pattern().rows(24, list(df.columns))
-    print("# note: no committed dataset; the bootstrap and semopy figures use a stand-in sample", file=sys.stderr)
-    return df.where(rows)
-
-
 def semopy_fit(name: str, df: pd.DataFrame) -> None:
     import semopy
 
@@ -73,7 +60,8 @@ def semopy_fit(name: str, df: pd.DataFrame) -> None:
 
 def semopy_subset_seconds(per_n: int, seed: int = 1) -> float:
     """Seconds semopy would take for the full experiment (10,000 x 5 sample sizes x 2 models), from a subset."""
-    from psyalliance.montecarlo import SAMPLE_SIZES, get_model
+    from psyalliance.montecarlo import SAMPLE_SIZES
+    from psyalliance.paths import get_model
     from psyalliance.population import target_population
 
     pop = target_population()
@@ -118,10 +106,14 @@ def main() -> None:
     logging.getLogger().setLevel(logging.ERROR)
     warnings.simplefilter("ignore")
 
-    from psyalliance.montecarlo import bootstrap_indirect, get_model, run_over_n
+    from psyalliance.effects import EFFECTS, BootstrapSettings, bootstrap_effects
+    from psyalliance.models import MODELS, fit_model
+    from psyalliance.montecarlo import run_over_n
+    from psyalliance.paths import get_model
     from psyalliance.population import target_population
+    from psyalliance.simulate import load_dataset
 
-    df = dataset()
+    df = load_dataset()
     m1 = df[list(get_model("m1_mediation").variables)].dropna()
     semopy_fit("m1_mediation", m1)  # warm-up (imports, caches)
     t, _ = timed(lambda: semopy_fit("m1_mediation", m1), max(5, args.runs))
@@ -134,9 +126,16 @@ def main() -> None:
     sem = semopy_subset_seconds(args.semopy_per_n)
     print(f"montecarlo_speedup_vs_semopy: {sem / mc:.0f} x", flush=True)
 
-    bootstrap_indirect(df, resamples=100)  # warm-up
-    bt, _ = timed(lambda: bootstrap_indirect(df, resamples=5_000), max(5, args.runs))
-    print(f"bootstrap_5000: {bt:.3f} s", flush=True)
+    settings = BootstrapSettings(n_resamples=5_000)
+    for name, label in (("m1_mediation", "bootstrap_5000"), ("m2_cycle", "bootstrap_5000_m2")):
+        boot = lambda: bootstrap_effects(MODELS[name], df, EFFECTS[name], settings)  # noqa: E731
+        boot()  # warm-up
+        bt, _ = timed(boot, max(5, args.runs))
+        print(f"{label}: {bt:.3f} s", flush=True)
+
+    for missing in ("listwise", "fiml"):
+        ft, _ = timed(lambda: fit_model("m1_mediation", df, missing), args.runs)
+        print(f"fit_model_m1_{missing}: {ft:.2f} s", flush=True)
 
     if not args.quick:
         builds = [book_builds() for _ in range(max(1, args.runs // 2))]

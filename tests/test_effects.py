@@ -1,6 +1,7 @@
 """Indirect and total effects: point values against semopy and regression identities; bootstrap intervals."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -98,3 +99,21 @@ def test_bad_settings_and_effects():
         Effect("x", "sideways", "a", "b")
     with pytest.raises(ValueError, match="mediator"):
         Effect("x", "specific", "a", "b")
+
+
+def test_bootstrap_se_matches_the_delta_method_at_large_n():
+    """At n = 2,000 the bootstrap SD of an indirect effect is close to its delta-method (Sobel) SE."""
+    from psyalliance.paths import fit_dataframe, get_model
+
+    rng = np.random.default_rng(2)
+    m = get_model("m1_mediation")
+    p = len(m.variables)
+    a = rng.normal(size=(p, p))
+    big = pd.DataFrame(rng.multivariate_normal(np.zeros(p), a @ a.T + p * np.eye(p), size=2000), columns=m.variables)
+    boot = bootstrap_effects(MODELS["m1_mediation"], big, EFFECTS["m1_mediation"],
+                             BootstrapSettings(n_resamples=2000, seed=1)).set_index("effect")
+    fit = fit_dataframe("m1_mediation", big)
+    for i, name in enumerate(m.chain_names):
+        assert boot.loc[name, "pct_low"] < boot.loc[name, "estimate"] < boot.loc[name, "pct_high"]
+        assert boot.loc[name, "boot_se"] == pytest.approx(fit.se_indirect_z[i], rel=0.1)
+

@@ -1,8 +1,8 @@
-"""The batched path-model estimator, the Monte Carlo experiment and the bootstrap.
+"""The Monte Carlo experiment: settings, missing-data pattern, reproducibility, recovery, coverage.
 
-References are independent of the code under test: semopy's ML fit, statsmodels'
-OLS, populations built from known structural coefficients, the facts file's
-sample sizes, and the textbook power of a Pearson correlation test.
+References are independent of the code under test: populations built from
+known structural coefficients, the facts file's sample sizes, and the textbook
+power of a Pearson correlation test.
 """
 
 from types import SimpleNamespace
@@ -10,191 +10,13 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-import semopy
-import statsmodels.api as sm
 from scipy import stats
 
+from pathdata import M1_RESCOV, M1_RESVAR, M1_TRUE, m1_population, random_data, structural_population  # noqa: F401
 from psyalliance.facts import load_facts
 from psyalliance.models import MODELS
-from psyalliance.montecarlo import (
-    MissingPattern,
-    MonteCarloSettings,
-    bootstrap_indirect,
-    bootstrap_reference_loop,
-    facts_pattern,
-    fit_batch,
-    fit_dataframe,
-    get_model,
-    montecarlo_ci,
-    parse_model,
-    population_values,
-    run_montecarlo,
-)
-
-
-def random_data(model, n, seed):
-    m = get_model(model)
-    rng = np.random.default_rng(seed)
-    p = len(m.variables)
-    a = rng.normal(size=(p, p))
-    cov = a @ a.T + p * np.eye(p)
-    x = rng.multivariate_normal(rng.normal(size=p) * 3, cov, size=n)
-    return pd.DataFrame(x, columns=m.variables)
-
-
-def structural_population(model, coef, resvar, rescov=None, extra=()):
-    """Population moments of ``model`` from known path coefficients: Sigma = (I - B)^-1 Psi (I - B)^-T.
-
-    Exogenous variables have unit variance and (if several) correlation 0.3.
-    ``extra`` adds independent unit-variance variables (other columns the Monte Carlo draws).
-    """
-    m = get_model(model)
-    names = list(m.variables) + [v for v in extra if v not in m.variables]
-    pos = {v: i for i, v in enumerate(names)}
-    k = len(names)
-    b = np.zeros((k, k))
-    for (label, y, x) in m.paths:
-        b[pos[y], pos[x]] = coef[label]
-    psi = np.eye(k)
-    q = len(m.exogenous)
-    for i in range(q):
-        for j in range(q):
-            if i != j:
-                psi[i, j] = 0.3
-    for y, v in resvar.items():
-        psi[pos[y], pos[y]] = v
-    for (y1, y2), v in (rescov or {}).items():
-        psi[pos[y1], pos[y2]] = psi[pos[y2], pos[y1]] = v
-    inv = np.linalg.inv(np.eye(k) - b)
-    cov = pd.DataFrame(inv @ psi @ inv.T, index=names, columns=names)
-    return SimpleNamespace(cov=cov, means=pd.Series(np.arange(k, dtype=float), index=names))
-
-
-M1_TRUE = {"a1": 0.5, "a2": 0.4, "b1": -0.3, "b2": -0.5, "c": -0.2}
-M1_RESVAR = {"mystical_peak": 0.75, "insight_peak": 0.84, "hamd_4wk": 0.6}
-M1_RESCOV = {("mystical_peak", "insight_peak"): 0.3}
-
-
-@pytest.fixture(scope="module")
-def m1_population():
-    return structural_population("m1_mediation", M1_TRUE, M1_RESVAR, M1_RESCOV)
-
-
-# --------------------------------------------------------------------------- parser
-
-
-def test_parser_reads_labels_order_and_chains():
-    m = get_model("m1_mediation")
-    assert m.path_names == ("a1", "a2", "b1", "b2", "c")
-    assert m.exogenous == ("alliance_prep",)
-    assert m.covariances == (("mystical_peak", "insight_peak"),)
-    assert set(m.chain_names) == {"a1*b1", "a2*b2"}
-    m2 = get_model("m2_cycle")
-    assert {"a1*b1*d1", "a2*b2*d1", "c*d1", "c*d2", "c*d1*e"} <= set(m2.chain_names)
-    # unlabelled paths are named outcome~predictor
-    assert "hamd_3mo~hamd_4wk" in get_model("m3_durability").path_names
-    # parameter counts of the covariance structure, counted by hand
-    assert m.n_params == 5 + 3 + 1
-    assert m2.n_params == 8 + 5 + 1
-
-
-@pytest.mark.parametrize(
-    "syntax, message",
-    [
-        ("y ~ x\nx ~ y", "not recursive"),
-        ("f =~ a + b", "unsupported"),
-        ("y ~ a*x + a*z", "more than one path"),
-        ("y ~ x\nz ~ w\ny ~~ z", "different predictors"),
-        ("y ~ 2x", "cannot parse"),
-    ],
-)
-def test_parser_rejects_what_it_cannot_fit(syntax, message):
-    with pytest.raises(ValueError, match=message):
-        parse_model(syntax, "bad")
-
-
-def test_unknown_model_is_a_clear_error():
-    with pytest.raises(ValueError, match="unknown model 'nope'.*m1_mediation"):
-        get_model("nope")
-
-
-# --------------------------------------------------------------------------- estimator vs semopy / statsmodels
-
-
-@pytest.mark.parametrize("name", list(MODELS))
-def test_estimator_agrees_with_semopy_ml(name):
-    m = get_model(name)
-    for seed in (1, 2):
-        df = random_data(name, 80, seed)
-        sem = semopy.Model(MODELS[name])
-        res = sem.fit(df, tol=1e-12, options={"ftol": 1e-14, "maxiter": 10_000})
-        assert res.success
-        ins = sem.inspect()
-        fit = fit_dataframe(name, df)
-        reg = ins[ins["op"] == "~"]
-        for i, (label, y, x) in enumerate(m.paths):
-            row = reg[(reg["lval"] == y) & (reg["rval"] == x)].iloc[0]
-            assert fit.coef[i] == pytest.approx(row["Estimate"], abs=1e-6), (name, label)
-            assert fit.se_z[i] == pytest.approx(float(row["Std. Err"]), rel=1e-4), (name, label)
-        var = ins[ins["op"] == "~~"]
-        for e, y in enumerate(m.endogenous):
-            row = var[(var["lval"] == y) & (var["rval"] == y)].iloc[0]
-            assert fit.resvar[e] == pytest.approx(row["Estimate"], rel=1e-6), (name, y)
-        for c, (y1, y2) in enumerate(m.covariances):
-            row = var[((var["lval"] == y1) & (var["rval"] == y2)) | ((var["lval"] == y2) & (var["rval"] == y1))].iloc[0]
-            assert fit.rescov[c] == pytest.approx(row["Estimate"], abs=1e-6), (name, y1, y2)
-
-
-@pytest.mark.parametrize("name", list(MODELS))
-def test_ols_standard_errors_agree_with_statsmodels(name):
-    m = get_model(name)
-    df = random_data(name, 30, 7)
-    fit = fit_dataframe(name, df)
-    j = 0
-    for eq in m.equations:
-        ols = sm.OLS(df[eq.outcome], sm.add_constant(df[list(eq.predictors)])).fit()
-        k = len(eq.predictors)
-        np.testing.assert_allclose(fit.coef[j : j + k], ols.params.iloc[1:], rtol=1e-10)
-        np.testing.assert_allclose(fit.se_t[j : j + k], ols.bse.iloc[1:], rtol=1e-10)
-        assert fit.df[j] == ols.df_resid
-        j += k
-
-
-def test_sobel_standard_error_by_hand():
-    df = random_data("murphy2022", 40, 3)
-    fa = sm.OLS(df["mystical_peak"], sm.add_constant(df[["alliance_prep"]])).fit()
-    fb = sm.OLS(df["hamd_4wk"], sm.add_constant(df[["mystical_peak"]])).fit()
-    a, b, sa, sb = fa.params.iloc[1], fb.params.iloc[1], fa.bse.iloc[1], fb.bse.iloc[1]
-    fit = fit_dataframe("murphy2022", df)
-    assert fit.indirect[0] == pytest.approx(a * b, rel=1e-10)
-    assert fit.se_indirect_t[0] == pytest.approx(np.sqrt(a**2 * sb**2 + b**2 * sa**2), rel=1e-10)
-
-
-def test_batched_fit_equals_one_sample_at_a_time():
-    name = "m2_cycle"
-    m = get_model(name)
-    rng = np.random.default_rng(5)
-    x = rng.normal(size=(7, 25, len(m.variables))) + rng.normal(size=len(m.variables))
-    batch = fit_batch(name, x)
-    for r in range(7):
-        one = fit_dataframe(name, pd.DataFrame(x[r], columns=m.variables))
-        np.testing.assert_allclose(batch.coef[r], one.coef, rtol=1e-12)
-        np.testing.assert_allclose(batch.indirect[r], one.indirect, rtol=1e-12)
-
-
-def test_population_values_recover_the_structural_coefficients(m1_population):
-    truth = population_values("m1_mediation", m1_population.cov)
-    for label, value in M1_TRUE.items():
-        assert truth[label] == pytest.approx(value, abs=1e-12)
-    assert truth["a1*b1"] == pytest.approx(M1_TRUE["a1"] * M1_TRUE["b1"], abs=1e-12)
-    assert truth["a2*b2"] == pytest.approx(M1_TRUE["a2"] * M1_TRUE["b2"], abs=1e-12)
-
-
-def test_listwise_deletion_and_too_few_rows():
-    df = random_data("m1_mediation", 30, 4)
-    df.loc[:21, "insight_peak"] = np.nan  # 22 rows lost, 8 left < 9 parameters
-    with pytest.raises(ValueError, match="n after listwise deletion = 8 is smaller than the 9 free parameters"):
-        fit_dataframe("m1_mediation", df)
+from psyalliance.montecarlo import MissingPattern, MonteCarloSettings, facts_pattern, montecarlo_ci, run_montecarlo
+from psyalliance.paths import fit_dataframe, get_model, population_values
 
 
 # --------------------------------------------------------------------------- settings
@@ -296,7 +118,7 @@ def test_path_coverage_is_exact_even_at_small_n(m1_population):
     assert (paths_z["coverage"] < 0.94).all()
 
 
-def test_correlation_power_matches_the_textbook_formula():
+def test_correlation_power_matches_the_textbook_formula(monkeypatch):
     # bivariate normal, rho = 0.5, n = 20: power of the two-sided t test of r, by Fisher's z approximation
     names = ["x", "y"]
     rho, n, reps = 0.5, 20, 20000
@@ -304,44 +126,15 @@ def test_correlation_power_matches_the_textbook_formula():
     from psyalliance import montecarlo as mc
 
     table = pd.DataFrame({"x": ["x"], "y": ["y"], "r": [rho], "p": [0.01], "n": [n]})
-    orig = mc.published_correlations
-    mc.published_correlations = lambda: table
-    try:
-        r = run_montecarlo(MonteCarloSettings(n=n, reps=reps, seed=1, models=(), missing="none"), pop)
-    finally:
-        mc.published_correlations = orig
+    monkeypatch.setattr(mc, "published_correlations", lambda: table)
+    r = run_montecarlo(MonteCarloSettings(n=n, reps=reps, seed=1, models=(), missing="none"), pop)
     zc = stats.norm.ppf(0.975)
     expected = stats.norm.sf(zc - np.arctanh(rho) * np.sqrt(n - 3))
     assert r.correlations["power"].iloc[0] == pytest.approx(expected, abs=0.02)
     assert r.all_correlations == r.correlations["power"].iloc[0]
 
 
-# --------------------------------------------------------------------------- bootstrap
-
-
-def test_batched_bootstrap_equals_the_slow_loop():
-    df = random_data("m1_mediation", 24, 9)
-    df.loc[:5, "insight_peak"] = np.nan
-    fast = bootstrap_indirect(df, resamples=150, seed=4)
-    slow = bootstrap_reference_loop(df, resamples=150, seed=4)
-    assert fast.n == slow.n == 18
-    np.testing.assert_allclose(fast.draws, slow.draws, rtol=1e-9, atol=1e-12)
-    pd.testing.assert_frame_equal(fast.ci, slow.ci, rtol=1e-9)
-    other = bootstrap_indirect(df, resamples=150, seed=5)
-    assert not np.array_equal(fast.draws, other.draws)
-
-
-def test_bootstrap_ci_brackets_the_estimate_and_matches_delta_at_large_n(m1_population):
-    rng = np.random.default_rng(2)
-    cov = m1_population.cov.to_numpy()
-    df = pd.DataFrame(rng.multivariate_normal(np.zeros(len(cov)), cov, size=2000), columns=m1_population.cov.index)
-    boot = bootstrap_indirect(df, resamples=2000, seed=1)
-    fit = fit_dataframe("m1_mediation", df)
-    for i, name in enumerate(get_model("m1_mediation").chain_names):
-        lo, hi = boot.ci.loc[name]
-        assert lo < boot.estimate[name] < hi
-        # at n = 2000 the bootstrap SD is close to the delta-method SE
-        assert boot.draws[:, 5 + i].std() == pytest.approx(fit.se_indirect_z[i], rel=0.1)
+# --------------------------------------------------------------------------- dataset pattern
 
 
 def test_committed_dataset_pattern_reproduces_the_published_sample_sizes():

@@ -6,7 +6,7 @@ import pytest
 from scipy import stats
 
 from psyalliance import powerplots
-from psyalliance.montecarlo import population_values
+from psyalliance.paths import population_values
 
 
 def _check(fig):

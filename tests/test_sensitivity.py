@@ -7,7 +7,7 @@ import semopy
 from scipy import stats
 
 from psyalliance.models import MODELS
-from psyalliance.montecarlo import get_model
+from psyalliance.paths import get_model
 from psyalliance.sensitivity import (
     EQUIVALENT_MODELS,
     model_variant,
@@ -110,7 +110,7 @@ def _population():
 
 def test_assumed_means_move_no_path():
     target_population = _population()
-    from psyalliance.montecarlo import population_values
+    from psyalliance.paths import population_values
 
     base = target_population()
     a = assumptions()
@@ -124,7 +124,7 @@ def test_assumed_means_move_no_path():
 
 def test_assumed_correlation_moves_the_paths_as_the_regression_algebra_says():
     target_population = _population()
-    from psyalliance.montecarlo import population_values
+    from psyalliance.paths import population_values
 
     pop = target_population(overrides={"corr": {("mystical_peak", "insight_peak"): 0.4}})
     assert pop.corr.loc["mystical_peak", "insight_peak"] == pytest.approx(0.4)

@@ -3,10 +3,10 @@
 For a recursive path model whose residual covariances are free only among
 variables sharing the same predictors (true of every model in
 :data:`psyalliance.models.MODELS`), the maximum-likelihood path coefficients on
-complete cases are the least-squares coefficients of each equation. This
-module therefore needs no SEM software: it solves every equation by OLS, for
-the data and for thousands of bootstrap resamples at once (numpy, batched), and
-derives the effects from the path matrix B (B[y, x] = path x -> y):
+complete cases are the least-squares coefficients of each equation. The
+batched estimator of :mod:`psyalliance.paths` fits the data and thousands of
+bootstrap resamples at once; this module derives the effects from the path
+matrix B (B[y, x] = path x -> y):
 
 * total effects  T = (I - B)^-1 - I (the sum over all directed paths);
 * indirect effect of x on y: T[y, x] - B[y, x];
@@ -14,14 +14,12 @@ derives the effects from the path matrix B (B[y, x] = path x -> y):
   through m splits uniquely into x ... m and m ... y).
 
 Intervals: percentile and bias-corrected and accelerated (BCa) bootstrap, from
-``scipy.stats.bootstrap`` with a seeded generator. The module is deliberately
-self-contained (no import of the SEM fitting code), so that it is an
-independent check of it.
+``scipy.stats.bootstrap`` with a seeded generator. The point effects are
+tested against products of semopy's ML paths (``tests/test_effects.py``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -29,6 +27,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from psyalliance.paths import PathModel, fit_moments, ml_cov, parse_model, path_matrix
 
 KINDS = ("direct", "indirect", "total", "specific")
 """Kinds of effect: a single path, all paths but the direct one, all paths, the paths through one mediator."""
@@ -84,48 +84,9 @@ EFFECTS: Mapping[str, tuple[Effect, ...]] = MappingProxyType({
 """The effects reported for M1 and M2 (labels as in the model syntax)."""
 
 
-def regression_equations(syntax: str) -> dict[str, list[str]]:
-    """Dependent variable -> predictors, read from the ``~`` lines of lavaan-style syntax."""
-    eqs: dict[str, list[str]] = {}
-    for raw in syntax.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        m = re.fullmatch(r"([A-Za-z_][\w.]*)\s*~(?!~)\s*(.+)", line)
-        if m:
-            lhs, rhs = m.groups()
-            eqs.setdefault(lhs, []).extend(t.split("*")[-1].strip() for t in rhs.split("+"))
-    if not eqs:
-        raise ValueError("no regression ('~') lines in the model syntax")
-    return eqs
-
-
-def _variables(eqs: Mapping[str, Sequence[str]]) -> list[str]:
-    out: list[str] = []
-    for y, xs in eqs.items():
-        for v in [*xs, y]:
-            if v not in out:
-                out.append(v)
-    return out
-
-
-def path_matrices(x: np.ndarray, eqs: Mapping[str, Sequence[str]], variables: Sequence[str]) -> np.ndarray:
-    """OLS path matrices B for a batch of datasets.
-
-    ``x``: shape (..., n, p), columns in the order of ``variables``. Returns
-    B of shape (..., p, p) with B[..., y, x] the OLS slope of x in y's equation
-    (intercepts included in the fit, not returned).
-    """
-    idx = {v: i for i, v in enumerate(variables)}
-    p = len(variables)
-    b = np.zeros(x.shape[:-2] + (p, p))
-    ones = np.ones(x.shape[:-1] + (1,))
-    for y, xs in eqs.items():
-        cols = [idx[v] for v in xs]
-        design = np.concatenate([ones, x[..., cols]], axis=-1)
-        xtx = np.swapaxes(design, -1, -2) @ design
-        xty = np.swapaxes(design, -1, -2) @ x[..., idx[y]][..., None]
-        coef = (np.linalg.pinv(xtx) @ xty)[..., 0]
-        b[..., idx[y], cols] = coef[..., 1:]
-    return b
+def _fit_paths(model: PathModel, x: np.ndarray) -> np.ndarray:
+    """OLS (= ML) path matrices of data ``x`` (shape (..., n, p), columns in ``model.variables`` order)."""
+    return path_matrix(fit_moments(model, ml_cov(x), x.shape[-2]))
 
 
 def effect_values(b: np.ndarray, effects: Sequence[Effect], variables: Sequence[str]) -> np.ndarray:
@@ -150,20 +111,20 @@ def effect_values(b: np.ndarray, effects: Sequence[Effect], variables: Sequence[
 
 def complete_cases(data: pd.DataFrame, syntax: str) -> pd.DataFrame:
     """Rows of ``data`` complete on the model's variables (the listwise sample)."""
-    variables = _variables(regression_equations(syntax))
-    absent = [v for v in variables if v not in data.columns]
+    model = parse_model(syntax)
+    absent = [v for v in model.variables if v not in data.columns]
     if absent:
         raise KeyError(f"data lack the model's column(s): {', '.join(absent)}")
-    return data[variables].astype(float).dropna()
+    rows = data[list(model.variables)].astype(float).dropna()
+    model.check_n(len(rows), "complete rows")
+    return rows
 
 
 def point_effects(syntax: str, data: pd.DataFrame, effects: Sequence[Effect]) -> pd.Series:
     """The effects on the complete cases of ``data`` (OLS = ML for these models)."""
-    eqs = regression_equations(syntax)
-    variables = _variables(eqs)
+    model = parse_model(syntax)
     x = complete_cases(data, syntax).to_numpy()
-    vals = effect_values(path_matrices(x, eqs, variables), effects, variables)
-    return pd.Series(vals, index=[e.name for e in effects])
+    return pd.Series(effect_values(_fit_paths(model, x), effects, model.variables), index=[e.name for e in effects])
 
 
 @dataclass(frozen=True)
@@ -188,14 +149,13 @@ def bootstrap_effects(syntax: str, data: pd.DataFrame, effects: Sequence[Effect]
     Returns one row per effect: ``effect, label, estimate, boot_se,
     pct_low, pct_high, bca_low, bca_high, n, n_resamples``.
     """
-    eqs = regression_equations(syntax)
-    variables = _variables(eqs)
+    model = parse_model(syntax)
     x = complete_cases(data, syntax).to_numpy()
     columns = tuple(x.T)
 
     def statistic(*cols: np.ndarray, axis: int = -1) -> np.ndarray:
         arr = np.stack([np.moveaxis(c, axis, -1) for c in cols], axis=-1)  # (..., n, p)
-        return effect_values(path_matrices(arr, eqs, variables), effects, variables)
+        return effect_values(_fit_paths(model, arr), effects, model.variables)
 
     rng = np.random.default_rng(settings.seed)
     res = stats.bootstrap(columns, statistic, paired=True, vectorized=True, n_resamples=settings.n_resamples,

@@ -28,12 +28,10 @@ import pandas as pd
 from psyalliance.alliance import paired_change
 from psyalliance.correlations import LABELS, pearson
 from psyalliance.facts import DATA_DIR, Facts, load_facts
+from psyalliance.simulate import DATASET_PATH, load_dataset  # noqa: F401  (DATASET_PATH re-exported)
 
 VERDICTS = ("reproduced", "approximated", "not reproducible without the data")
 """The three verdicts, best first."""
-
-DATASET_PATH = DATA_DIR / "simulated" / "levin2024_simulated.csv"
-"""The committed simulated dataset the ledger is computed on."""
 
 LEDGER_PATH = DATA_DIR / "simulated" / "claims_ledger.csv"
 """Where :func:`write_ledger` writes the ledger (at book build time, by the scorecard chapter)."""
@@ -292,14 +290,6 @@ def _qualitative_rows(data: pd.DataFrame) -> list[dict]:
             (VERDICTS[2], f"does not hold on the simulated data: {found}")
         rows.append(_row("qualitative", q.claim, "stated", "holds" if holds else "does not hold", v, q.source, q.cite))
     return rows
-
-
-def load_dataset(path: str | Path = DATASET_PATH) -> pd.DataFrame:
-    """The committed simulated dataset (one row per completer)."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"simulated dataset not found: {path} (run `make data`)")
-    return pd.read_csv(path)
 
 
 def claims_ledger(data: pd.DataFrame | None = None, facts: Facts | None = None,

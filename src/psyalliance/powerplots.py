@@ -14,7 +14,8 @@ import numpy as np
 from matplotlib.ticker import NullLocator
 import pandas as pd
 
-from psyalliance.montecarlo import MonteCarloSettings, get_model, run_montecarlo
+from psyalliance.montecarlo import MonteCarloSettings, run_montecarlo
+from psyalliance.paths import get_model
 
 __all__ = [
     "power_curves",

@@ -24,15 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from psyalliance.montecarlo import (
-    MonteCarloSettings,
-    PathModel,
-    fit_moments,
-    get_model,
-    parse_model,
-    population_values,
-    run_montecarlo,
-)
+from psyalliance.montecarlo import MonteCarloSettings, run_montecarlo
+from psyalliance.fitstats import ml_discrepancy
+from psyalliance.paths import PathModel, fit_moments, get_model, parse_model, path_matrix, population_values
 
 __all__ = [
     "EQUIVALENT_MODELS",
@@ -104,11 +98,8 @@ def implied_cov(model: str | PathModel, cov: np.ndarray, n: int) -> np.ndarray:
     f = fit_moments(m, cov, n)
     p = len(m.variables)
     pos = {v: i for i, v in enumerate(m.variables)}
-    batch = cov.shape[:-2]
-    b = np.zeros(batch + (p, p))
-    for i, (_, y, x) in enumerate(m.paths):
-        b[..., pos[y], pos[x]] = f.coef[..., i]
-    psi = np.zeros(batch + (p, p))
+    b = path_matrix(f)
+    psi = np.zeros(cov.shape[:-2] + (p, p))
     ex = [pos[v] for v in m.exogenous]
     psi[..., ex[0] : ex[-1] + 1, ex[0] : ex[-1] + 1] = cov[..., ex[0] : ex[-1] + 1, ex[0] : ex[-1] + 1]
     for e, y in enumerate(m.endogenous):
@@ -147,15 +138,13 @@ def fit_statistics(model: str | PathModel, data: pd.DataFrame | np.ndarray, n: i
             raise ValueError("pass n (the sample size) with a covariance matrix")
         s = np.asarray(data, dtype=float)
     m.check_n(n)
-    sigma = implied_cov(m, s, n)
     p = len(m.variables)
-    _, ld_sigma = np.linalg.slogdet(sigma)
-    _, ld_s = np.linalg.slogdet(s)
-    tr = np.trace(s @ np.linalg.inv(sigma))
-    f_ml = ld_sigma - ld_s + tr - p
+    f_ml = ml_discrepancy(s, implied_cov(m, s, n))
     q = len(m.exogenous)
-    df = p * (p + 1) // 2 - q * (q + 1) // 2 - m.n_params
-    loglik = -0.5 * n * (p * np.log(2 * np.pi) + ld_sigma + tr)
+    df = p * (p + 1) // 2 - q * (q + 1) // 2 - m.n_params  # lavaan, fixed.x = TRUE
+    _, ld_s = np.linalg.slogdet(s)
+    loglik_saturated = -0.5 * n * (p * np.log(2 * np.pi) + ld_s + p)
+    loglik = loglik_saturated - 0.5 * n * f_ml
     return FitStatistics(m.name, int(n), float(n * f_ml), int(df), float(loglik))
 
 

@@ -738,10 +738,15 @@ def write_files(out_dir: Path = OUT_DIR, seed: int = SEED) -> tuple[Path, Path]:
 
 
 def load_dataset(path: Path = DATASET_PATH) -> pd.DataFrame:
-    """The committed simulated dataset (hamd and item columns as nullable integers)."""
-    df = pd.read_csv(path)
-    ints = [c for c in df.columns if c.startswith("hamd") or c.rsplit("_", 1)[-1].isdigit()]
-    return df.astype({c: "Int64" for c in ints})
+    """The committed simulated dataset, one row per simulated participant, NaN for a missing rating.
+
+    Plain numpy dtypes (as ``pandas.read_csv`` gives them: columns with a
+    missing value are float), so the frame goes straight into semopy,
+    statsmodels or numpy.
+    """
+    if not Path(path).exists():
+        raise FileNotFoundError(f"simulated dataset not found: {path} (run `make data` to write it)")
+    return pd.read_csv(path)
 
 
 def main(argv: list[str] | None = None) -> None:
