@@ -1,15 +1,26 @@
-"""psyalliance: the code behind the open textbook replicating Levin et al. (2024).
+"""psyalliance: the code behind the open textbook replicating Levin et al. (2024) with simulated data.
 
-Modules, one idea each: ``facts`` (the published numbers), ``population``
-(target moments), ``simulate`` (simulated datasets), ``models`` (path models),
-``effects`` (indirect effects), ``montecarlo`` (sampling experiments) and
-``figures`` (the book's figures).
+Modules, one idea each:
+
+* ``facts``: the published numbers (``data/levin2024_facts.yaml``), validated;
+* ``timeline``: the trial's timeline as a table and a figure;
+* ``population``: target means, SDs and the completed correlation matrix;
+* ``instruments`` and ``simulate``: items, scoring and the simulated datasets;
+* ``alliance`` and ``correlations``: the paper's change score and correlation table, recomputed;
+* ``models`` and ``fitstats``: the path models fitted with semopy, fit statistics under lavaan conventions;
+* ``paths``: a batched estimator for recursive path models (ML = per-equation OLS);
+* ``effects``: direct, indirect and total effects with bootstrap intervals;
+* ``montecarlo`` and ``sensitivity``: how far n = 24 can be trusted;
+* ``ledger``: the claims ledger (the replication scorecard);
+* ``figures``, ``diagrams``, ``powerplots``: the book's figures.
+
+The public API for re-running the analyses: :data:`MODELS`, :func:`fit_model`,
+:func:`claims_ledger` and :func:`load_facts`.
 """
 
 from psyalliance.facts import Facts, FactsError, load_facts
-from psyalliance.models import MODELS, fit_model
 from psyalliance.ledger import claims_ledger
+from psyalliance.models import MODELS, fit_model
 
-__all__ = ["Facts", "FactsError", "load_facts"]
-__all__ += ["MODELS", "fit_model", "claims_ledger"]
+__all__ = ["Facts", "FactsError", "load_facts", "MODELS", "fit_model", "claims_ledger"]
 __version__ = "0.1.0"
