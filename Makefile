@@ -31,8 +31,9 @@ test: $(STAMP)  ## run the whole test suite (includes a fresh strict build of th
 test-fast: $(STAMP)  ## the tests that take seconds (no notebook execution, no book build)
 	$(BIN)/python -m pytest -m "not slow"
 
-data: $(STAMP)  ## regenerate data/simulated/ from its fixed seed, byte for byte
-	$(BIN)/python -m psyalliance.simulate
+data: $(STAMP)  ## regenerate data/simulated/ (dataset, codebook, claims ledger) from its fixed seed, byte for byte
+	$(BIN)/python -c 'from psyalliance.simulate import main; main()'
+	$(BIN)/python -c 'from psyalliance.ledger import claims_ledger, write_ledger; print("wrote", write_ledger(claims_ledger()))'
 
 bench: $(STAMP)  ## print speed figures (name: value unit)
 	$(BIN)/python benchmarks/run.py
