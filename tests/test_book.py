@@ -28,6 +28,11 @@ def test_book_builds_with_zero_warnings(tmp_path):
     assert "build succeeded" in log, log[-6000:]
     html = tmp_path / "_build" / "html"
     assert (html / "index.html").exists() or (html / "book" / "intro.html").exists()
+    # the pages read offline: no script, image, stylesheet or font is fetched from the network
+    remote = re.compile(r'<(?:script|img|iframe|source)[^>]*\ssrc="https?://|<link[^>]*rel="(?:stylesheet|preload)"[^>]*href="https?://')
+    for page in html.rglob("*.html"):
+        hit = remote.search(page.read_text(encoding="utf-8"))
+        assert hit is None, f"{page.relative_to(html)} loads {hit.group(0)!r} from the network"
     # every page in the table of contents was written
     toc = (ROOT / "_toc.yml").read_text()
     for line in toc.splitlines():
