@@ -29,11 +29,17 @@ def test_paired_change_matches_scipy_and_the_effect_size_definitions(data):
     assert (ch.ci_low, ch.ci_high) == pytest.approx((lo, hi))
 
 
-def test_change_table_sets_both_d_next_to_the_published_d(data):
+def test_change_table_sets_the_published_d_against_d_av_only(data):
     facts = load_facts()
     ac = facts.alliance_change.set_index("name")["value"]
-    tab = change_table(paired_change(data), ac["p"], ac["d"])
-    assert (tab.loc[tab.statistic.str.startswith("d_"), "published"] == ac["d"]).all()
+    ch = paired_change(data)
+    tab = change_table(ch, ac["p"], ac["d"]).set_index("statistic")
+    d_rows = tab[tab.index.str.startswith("d_")]
+    assert d_rows.loc[d_rows.index.str.startswith("d_av"), "published"].tolist() == [ac["d"]]
+    assert d_rows.loc[d_rows.index.str.startswith("d_z"), "published"].isna().all()
+    n = tab.loc["n (complete pairs)", "recomputed (simulated data)"]
+    assert isinstance(n, int) and n == ch.n == 20  # shown as 20, not 20.000
+    assert tab.loc["n (complete pairs)", "published"] is None  # blank, not NaN
 
 
 def test_paired_change_errors(data):
@@ -57,12 +63,19 @@ def test_two_occasion_mixed_model_equals_the_paired_t_test():
     assert mm.contrast == pytest.approx(ch.mean_diff, abs=1e-8)
     assert mm.contrast_z == pytest.approx(ch.t, rel=1e-4)
     assert mm.n_ratings == 60 and mm.n_participants == 30
+    # the t reference with n - 1 df gives the paired test's p; the normal reference a smaller one
+    assert mm.contrast_df == ch.df == 29
+    assert mm.contrast_p_t == pytest.approx(ch.p, rel=1e-3)
+    assert mm.contrast_p == pytest.approx(2 * stats.norm.sf(abs(ch.t)), rel=1e-3)
+    assert mm.contrast_p < mm.contrast_p_t
 
 
 def test_mixed_model_uses_all_ratings(data):
     mm = mixed_change(data)
     assert mm.n_ratings == 20 + 24 + 24 and mm.n_participants == 24
     assert 0 <= mm.icc <= 1
+    assert mm.contrast_df == 20 - 1  # complete preparation / final pairs, minus one
+    assert mm.contrast_p_t == pytest.approx(2 * stats.t.sf(abs(mm.contrast_z), 19))
     # the estimated means of fully observed occasions are their sample means (balanced given the others)
     assert mm.means.index.tolist() == ["alliance_prep", "alliance_post1", "alliance_post2"]
 
@@ -87,3 +100,4 @@ def test_published_and_unreported_tables(data):
     assert not any(frozenset(p) in pairs for p in zip(other.x, other.y))
     assert len(other) == 28 - 11
     assert (other.status == "not reported in the paper").all()
+    assert set(other.basis) <= {"assumed (facts file)", "inferred (facts file)", "implied by the completion"}

@@ -7,8 +7,9 @@ import pytest
 from modeldata import make_fixture_data
 from psyalliance import claims_ledger
 from psyalliance.facts import load_facts
-from psyalliance.ledger import (DATASET_PATH, LEDGER_PATH, QUALITATIVE, VERDICTS, judge_count, judge_p, judge_value,
-                                verdict_counts, write_ledger)
+from psyalliance.correlations import r_threshold
+from psyalliance.ledger import (DATASET_PATH, LEDGER_PATH, QUALITATIVE, SOURCES, VERDICTS, judge_count, judge_p,
+                                judge_value, verdict_counts, verdict_counts_by_construction, write_ledger)
 
 
 def _dataset(seed=1):
@@ -31,7 +32,9 @@ def _with_hamd(d, shift):
 def test_columns_and_verdict_values():
     led = claims_ledger(_dataset())
     assert list(led.columns[:2]) == ["section", "claim"]
-    assert {"claim", "published", "recomputed", "verdict", "why"} <= set(led.columns)
+    assert {"claim", "published", "recomputed", "verdict", "why", "source", "by_construction"} <= set(led.columns)
+    assert set(led.source) <= set(SOURCES)
+    assert led.by_construction.dtype == bool
     assert set(led.verdict) <= set(VERDICTS)
     assert led.why.str.len().gt(10).all()
     facts = load_facts()
@@ -119,3 +122,51 @@ def test_committed_ledger_file_matches_the_live_ledger():
     assert list(saved["claim"]) == list(live["claim"])
     assert list(saved["verdict"]) == list(live["verdict"])
     np.testing.assert_allclose(saved["recomputed_value"], live["recomputed_value"], rtol=1e-5)
+
+
+def _with_r(d, x, y, r):
+    """Replace ``y`` on the rows where both are present so that its sample correlation with ``x`` is exactly ``r``."""
+    d = d.copy()
+    ok = d[[x, y]].notna().all(axis=1)
+    a = d.loc[ok, x].to_numpy(float)
+    a = (a - a.mean()) / a.std()
+    e = np.random.default_rng(7).normal(size=len(a))
+    e -= e.mean()
+    e -= (e @ a) / (a @ a) * a
+    e /= e.std()
+    d.loc[ok, y] = 9 + 7 * (r * a + np.sqrt(1 - r**2) * e)
+    return d
+
+
+@pytest.mark.parametrize("r, verdict", [(-0.60, "reproduced"), (-0.46, "approximated"),
+                                        (-0.30, "not reproducible without the data"),
+                                        (0.46, "not reproducible without the data")])
+def test_a_significance_claim_below_the_threshold_is_approximated(r, verdict):
+    """Insight and 12-month depression (assumed r = -.45, n = 16): the size is there, significance cannot be."""
+    facts = load_facts()
+    assumed = facts.correlation_assumptions.query("x == 'insight_peak' and y == 'hamd_12mo'")["r"].iloc[0]
+    assert abs(assumed) < r_threshold(16)  # the premise: the assumption cannot be significant at n = 16
+    d = _with_r(_dataset(), "insight_peak", "hamd_12mo", r)
+    row = claims_ledger(d).set_index("claim").loc["Insight still predicted lower depression at 12 months"]
+    assert row.verdict == verdict, row.why
+    if verdict == "approximated":
+        assert "significance is not" in row.why and f"{r_threshold(16):.3f}".lstrip("0") in row.why
+
+
+def test_by_construction_marks_the_simulation_targets():
+    led = claims_ledger(_dataset()).set_index("claim")
+    assert led.loc[led.section == "correlations", "by_construction"].all()  # r targets; p follows from r and n
+    assert led.loc[led.index.str.startswith("SD GRID-HAMD"), "by_construction"].all()
+    out = led[led.section == "outcomes"]
+    assert out.by_construction.to_dict() == {c: "12 mo" in c for c in out.index}
+    assert not led.loc["The paper's own path or mediation models and their coefficients", "by_construction"]
+    assert led.loc["Preparation alliance and 3-month depression: not reported, so presumably not significant",
+                   "by_construction"]
+
+
+def test_verdict_counts_by_construction_adds_up():
+    led = claims_ledger(_dataset())
+    tab = verdict_counts_by_construction(led)
+    assert tab.loc["all", "all"] == len(led)
+    assert tab.loc[list(VERDICTS), "all"].tolist() == verdict_counts(led).tolist()
+    assert tab.loc["all", "construction target"] == int(led.by_construction.sum())

@@ -88,15 +88,25 @@ def long_format(data: pd.DataFrame, ratings: Sequence[str] = RATINGS, id_col: st
 
 @dataclass(frozen=True)
 class MixedChange:
-    """Random-intercept model of the alliance ratings (REML, statsmodels MixedLM)."""
+    """Random-intercept model of the alliance ratings (REML, statsmodels MixedLM).
+
+    A random intercept implies compound symmetry: equal variances at every
+    occasion and one correlation between any two occasions. ``contrast_p`` is
+    statsmodels' Wald p with a normal reference; ``contrast_p_t`` refers the same
+    statistic to t with ``contrast_df`` = (complete pairs of the first and last
+    occasion) - 1 df, the paired test's df, a conservative choice (the model uses
+    more ratings than those pairs).
+    """
 
     n_ratings: int
     n_participants: int
     means: pd.Series  # model-estimated mean at each occasion
     contrast: float  # last occasion minus first
     contrast_se: float
-    contrast_z: float
-    contrast_p: float
+    contrast_z: float  # Wald statistic, contrast / SE
+    contrast_p: float  # two-tailed, normal reference (what statsmodels reports)
+    contrast_df: int  # df of the t reference: complete pairs of the first and last occasion - 1
+    contrast_p_t: float  # two-tailed, t reference with contrast_df df (conservative)
     between_var: float
     within_var: float
     icc: float
@@ -109,7 +119,9 @@ def mixed_change(data: pd.DataFrame, ratings: Sequence[str] = RATINGS, id_col: s
     Unlike the paired test, it keeps the participants whose first rating is
     missing (their later ratings still inform the later means and the
     between-person variance). The contrast is the last occasion minus the
-    first, a Wald z test.
+    first, a Wald statistic, referred both to the normal distribution
+    (``contrast_p``) and to t with (complete first/last pairs - 1) df
+    (``contrast_p_t``); see :class:`MixedChange`.
     """
     import statsmodels.formula.api as smf
 
@@ -125,22 +137,36 @@ def mixed_change(data: pd.DataFrame, ratings: Sequence[str] = RATINGS, id_col: s
                       index=list(ratings))
     between = float(res.cov_re.iloc[0, 0])
     within = float(res.scale)
+    z = float(res.tvalues[name])
+    df = int(data[[ratings[0], ratings[-1]]].notna().all(axis=1).sum()) - 1
     return MixedChange(
         n_ratings=len(long), n_participants=int(long[id_col].nunique()), means=means, contrast=float(fe[name]),
-        contrast_se=float(res.bse_fe[name]), contrast_z=float(res.tvalues[name]), contrast_p=float(res.pvalues[name]),
+        contrast_se=float(res.bse_fe[name]), contrast_z=z, contrast_p=float(res.pvalues[name]),
+        contrast_df=df, contrast_p_t=float(2 * stats.t.sf(abs(z), df)),
         between_var=between, within_var=within, icc=between / (between + within), result=res,
     )
 
 
+CHANGE_COLUMNS = ("statistic", "recomputed (simulated data)", "published")
+"""Columns of :func:`change_table`."""
+
+
 def change_table(change: PairedChange, published_p: float, published_d: float) -> pd.DataFrame:
-    """The recomputed paired test next to the published p and d (d_z and d_av side by side)."""
+    """The recomputed paired test next to the published p and d.
+
+    Object columns: the count ``n`` stays an ``int``, statistics are floats and a
+    cell with nothing published is ``None`` (show it blank, e.g. with
+    ``Styler.format(na_rep="")``). The published d is set against d_av only, the
+    variant it most likely is (with n - 1 df and the published p, d_z would be
+    larger; see the alliance chapter); d_z is shown for comparison.
+    """
     rows = [
-        ("n (complete pairs)", float(change.n), np.nan),
-        ("mean change (item-mean units)", change.mean_diff, np.nan),
-        (f"t({change.df})", change.t, np.nan),
-        ("p, two-tailed", change.p, published_p),
-        ("d_z (change / SD of change)", change.d_z, published_d),
-        ("d_av (change / mean SD)", change.d_av, published_d),
-        ("r between the two ratings", change.r_pre_post, np.nan),
+        ("n (complete pairs)", int(change.n), None),
+        ("mean change (item-mean units, 1-5 scale)", change.mean_diff, None),
+        (f"t({change.df})", change.t, None),
+        ("p, two-tailed", change.p, float(published_p)),
+        ("d_z (change / SD of change)", change.d_z, None),
+        ("d_av (change / mean SD); the published d", change.d_av, float(published_d)),
+        ("r between the two ratings", change.r_pre_post, None),
     ]
-    return pd.DataFrame(rows, columns=["statistic", "recomputed (simulated data)", "published"])
+    return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS), dtype=object)

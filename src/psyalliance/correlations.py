@@ -47,6 +47,40 @@ class Correlation:
     ci_high: float
 
 
+def fisher_interval(r: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Fisher-z interval of a correlation ``r`` (in (-1, 1)) from ``n`` (at least 4) pairs:
+    ``tanh(artanh r -/+ q / sqrt(n - 3))`` with q the normal quantile of ``level``."""
+    if not -1 < r < 1:
+        raise ValueError(f"r = {r} is outside the open interval (-1, 1)")
+    if n < 4:
+        raise ValueError(f"n = {n}; a Fisher-z interval needs at least 4 pairs")
+    if not 0 < level < 1:
+        raise ValueError(f"level = {level} is outside (0, 1)")
+    z, se = np.arctanh(r), 1 / np.sqrt(n - 3)
+    q = stats.norm.ppf(0.5 + level / 2)
+    return float(np.tanh(z - q * se)), float(np.tanh(z + q * se))
+
+
+def r_threshold(n: int, alpha: float = 0.05) -> float:
+    """The smallest |r| with a two-tailed p below ``alpha`` at ``n`` pairs (t test of r = 0, n - 2 df)."""
+    if n < 3:
+        raise ValueError(f"n = {n}; the t test of a correlation needs at least 3 pairs")
+    t = stats.t.isf(alpha / 2, n - 2)
+    return float(t / np.sqrt(n - 2 + t**2))
+
+
+def format_p(p: float) -> str:
+    """A p value as printed in APA style: ``< .001`` below .001, else three decimals without the leading 0."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"p = {p} is outside [0, 1]")
+    return "< .001" if p < 0.001 else f"{p:.3f}".replace("0.", ".", 1)
+
+
+def format_r(r: float) -> str:
+    """A correlation with two decimals and no leading 0 (``-.65``)."""
+    return f"{r:.2f}".replace("0.", ".", 1)
+
+
 def pearson(data: pd.DataFrame, x: str, y: str, level: float = 0.95) -> Correlation:
     """Pearson r, two-tailed p (t test, n - 2 df) and Fisher-z interval on the pairwise-complete rows."""
     for col in (x, y):
@@ -57,9 +91,8 @@ def pearson(data: pd.DataFrame, x: str, y: str, level: float = 0.95) -> Correlat
     if n < 4:
         raise ValueError(f"{x} and {y} have {n} complete pairs; a Fisher-z interval needs at least 4")
     r, p = stats.pearsonr(d[x], d[y])
-    z, se = np.arctanh(r), 1 / np.sqrt(n - 3)
-    q = stats.norm.ppf(0.5 + level / 2)
-    return Correlation(x, y, n, float(r), float(p), float(np.tanh(z - q * se)), float(np.tanh(z + q * se)))
+    low, high = fisher_interval(float(r), n, level)
+    return Correlation(x, y, n, float(r), float(p), low, high)
 
 
 def _row(c: Correlation) -> dict:
@@ -84,9 +117,26 @@ def published_table(data: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
+BASIS = {"assumed": "assumed (facts file)", "inferred": "inferred (facts file)",
+         "completed": "implied by the completion"}
+"""How the simulation's target population got an unreported pair: the population's ``status`` in words."""
+
+
 def unreported_table(data: pd.DataFrame, published: pd.DataFrame,
-                     variables: Sequence[str] = TABLE_VARIABLES) -> pd.DataFrame:
-    """The pairs among ``variables`` the paper did not report, recomputed and labelled as such."""
+                     variables: Sequence[str] = TABLE_VARIABLES, status: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The pairs among ``variables`` the paper did not report, recomputed and labelled as such.
+
+    ``status``: the target population's pair table (columns x, y, status; default
+    ``target_population().status``). Its status gives the column ``basis``: where the
+    simulation's value of the pair comes from, ``assumed (facts file)``, ``inferred
+    (facts file)`` or ``implied by the completion`` (the maximum-determinant completion
+    of the other entries, see :mod:`psyalliance.population`).
+    """
+    if status is None:
+        from psyalliance.population import target_population
+
+        status = target_population().status
+    st = {frozenset((x, y)): s for x, y, s in zip(status["x"], status["y"], status["status"])}
     done = {frozenset((x, y)) for x, y in zip(published["x"], published["y"])}
     rows = []
     for x, y in combinations(variables, 2):
@@ -94,5 +144,39 @@ def unreported_table(data: pd.DataFrame, published: pd.DataFrame,
             continue
         row = _row(pearson(data, x, y))
         row["status"] = "not reported in the paper"
+        key = st.get(frozenset((x, y)))
+        if key not in BASIS:
+            raise ValueError(f"{x} ~ {y}: population status {key!r}, expected one of {', '.join(BASIS)}")
+        row["basis"] = BASIS[key]
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _ci(low: float, high: float) -> str:
+    return f"{low:.2f} to {high:.2f}"
+
+
+def readable_published(tab: pd.DataFrame) -> pd.DataFrame:
+    """:func:`published_table` for display: full pair labels, r and p as printed, readable headers."""
+    return pd.DataFrame({
+        "pair": tab["pair"],
+        "published r": [format_r(r) for r in tab["published_r"]],
+        "published p": tab["published_p"],
+        "published n (inferred)": tab["published_n"].astype(int),
+        "r (simulated)": [format_r(r) for r in tab["r"]],
+        "p (simulated)": [format_p(p) for p in tab["p"]],
+        "n (simulated)": tab["n"].astype(int),
+        "95% CI (simulated)": [_ci(lo, hi) for lo, hi in zip(tab["ci_low"], tab["ci_high"])],
+    })
+
+
+def readable_unreported(tab: pd.DataFrame) -> pd.DataFrame:
+    """:func:`unreported_table` for display: full pair labels, basis, r and p as printed, readable headers."""
+    return pd.DataFrame({
+        "pair": tab["pair"],
+        "value in the simulation": tab["basis"],
+        "r (simulated)": [format_r(r) for r in tab["r"]],
+        "p (simulated)": [format_p(p) for p in tab["p"]],
+        "n (simulated)": tab["n"].astype(int),
+        "95% CI (simulated)": [_ci(lo, hi) for lo, hi in zip(tab["ci_low"], tab["ci_high"])],
+    })

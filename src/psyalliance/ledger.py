@@ -7,13 +7,22 @@ Verdicts (see :class:`Tolerances` for the exact rules):
 * ``approximated``: it misses at the printed precision but lies within the
   stated tolerance (a correlation within .10, a p value on the same side of
   .05, a mean within one GRID-HAMD point, a count within one participant ...);
+  a qualitative claim of a significant correlation is approximated when its
+  direction holds and its r is within .10 of the r the simulation assumed,
+  but p misses .05 because that assumed r is below the smallest |r| that is
+  significant at the available n (:func:`psyalliance.correlations.r_threshold`);
 * ``not reproducible without the data``: outside the tolerance, or the claim
   needs something no simulated dataset can supply (the paper's own models,
   tests or formulas).
 
 A match on simulated data shows that the simulation reproduces the published
 summary numbers; it is not evidence that the finding replicates. Each row's
-``why`` says how the verdict was reached.
+``why`` says how the verdict was reached, its ``source`` where the published
+number comes from (paper, trial, release, inferred, assumption, as in the
+facts file), and ``by_construction`` whether the simulation was built to hit
+it (a target of :func:`psyalliance.simulate.simulate_dataset`'s exact method,
+or a check that only reads correlations the simulation fixed), so that a
+"reproduced" there is circular.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from psyalliance.alliance import paired_change
-from psyalliance.correlations import LABELS, pearson
+from psyalliance.correlations import LABELS, format_p, pearson, r_threshold
 from psyalliance.facts import DATA_DIR, Facts, load_facts
 from psyalliance.simulate import DATASET_PATH, load_dataset  # noqa: F401  (DATASET_PATH re-exported)
 
@@ -36,9 +45,15 @@ VERDICTS = ("reproduced", "approximated", "not reproducible without the data")
 LEDGER_PATH = DATA_DIR / "simulated" / "claims_ledger.csv"
 """Where :func:`write_ledger` writes the ledger (at book build time, by the scorecard chapter)."""
 
-COLUMNS = ("section", "claim", "published", "recomputed", "verdict", "why", "source", "cite",
+COLUMNS = ("section", "claim", "published", "recomputed", "verdict", "why", "source", "by_construction", "cite",
            "published_value", "recomputed_value")
 """Columns of the ledger; ``claim, published, recomputed, verdict`` first in importance."""
+
+SOURCES = ("paper", "trial", "release", "inferred", "assumption")
+"""Where a published number comes from (the facts file's ``source``)."""
+
+CONSTRUCTED_OUTCOMES = ("responders_12mo", "remitters_12mo")
+"""The response/remission counts the exact simulation targets (the others are not targets)."""
 
 ALPHA = 0.05
 """The significance level the qualitative claims are read against (the paper's convention)."""
@@ -100,9 +115,12 @@ def judge_count(published: float, recomputed: float, tolerance: float, what: str
 
 
 def _row(section: str, claim: str, published: str, recomputed: str, verdict: tuple[str, str], source: str,
-         cite: str, pub_value: float = np.nan, rec_value: float = np.nan) -> dict:
+         cite: str, pub_value: float = np.nan, rec_value: float = np.nan, by_construction: bool = True) -> dict:
+    if source not in SOURCES:  # pragma: no cover - the facts file is validated
+        raise ValueError(f"source {source!r} is not one of {', '.join(SOURCES)}")
     return dict(section=section, claim=claim, published=published, recomputed=recomputed, verdict=verdict[0],
-                why=verdict[1], source=source, cite=cite, published_value=pub_value, recomputed_value=rec_value)
+                why=verdict[1], source=source, by_construction=bool(by_construction), cite=cite,
+                published_value=pub_value, recomputed_value=rec_value)
 
 
 def _fmt_r(r: float) -> str:
@@ -126,6 +144,8 @@ def _correlation_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list
             v = (VERDICTS[2], f"the recomputed r = {_fmt_r(c.r)} has the opposite sign, so its p = {c.p:.4f} "
                               "says nothing about the published one")
         shown = f"{c.p:.4f}" if c.p >= 0.001 else f"{c.p:.1e}"
+        v = (v[0], v[1] + f"; the n = {rec.n} behind the published p was back-solved from this r and p, so the p "
+                          "follows from the r")
         rows.append(_row("correlations", f"p, {pair}", f"{op}{_fmt_p(rec.p)}", f"{shown} (n = {c.n})",
                          v, rec.source, rec.cite, rec.p, c.p))
     return rows
@@ -186,7 +206,8 @@ def _outcome_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list[dic
         v = judge_count(published, round(value) if pct else value, tolerance, f"{count} of {int(ok.sum())}")
         rows.append(_row("outcomes", f"{kind} at {LABELS[col].split(', ')[1]}" + (" (%)" if pct else " (participants)"),
                          f"{published:g}" + ("%" if pct else ""), f"{value:.1f}%" if pct else f"{count}",
-                         v, out.loc[name, "source"], out.loc[name, "cite"], published, value))
+                         v, out.loc[name, "source"], out.loc[name, "cite"], published, value,
+                         by_construction=name in CONSTRUCTED_OUTCOMES))
     return rows
 
 
@@ -223,23 +244,28 @@ def _sample_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list[dict
     return rows
 
 
+Pair = tuple[str, str, int]
+"""(x, y, sign): a correlation claimed significant (p < .05) with that sign (+1, -1), or not significant (0)."""
+
+
 @dataclass(frozen=True)
 class QualitativeClaim:
-    """A claim in words, and the check that reads it on a dataset (returns holds?, what was found)."""
+    """A claim in words and how to read it on a dataset.
+
+    ``pairs``: the correlations the claim is about (see :data:`Pair`); all must hold.
+    ``check``: for a claim that is not about correlations, a function returning
+    (holds?, what was found); ``None`` with no pairs: the claim cannot be checked.
+    ``by_construction``: whether the simulation was built to hit it; ``None``
+    derives it from ``pairs`` (true when every pair is a fixed entry of the
+    target population: published, assumed or inferred, not completed).
+    """
 
     claim: str
     source: str
     cite: str
-    check: Callable[[pd.DataFrame], tuple[bool, str]] | None
-
-
-def _sig(data: pd.DataFrame, x: str, y: str, sign: int) -> tuple[bool, str]:
-    c = pearson(data, x, y)
-    return (np.sign(c.r) == sign and c.p < ALPHA), f"r = {_fmt_r(c.r)}, p = {c.p:.3f}"
-
-
-def _all(*parts: tuple[bool, str]) -> tuple[bool, str]:
-    return all(p[0] for p in parts), "; ".join(p[1] for p in parts)
+    pairs: tuple[Pair, ...] = ()
+    check: Callable[[pd.DataFrame], tuple[bool, str]] | None = None
+    by_construction: bool | None = None
 
 
 def _alliance_rose(d: pd.DataFrame) -> tuple[bool, str]:
@@ -247,48 +273,98 @@ def _alliance_rose(d: pd.DataFrame) -> tuple[bool, str]:
     return (ch.mean_diff > 0 and ch.p < ALPHA), f"mean change {ch.mean_diff:+.2f}, p = {ch.p:.3f}"
 
 
-def _not_sig(data: pd.DataFrame, x: str, y: str) -> tuple[bool, str]:
-    c = pearson(data, x, y)
-    return c.p >= ALPHA, f"r = {_fmt_r(c.r)}, p = {c.p:.3f}"
-
+_FOLLOW_UPS = ("hamd_4wk", "hamd_3mo", "hamd_6mo", "hamd_12mo")
 
 QUALITATIVE = (
     QualitativeClaim("The alliance grew from the end of preparation to one week after session 2",
-                     "paper", "levin2024", _alliance_rose),
+                     "paper", "levin2024", check=_alliance_rose, by_construction=True),
     QualitativeClaim("A stronger preparation alliance went with more mystical and more insightful experiences",
-                     "release", "jhu2024", lambda d: _all(_sig(d, "alliance_prep", "mystical_peak", 1),
-                                                          _sig(d, "alliance_prep", "insight_peak", 1))),
+                     "release", "jhu2024", (("alliance_prep", "mystical_peak", 1), ("alliance_prep", "insight_peak", 1))),
     QualitativeClaim("Acute effects went with lower depression at 4 weeks", "release", "jhu2024",
-                     lambda d: _all(_sig(d, "mystical_peak", "hamd_4wk", -1), _sig(d, "insight_peak", "hamd_4wk", -1))),
+                     (("mystical_peak", "hamd_4wk", -1), ("insight_peak", "hamd_4wk", -1))),
     QualitativeClaim("Mystical experience was not related to depression at 12 months", "release", "jhu2024",
-                     lambda d: _not_sig(d, "mystical_peak", "hamd_12mo")),
+                     (("mystical_peak", "hamd_12mo", 0),)),
     QualitativeClaim("Insight still predicted lower depression at 12 months", "release", "jhu2024",
-                     lambda d: _sig(d, "insight_peak", "hamd_12mo", -1)),
+                     (("insight_peak", "hamd_12mo", -1),)),
     QualitativeClaim("Acute effects went with a further strengthening of the alliance (final rating)", "release",
-                     "jhu2024", lambda d: _all(_sig(d, "mystical_peak", "alliance_post2", 1),
-                                               _sig(d, "insight_peak", "alliance_post2", 1))),
+                     "jhu2024", (("mystical_peak", "alliance_post2", 1), ("insight_peak", "alliance_post2", 1))),
     QualitativeClaim("The alliance-outcome link persisted: final alliance and depression at every follow-up",
-                     "release", "jhu2024",
-                     lambda d: _all(*[_sig(d, "alliance_post2", w, -1) for w in ("hamd_4wk", "hamd_3mo", "hamd_6mo", "hamd_12mo")])),
+                     "release", "jhu2024", tuple(("alliance_post2", w, -1) for w in _FOLLOW_UPS)),
     QualitativeClaim("Preparation alliance and 3-month depression: not reported, so presumably not significant",
-                     "inferred", "levin2024", lambda d: _not_sig(d, "alliance_prep", "hamd_3mo")),
-    QualitativeClaim("The paper's own path or mediation models and their coefficients", "paper", "levin2024", None),
+                     "inferred", "levin2024", (("alliance_prep", "hamd_3mo", 0),)),
+    QualitativeClaim("The paper's own path or mediation models and their coefficients", "paper", "levin2024",
+                     by_construction=False),
 )
-"""The narrative claims, each with the check that reads it on a dataset (None: cannot be checked)."""
+"""The narrative claims, each with the pairs or the check that reads it on a dataset (neither: cannot be checked)."""
 
 
-def _qualitative_rows(data: pd.DataFrame) -> list[dict]:
-    rows = []
-    for q in QUALITATIVE:
-        if q.check is None:
-            v = (VERDICTS[2], "the paper's models, estimator and coefficients are not public; the book's path models "
-                              "are reconstructions")
-            rows.append(_row("qualitative", q.claim, "stated", "-", v, q.source, q.cite))
+def assumed_r(facts: Facts, x: str, y: str) -> tuple[float, str] | None:
+    """The r the simulation was built with for the pair (published, else the facts file's assumption), and its source."""
+    for table in (facts.correlations, facts.correlation_assumptions):
+        hit = table[((table.x == x) & (table.y == y)) | ((table.x == y) & (table.y == x))]
+        if len(hit):
+            return float(hit["r"].iloc[0]), str(hit["source"].iloc[0])
+    return None
+
+
+def _fixed_pairs() -> set[frozenset]:
+    from psyalliance.population import target_population
+
+    st = target_population().status
+    return {frozenset((x, y)) for x, y, s in zip(st.x, st.y, st.status) if s in ("published", "assumed", "inferred")}
+
+
+def _judge_pairs(data: pd.DataFrame, q: QualitativeClaim, facts: Facts, tol: Tolerances) -> tuple[str, str, str]:
+    """(recomputed, verdict, why) of a claim about correlations."""
+    found, short = [], []
+    for x, y, sign in q.pairs:
+        c = pearson(data, x, y)
+        shown_p = format_p(c.p)
+        text = f"r = {_fmt_r(c.r)}, p {shown_p if shown_p.startswith('<') else '= ' + shown_p} (n = {c.n})"
+        if sign == 0:
+            if c.p < ALPHA:
+                found.append(text)
+                return "does not hold", VERDICTS[2], "does not hold on the simulated data: " + "; ".join(found)
+        elif np.sign(c.r) != sign:
+            found.append(text)
+            return "does not hold", VERDICTS[2], "does not hold on the simulated data (wrong sign): " + "; ".join(found)
+        elif c.p >= ALPHA:
+            ref = assumed_r(facts, x, y)
+            crit = r_threshold(c.n, ALPHA)
+            if ref is None or abs(ref[0]) >= crit or abs(c.r - ref[0]) > tol.r:
+                found.append(text)
+                return "does not hold", VERDICTS[2], "does not hold on the simulated data: " + "; ".join(found)
+            short.append(f"{text}: the direction and size are there, significance is not, because the assumed "
+                         f"r = {_fmt_r(ref[0])} (facts file, source {ref[1]}) is smaller in size than {_fmt_p(crit)}, "
+                         f"the smallest |r| with p < {f'{ALPHA:g}'.lstrip('0')} at n = {c.n}; the simulation could not be expected to reach significance")
             continue
-        holds, found = q.check(data)
-        v = (VERDICTS[0], f"holds on the simulated data: {found}") if holds else \
-            (VERDICTS[2], f"does not hold on the simulated data: {found}")
-        rows.append(_row("qualitative", q.claim, "stated", "holds" if holds else "does not hold", v, q.source, q.cite))
+        found.append(text)
+    if short:
+        return ("direction holds, not significant", VERDICTS[1],
+                "; ".join(short + ([f"the other part{'s' if len(found) > 1 else ''} hold{'' if len(found) > 1 else 's'}: "
+                                    + "; ".join(found)] if found else [])))
+    return "holds", VERDICTS[0], "holds on the simulated data: " + "; ".join(found)
+
+
+def _qualitative_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list[dict]:
+    rows = []
+    fixed = _fixed_pairs()
+    for q in QUALITATIVE:
+        built = q.by_construction if q.by_construction is not None else \
+            all(frozenset((x, y)) in fixed for x, y, _ in q.pairs)
+        if q.pairs:
+            recomputed, verdict, why = _judge_pairs(data, q, facts, tol)
+        elif q.check is not None:
+            holds, found = q.check(data)
+            recomputed = "holds" if holds else "does not hold"
+            verdict, why = (VERDICTS[0], f"holds on the simulated data: {found}") if holds else \
+                (VERDICTS[2], f"does not hold on the simulated data: {found}")
+        else:
+            recomputed, verdict = "-", VERDICTS[2]
+            why = ("the paper's models, estimator and coefficients are not public; the book's path models "
+                   "are reconstructions")
+        rows.append(_row("qualitative", q.claim, "stated", recomputed, (verdict, why), q.source, q.cite,
+                         by_construction=built))
     return rows
 
 
@@ -305,7 +381,7 @@ def claims_ledger(data: pd.DataFrame | None = None, facts: Facts | None = None,
     facts = load_facts() if facts is None else facts
     rows = (_sample_rows(data, facts, tolerances) + _correlation_rows(data, facts, tolerances)
             + _alliance_rows(data, facts, tolerances) + _hamd_rows(data, facts, tolerances)
-            + _outcome_rows(data, facts, tolerances) + _qualitative_rows(data))
+            + _outcome_rows(data, facts, tolerances) + _qualitative_rows(data, facts, tolerances))
     ledger = pd.DataFrame(rows, columns=list(COLUMNS))
     bad = set(ledger["verdict"]) - set(VERDICTS)
     if bad:  # pragma: no cover - a programming error
@@ -316,6 +392,21 @@ def claims_ledger(data: pd.DataFrame | None = None, facts: Facts | None = None,
 def verdict_counts(ledger: pd.DataFrame) -> pd.Series:
     """Number of claims per verdict, in the order of :data:`VERDICTS`."""
     return ledger["verdict"].value_counts().reindex(list(VERDICTS), fill_value=0)
+
+
+CONSTRUCTION_LABELS = {True: "construction target", False: "not a construction target"}
+"""Column labels of :func:`verdict_counts_by_construction`."""
+
+
+def verdict_counts_by_construction(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Claims per verdict (rows, order of :data:`VERDICTS`), split by ``by_construction`` (columns), with totals."""
+    tab = pd.crosstab(ledger["verdict"], ledger["by_construction"].astype(bool))
+    tab = tab.reindex(index=list(VERDICTS), columns=[True, False], fill_value=0)
+    tab.columns = [CONSTRUCTION_LABELS[c] for c in tab.columns]
+    tab["all"] = tab.sum(axis=1)
+    tab.loc["all"] = tab.sum(axis=0)
+    tab.index.name = "verdict"
+    return tab.astype(int)
 
 
 def write_ledger(ledger: pd.DataFrame, path: str | Path = LEDGER_PATH) -> Path:
