@@ -176,3 +176,12 @@ def test_seed_spread_brackets_each_run(data):
         assert spread[f"{c}_min"].iloc[0] <= one[c].iloc[0] <= spread[f"{c}_max"].iloc[0]
     with pytest.raises(ValueError, match="at least 2 seeds"):
         bca_seed_spread(MODELS["m1_mediation"], data, eff, [3])
+
+
+def test_effect_glue_values_are_floats_named_by_effect(boot):
+    from psyalliance.effects import GLUE_COLUMNS, effect_glue_values
+
+    vals = effect_glue_values(boot, "m1")
+    assert len(vals) == len(boot) * len(GLUE_COLUMNS)
+    assert vals["m1_a2b2_pct_low"] == boot.set_index("effect").loc["a2*b2", "pct_low"]
+    assert all(type(v) is float for v in vals.values())

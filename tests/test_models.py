@@ -259,3 +259,17 @@ def test_styled_tables_say_simulated_and_print_whole_numbers():
         styled(t, "Data")
     with pytest.raises(ValueError, match="not in the table"):
         styled(t, "simulated", integers=("nope",))
+
+
+def test_estimate_tables_and_integer_rows(m1):
+    from psyalliance.models import estimate_tables, styled
+
+    paths, variances = estimate_tables(m1, "M1")
+    html = paths.to_html()
+    assert "simulated" in html and "t test" in html
+    assert "simulated" in variances.to_html() and ">z<" not in variances.to_html()
+    t = pd.DataFrame({"a": [1.0, 0.5]}, index=["df", "cfi"])
+    html = styled(t, "simulated", integer_rows=("df",)).to_html()
+    assert ">1<" in html and "0.500" in html
+    with pytest.raises(ValueError, match="rows"):
+        styled(t, "simulated", integer_rows=("nope",))

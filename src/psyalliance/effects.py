@@ -255,3 +255,21 @@ def bca_seed_spread(syntax: str, data: pd.DataFrame, effects: Sequence[Effect], 
         out[f"{c}_max"] = vals.max(axis=0)
     out["seeds"] = len(seeds)
     return out
+
+
+GLUE_COLUMNS = ("estimate", "boot_se", "pct_low", "pct_high", "bca_low", "bca_high", "bca_z0", "bca_accel",
+                "bca_q_low", "bca_q_high")
+"""Columns of :func:`bootstrap_effects` that :func:`effect_glue_values` returns."""
+
+
+def effect_glue_values(table: pd.DataFrame, prefix: str) -> dict[str, float]:
+    """``{prefix}_{effect}_{column}`` -> Python float for every effect of a :func:`bootstrap_effects` table.
+
+    The effect name loses its ``*`` (``a1*b1`` -> ``a1b1``) so that it can be a glue key.
+    """
+    out = {}
+    for row in table.itertuples(index=False):
+        key = str(row.effect).replace("*", "")
+        for col in GLUE_COLUMNS:
+            out[f"{prefix}_{key}_{col}"] = float(getattr(row, col))
+    return out

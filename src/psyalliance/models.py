@@ -404,7 +404,10 @@ def ols_crosscheck(res: FitResult) -> pd.DataFrame:
             rows.append({"path": f"{y} ~ {r.rval}", "k": len(xs), "ML estimate": r.estimate,
                          "OLS estimate": ols.params[r.rval], "ML SE": r.se, "OLS SE": ols.bse[r.rval],
                          "SE ratio": r.se / ols.bse[r.rval], "sqrt((n-k-1)/n)": np.sqrt((n - len(xs) - 1) / n)})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["estimate difference"] = out["ML estimate"] - out["OLS estimate"]
+    out["ratio difference"] = out["SE ratio"] - out["sqrt((n-k-1)/n)"]
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -515,12 +518,14 @@ def fit_glue_values(fits: Mapping[tuple[str, str], FitResult]) -> dict[str, floa
     return out
 
 
-def styled(table: pd.DataFrame, caption: str, precision: int = 3, integers: tuple[str, ...] = (),
-           scientific: tuple[str, ...] = (), hide_index: bool = False):
+def styled(table: pd.DataFrame, caption: str, precision: int = 3, integers: tuple = (),
+           scientific: tuple = (), hide_index: bool = False, integer_rows: tuple = ()):
     """A pandas Styler for the chapter: caption, full-width text, fixed precision, ints without decimals.
 
     ``integers``: columns printed as whole numbers; ``scientific``: columns in
-    ``1.2e-09`` form (tiny differences). NaN prints as an empty cell. The
+    ``1.2e-09`` form (tiny differences); ``integer_rows``: index labels of
+    rows printed as whole numbers (df in a statistics-by-row table). NaN
+    prints as an empty cell; no text is cut. The
     caption must say the data are simulated; a ValueError is raised otherwise.
     """
     if "simulated" not in caption.lower():
@@ -536,8 +541,27 @@ def styled(table: pd.DataFrame, caption: str, precision: int = 3, integers: tupl
             fmt[col] = "{:.1e}"
         elif pd.api.types.is_float_dtype(table[col]):
             fmt[col] = f"{{:.{precision}f}}"
+    absent_rows = [r for r in integer_rows if r not in table.index]
+    if absent_rows:
+        raise ValueError(f"rows {absent_rows} are not in the table; rows: {list(table.index)}")
     sty = table.style.format(fmt, na_rep="").set_caption(caption)
+    if integer_rows:
+        sty = sty.format("{:.0f}", subset=pd.IndexSlice[list(integer_rows), :], na_rep="")
     sty = sty.set_properties(**{"white-space": "pre-wrap", "text-align": "right"})
     if hide_index:
         sty = sty.hide(axis="index")
     return sty
+
+
+def estimate_tables(res: FitResult, title: str) -> tuple[Any, Any]:
+    """The chapter's two tables of a listwise fit: paths with t tests, and residual (co)variances.
+
+    ``title`` names the model (``"M1"``); the captions say the data are
+    simulated, the estimator and n, and which test the p values come from.
+    """
+    paths = styled(path_tests(res), f"{title}: regression paths, simulated data ({res.missing}, n = {res.n}). "
+                   "se_ml: ML standard error (semopy); se: OLS standard error; t and p: t test on df = n - k - 1",
+                   integers=("df",), hide_index=True)
+    variances = styled(variance_table(res), f"{title}: residual variances and covariances, simulated data "
+                       f"({res.missing}, n = {res.n}); ML standard errors, no tests", hide_index=True)
+    return paths, variances
