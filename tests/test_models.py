@@ -255,6 +255,7 @@ def test_styled_tables_say_simulated_and_print_whole_numbers():
     t = pd.DataFrame({"df": [1.0, 6.0], "x": [0.123456, 2.0], "tiny": [1e-12, 3e-10]})
     html = styled(t, "Simulated data", integers=("df",), scientific=("tiny",)).to_html()
     assert ">6<" in html and "0.123" in html and "3.0e-10" in html and "1.000" not in html
+    assert "0.12346" in styled(t, "simulated", digits={"x": 5}).to_html()
     with pytest.raises(ValueError, match="simulated"):
         styled(t, "Data")
     with pytest.raises(ValueError, match="not in the table"):

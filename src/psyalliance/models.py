@@ -519,18 +519,21 @@ def fit_glue_values(fits: Mapping[tuple[str, str], FitResult]) -> dict[str, floa
 
 
 def styled(table: pd.DataFrame, caption: str, precision: int = 3, integers: tuple = (),
-           scientific: tuple = (), hide_index: bool = False, integer_rows: tuple = ()):
+           scientific: tuple = (), hide_index: bool = False, integer_rows: tuple = (),
+           digits: Mapping[str, int] | None = None):
     """A pandas Styler for the chapter: caption, full-width text, fixed precision, ints without decimals.
 
     ``integers``: columns printed as whole numbers; ``scientific``: columns in
     ``1.2e-09`` form (tiny differences); ``integer_rows``: index labels of
-    rows printed as whole numbers (df in a statistics-by-row table). NaN
+    rows printed as whole numbers (df in a statistics-by-row table);
+    ``digits``: decimals of single columns that need more than ``precision``. NaN
     prints as an empty cell; no text is cut. The
     caption must say the data are simulated; a ValueError is raised otherwise.
     """
     if "simulated" not in caption.lower():
         raise ValueError(f"table caption {caption!r} must say that the data are simulated")
-    absent = [c for c in (*integers, *scientific) if c not in table.columns]
+    digits = dict(digits or {})
+    absent = [c for c in (*integers, *scientific, *digits) if c not in table.columns]
     if absent:
         raise ValueError(f"columns {absent} are not in the table; columns: {list(table.columns)}")
     fmt: dict = {}
@@ -539,6 +542,8 @@ def styled(table: pd.DataFrame, caption: str, precision: int = 3, integers: tupl
             fmt[col] = "{:.0f}"
         elif col in scientific:
             fmt[col] = "{:.1e}"
+        elif col in digits:
+            fmt[col] = f"{{:.{digits[col]}f}}"
         elif pd.api.types.is_float_dtype(table[col]):
             fmt[col] = f"{{:.{precision}f}}"
     absent_rows = [r for r in integer_rows if r not in table.index]
