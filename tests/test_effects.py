@@ -90,6 +90,10 @@ def test_percentile_interval_matches_scipy_percentile_method(data):
     ref_bca = stats.bootstrap((d.alliance_prep.to_numpy(), d.mystical_peak.to_numpy()), slope, paired=True,
                               vectorized=True, n_resamples=2000, method="BCa", rng=np.random.default_rng(9))
     assert mine.bca_low.iloc[0] == pytest.approx(ref_bca.confidence_interval.low, rel=1e-9)
+    # our z0 and acceleration name the quantiles of scipy's resamples that its BCa limits are
+    dist = ref_bca.bootstrap_distribution
+    assert np.percentile(dist, 100 * mine.bca_q_low.iloc[0]) == pytest.approx(ref_bca.confidence_interval.low, rel=1e-6)
+    assert np.percentile(dist, 100 * mine.bca_q_high.iloc[0]) == pytest.approx(ref_bca.confidence_interval.high, rel=1e-6)
 
 
 def test_bad_settings_and_effects():
@@ -117,3 +121,67 @@ def test_bootstrap_se_matches_the_delta_method_at_large_n():
         assert boot.loc[name, "pct_low"] < boot.loc[name, "estimate"] < boot.loc[name, "pct_high"]
         assert boot.loc[name, "boot_se"] == pytest.approx(fit.se_indirect_z[i], rel=0.1)
 
+
+
+def test_bca_constants_reproduce_scipys_bca_limits(boot, data):
+    """The reported z0 and acceleration, put through Efron's formula, give the quantiles scipy's BCa uses."""
+    from psyalliance.effects import bca_levels
+
+    x = data[["alliance_prep", "mystical_peak", "insight_peak", "hamd_4wk"]].dropna()
+    assert len(x) == boot.n.iloc[0]
+    # the quantile levels follow from z0 and a alone; with z0 = a = 0 they are the percentile levels
+    low0, high0 = bca_levels(np.zeros(1), np.zeros(1), 0.95)
+    assert low0[0] == pytest.approx(0.025) and high0[0] == pytest.approx(0.975)
+    low, high = bca_levels(boot.bca_z0.to_numpy(), boot.bca_accel.to_numpy(), 0.95)
+    np.testing.assert_allclose(low, boot.bca_q_low)
+    np.testing.assert_allclose(high, boot.bca_q_high)
+    # the BCa limits lie between the bootstrap quantiles they name: inside the percentile
+    # interval exactly when the levels are inside (0.025, 0.975)
+    inside_low = boot.bca_q_low > 0.025
+    assert ((boot.bca_low > boot.pct_low) == inside_low).all()
+
+
+def test_jackknife_acceleration_by_hand_for_a_mean():
+    """For the mean, the acceleration is skewness / (6 sqrt(n)) with the biased (1/n) moments."""
+    from psyalliance.effects import bca_constants
+
+    x = np.array([1.0, 2.0, 2.5, 4.0, 9.0])
+    n = len(x)
+    loo = np.array([np.delete(x, i).mean() for i in range(n)])
+    dev = x - x.mean()
+    skew = np.mean(dev**3) / np.mean(dev**2) ** 1.5
+    z0, a = bca_constants(np.array([[0.0, 1.0, 2.0, 3.0]]), np.array([1.5]), loo[None, :])
+    assert a[0] == pytest.approx(skew / (6 * np.sqrt(n)))
+    assert z0[0] == pytest.approx(0.0)  # two of four resamples below 1.5
+
+
+def test_jackknife_effects_leave_each_case_out(data):
+    from psyalliance.effects import jackknife_effects
+
+    eff = (Effect("a", "direct", "alliance_prep", "mystical_peak"),)
+    d = data[["alliance_prep", "mystical_peak"]].dropna()
+    jk = jackknife_effects("mystical_peak ~ alliance_prep", data, eff)
+    assert jk.shape == (1, len(d))
+    first = d.iloc[1:]
+    assert jk[0, 0] == pytest.approx(np.polyfit(first.alliance_prep, first.mystical_peak, 1)[0])
+
+
+def test_seed_spread_brackets_each_run(data):
+    from psyalliance.effects import bca_seed_spread
+
+    eff = EFFECTS["m1_mediation"][:1]
+    spread = bca_seed_spread(MODELS["m1_mediation"], data, eff, [3, 4], BootstrapSettings(n_resamples=1000))
+    one = bootstrap_effects(MODELS["m1_mediation"], data, eff, BootstrapSettings(n_resamples=1000, seed=4))
+    for c in ("pct_low", "bca_high"):
+        assert spread[f"{c}_min"].iloc[0] <= one[c].iloc[0] <= spread[f"{c}_max"].iloc[0]
+    with pytest.raises(ValueError, match="at least 2 seeds"):
+        bca_seed_spread(MODELS["m1_mediation"], data, eff, [3])
+
+
+def test_effect_glue_values_are_floats_named_by_effect(boot):
+    from psyalliance.effects import GLUE_COLUMNS, effect_glue_values
+
+    vals = effect_glue_values(boot, "m1")
+    assert len(vals) == len(boot) * len(GLUE_COLUMNS)
+    assert vals["m1_a2b2_pct_low"] == boot.set_index("effect").loc["a2*b2", "pct_low"]
+    assert all(type(v) is float for v in vals.values())

@@ -177,3 +177,100 @@ def test_a_failed_polish_keeps_the_slsqp_solution(m1, monkeypatch):
     monkeypatch.setattr(semopy.Model, "fit", flaky)
     res = fit_model("m1_mediation", m1.data)
     np.testing.assert_allclose(res.estimates.estimate, m1.estimates.estimate, rtol=1e-4, atol=1e-4)
+
+
+def test_path_t_tests_equal_statsmodels_ols(m1):
+    """t tests of the paths are the per-equation OLS t tests (statsmodels), not semopy's z tests."""
+    import statsmodels.api as sm
+
+    from psyalliance.models import path_tests
+
+    tab = path_tests(m1)
+    assert len(tab) == int((m1.estimates.op == "~").sum())
+    d = m1.data
+    for r in tab.itertuples():
+        xs = list(tab.loc[tab.lval == r.lval, "rval"])
+        ols = sm.OLS(d[r.lval], sm.add_constant(d[xs])).fit()
+        assert r.df == ols.df_resid
+        assert r.se == pytest.approx(ols.bse[r.rval], rel=1e-6)
+        assert r.p == pytest.approx(ols.pvalues[r.rval], rel=1e-5)
+    # the normal reference is more liberal: every z-test p is smaller than its t-test p
+    z = m1.estimates[m1.estimates.op == "~"]["p"].to_numpy()
+    assert (z < tab["p"].to_numpy()).all()
+
+
+def test_path_tests_and_df_breakdown_need_listwise(data):
+    from psyalliance.models import df_breakdown, path_tests
+
+    fiml = fit_model("murphy2022", data, missing="fiml")
+    with pytest.raises(ModelError, match="listwise"):
+        path_tests(fiml)
+    with pytest.raises(ModelError, match="listwise"):
+        df_breakdown(fiml)
+
+
+def test_df_breakdown_of_m2_by_hand(data):
+    """Six variables, one exogenous: 21 moments, 1 fixed, 8 paths + 5 variances + 1 covariance = 14."""
+    from psyalliance.models import df_breakdown
+
+    res = fit_model("m2_cycle", data)
+    got = df_breakdown(res)
+    assert (got["moments"], got["exogenous_moments"], got["npar"], got["df"]) == (21, 1, 14, 6)
+    assert got["df"] == res.fit["df"] and got["semopy_df"] == 7
+
+
+def test_variance_table_has_no_tests(m1):
+    from psyalliance.models import variance_table
+
+    tab = variance_table(m1)
+    assert set(tab.op) == {"~~"} and "z" not in tab.columns and "p" not in tab.columns
+    assert len(tab) == 4  # three residual variances, one residual covariance
+
+
+def test_compare_fits_only_for_the_same_data(data):
+    from psyalliance.models import compare_fits
+
+    a = fit_model("murphy2022", data)
+    b = fit_model("murphy2022_direct", data, syntax=MODELS["murphy2022"] + "hamd_4wk ~ alliance_prep\n")
+    tab = compare_fits(a, b, ("without", "with"))
+    assert tab.loc["df", "difference"] == -1 and tab.loc["npar", "difference"] == 1
+    # nested models: the chi-square difference is twice the log-likelihood gain
+    assert -tab.loc["chisq", "difference"] == pytest.approx(2 * tab.loc["loglik", "difference"], rel=1e-6)
+    with pytest.raises(ModelError, match="not comparable"):
+        compare_fits(a, fit_model("murphy2022", data, missing="fiml"), ("listwise", "fiml"))
+
+
+def test_glue_values_are_plain_python_numbers(m1):
+    from psyalliance.models import fit_glue_values
+
+    vals = fit_glue_values({("m1_mediation", "listwise"): m1})
+    assert vals["m1_mediation_listwise_df"] == 0 and type(vals["m1_mediation_listwise_df"]) is int
+    assert type(vals["m1_mediation_listwise_aic"]) is float
+    assert vals["m1_mediation_listwise_npar"] == len(m1.estimates)
+
+
+def test_styled_tables_say_simulated_and_print_whole_numbers():
+    from psyalliance.models import styled
+
+    t = pd.DataFrame({"df": [1.0, 6.0], "x": [0.123456, 2.0], "tiny": [1e-12, 3e-10]})
+    html = styled(t, "Simulated data", integers=("df",), scientific=("tiny",)).to_html()
+    assert ">6<" in html and "0.123" in html and "3.0e-10" in html and "1.000" not in html
+    assert "0.12346" in styled(t, "simulated", digits={"x": 5}).to_html()
+    with pytest.raises(ValueError, match="simulated"):
+        styled(t, "Data")
+    with pytest.raises(ValueError, match="not in the table"):
+        styled(t, "simulated", integers=("nope",))
+
+
+def test_estimate_tables_and_integer_rows(m1):
+    from psyalliance.models import estimate_tables, styled
+
+    paths, variances = estimate_tables(m1, "M1")
+    html = paths.to_html()
+    assert "simulated" in html and "t test" in html
+    assert "simulated" in variances.to_html() and ">z<" not in variances.to_html()
+    t = pd.DataFrame({"a": [1.0, 0.5]}, index=["df", "cfi"])
+    html = styled(t, "simulated", integer_rows=("df",)).to_html()
+    assert ">1<" in html and "0.500" in html
+    with pytest.raises(ValueError, match="rows"):
+        styled(t, "simulated", integer_rows=("nope",))

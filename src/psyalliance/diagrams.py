@@ -1,36 +1,69 @@
 """Path diagrams of fitted models, drawn with matplotlib (boxes, arrows, standardized estimates).
 
-Observed variables are boxes; a single-headed arrow is a regression path
-labelled with its standardized estimate (lavaan std.all); a curved
-double-headed arrow is a residual covariance labelled with the residual
-correlation; R-squared is printed under each endogenous variable.
+Observed variables are boxes sized to their (wrapped) names; a single-headed
+arrow is a regression path labelled with its standardized estimate (lavaan
+std.all); a curved double-headed arrow is a residual covariance labelled with
+the residual correlation; R-squared is printed inside each endogenous box,
+under its name, where no arrow can cross it. Stars mark paths with p < .05 by
+the t test of :func:`psyalliance.models.path_tests` (OLS SE, n - k - 1 df)
+for listwise fits; for FIML fits, where no exact small-sample reference
+exists, by semopy's z test, and the legend says which.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from psyalliance.correlations import LABELS
+from psyalliance.models import path_tests
 
 LAYOUTS: Mapping[str, Mapping[str, tuple[float, float]]] = {
-    "m1_mediation": {"alliance_prep": (0.08, 0.5), "mystical_peak": (0.5, 0.85), "insight_peak": (0.5, 0.15),
-                     "hamd_4wk": (0.92, 0.5)},
-    "m2_cycle": {"alliance_prep": (0.06, 0.5), "mystical_peak": (0.32, 0.85), "insight_peak": (0.32, 0.15),
-                 "alliance_post2": (0.55, 0.5), "hamd_4wk": (0.8, 0.82), "hamd_12mo": (0.93, 0.3)},
-    "m3_durability": {"alliance_post2": (0.5, 0.12), "hamd_4wk": (0.08, 0.8), "hamd_3mo": (0.36, 0.8),
-                      "hamd_6mo": (0.64, 0.8), "hamd_12mo": (0.92, 0.8)},
-    "murphy2022": {"alliance_prep": (0.1, 0.5), "mystical_peak": (0.5, 0.5), "hamd_4wk": (0.9, 0.5)},
+    "m1_mediation": {"alliance_prep": (0.02, 0.5), "mystical_peak": (0.48, 0.86), "insight_peak": (0.48, 0.14),
+                     "hamd_4wk": (0.95, 0.5)},
+    "m2_cycle": {"alliance_prep": (0.0, 0.5), "mystical_peak": (0.38, 0.86), "insight_peak": (0.38, 0.14),
+                 "alliance_post2": (0.66, 0.5), "hamd_4wk": (0.97, 0.86), "hamd_12mo": (0.97, 0.14)},
+    "m3_durability": {"alliance_post2": (0.5, 0.12), "hamd_4wk": (0.05, 0.82), "hamd_3mo": (0.35, 0.82),
+                      "hamd_6mo": (0.65, 0.82), "hamd_12mo": (0.95, 0.82)},
+    "murphy2022": {"alliance_prep": (0.08, 0.5), "mystical_peak": (0.5, 0.5), "hamd_4wk": (0.92, 0.5)},
 }
 """Box centres (axes fraction) of each model's variables."""
 
-BOX_W, BOX_H = 0.16, 0.13
+TITLES = {
+    "m1_mediation": "M1: mediation (reconstruction)",
+    "m2_cycle": "M2: the cycle (reconstruction)",
+    "m3_durability": "M3: durability (reconstruction)",
+    "murphy2022": "The structure of Murphy et al. (2022)",
+}
+"""Readable diagram titles of the models of :data:`psyalliance.models.MODELS`."""
 
-BOX_LABELS = {"mystical_peak": "peak mystical\nexperience", "insight_peak": "peak\ninsight"}
-"""Box text where the general label is too long for a box."""
+WRAP = 16
+"""Characters per line of a box label."""
 
+PAD_X, PAD_Y = 0.012, 0.02
+"""Space (axes fraction) between a box's text and its border."""
+
+LABEL_AT = 0.5
+"""Where along an arrow (0 = tail, 1 = head) its coefficient sits."""
+
+SHORT_ARROW = 0.2
+"""Arrows shorter than this (axes fraction) get their coefficient beside the arrow, not on it."""
+
+
+ARC_RAD = 0.2
+"""Curvature of the residual-covariance arcs (matplotlib ``arc3`` rad)."""
+
+
+def box_label(var: str) -> str:
+    """The text of a variable's box: its readable name, wrapped to :data:`WRAP` characters a line."""
+    name = LABELS.get(var, var).replace(", ", ": ", 1) if var in LABELS else var
+    head, _, tail = name.partition(": ")
+    lines = [head] + (textwrap.wrap(tail, WRAP) if tail else [])
+    return "\n".join(line for part in lines for line in textwrap.wrap(part, WRAP))
 
 def _layout(result) -> dict[str, tuple[float, float]]:
     if result.name in LAYOUTS and set(LAYOUTS[result.name]) == set(result.observed):
@@ -52,65 +85,126 @@ def _layout(result) -> dict[str, tuple[float, float]]:
     return pos
 
 
-def _edge(p, q):
-    """Start and end of an arrow between two box centres, clipped to the box borders."""
+def _edge(p, q, half_p, half_q):
+    """Start and end of an arrow between two box centres, clipped to the box borders.
+
+    ``half_p``, ``half_q``: (half width, half height) of the two boxes.
+    """
     (x0, y0), (x1, y1) = p, q
     dx, dy = x1 - x0, y1 - y0
 
-    def clip(t_dx, t_dy):
-        sx = (BOX_W / 2) / abs(t_dx) if t_dx else float("inf")
-        sy = (BOX_H / 2) / abs(t_dy) if t_dy else float("inf")
+    def clip(half):
+        sx = half[0] / abs(dx) if dx else float("inf")
+        sy = half[1] / abs(dy) if dy else float("inf")
         return min(sx, sy)
 
-    s = clip(dx, dy)
-    return (x0 + dx * s, y0 + dy * s), (x1 - dx * s, y1 - dy * s)
+    s0, s1 = clip(half_p), clip(half_q)
+    return (x0 + dx * s0, y0 + dy * s0), (x1 - dx * s1, y1 - dy * s1)
+
+
+def _coefficient_position(a, b) -> tuple[float, float]:
+    """Where an arrow's coefficient goes: on the arrow, or beside it (above or left) if the arrow is short."""
+    (x0, y0), (x1, y1) = a, b
+    dx, dy = x1 - x0, y1 - y0
+    mx, my = x0 + LABEL_AT * dx, y0 + LABEL_AT * dy
+    length = float(np.hypot(dx, dy))
+    if length >= SHORT_ARROW or length == 0:
+        return mx, my
+    nx, ny = -dy / length, dx / length  # a unit normal; point it up (or left for a vertical arrow)
+    if ny < 0 or (ny == 0 and nx > 0):
+        nx, ny = -nx, -ny
+    return mx + 0.05 * nx, my + 0.05 * ny
+
+
+def _on_arc(ax, a, b, t: float) -> tuple[float, float]:
+    """The point at parameter ``t`` of matplotlib's ``arc3`` curve from ``a`` to ``b`` (data coordinates).
+
+    ``arc3`` is a quadratic Bezier curve whose control point is the midpoint
+    moved by ``rad`` times the chord, perpendicular to it, in display space.
+    """
+    to_display, to_data = ax.transData, ax.transData.inverted()
+    (x1, y1), (x2, y2) = to_display.transform(a), to_display.transform(b)
+    cx, cy = (x1 + x2) / 2 + ARC_RAD * (y2 - y1), (y1 + y2) / 2 - ARC_RAD * (x2 - x1)
+    u = 1 - t
+    px = u * u * x1 + 2 * u * t * cx + t * t * x2
+    py = u * u * y1 + 2 * u * t * cy + t * t * y2
+    x, y = to_data.transform((px, py))
+    return float(x), float(y)
+
+
+def _draw_boxes(ax, result, pos) -> dict[str, tuple[float, float]]:
+    """Boxes sized to their text (name, and R-squared inside for outcomes); returns half sizes."""
+    renderer = ax.figure.canvas.get_renderer()
+    inverse = ax.transData.inverted()
+    half = {}
+    for v, (x, y) in pos.items():
+        has_r2 = v in result.r2.index
+        texts = [ax.text(x, y + (0.025 if has_r2 else 0), box_label(v), ha="center", va="center", fontsize=8.5,
+                         zorder=3)]
+        if has_r2:
+            texts.append(ax.text(x, texts[0].get_window_extent(renderer).transformed(inverse).y0 - 0.008,
+                                 f"R² = {result.r2[v]:.2f}", ha="center", va="top", fontsize=7.5, color="#444444",
+                                 zorder=3))
+        boxes = [t.get_window_extent(renderer).transformed(inverse) for t in texts]
+        x_lo, x_hi = min(b.x0 for b in boxes), max(b.x1 for b in boxes)
+        y_lo, y_hi = min(b.y0 for b in boxes), max(b.y1 for b in boxes)
+        hw = max(x - x_lo, x_hi - x) + PAD_X
+        hh = max(y - y_lo, y_hi - y) + PAD_Y
+        half[v] = (hw, hh)
+        ax.add_patch(FancyBboxPatch((x - hw, y - hh), 2 * hw, 2 * hh, boxstyle="round,pad=0.004", zorder=2,
+                                    fc="#eef3f8" if v in result.exogenous else "#ffffff", ec="#333333", lw=1.2))
+    return half
 
 
 def draw_path_diagram(result, ax=None, title: str | None = None, std: bool = True):
     """Draw a fitted model (a :class:`psyalliance.models.FitResult`); returns the matplotlib Figure.
 
     ``std``: label paths with standardized (True) or unstandardized estimates.
-    The default title names the model, the estimator and that the data are simulated.
+    The default title is the model's readable name (:data:`TITLES`), that the
+    data are simulated, the estimator and n.
     """
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 4.6))
+        fig, ax = plt.subplots(figsize=(8, 4.8))
     else:
         fig = ax.figure
+    ax.set_xlim(-0.12, 1.1)
+    ax.set_ylim(-0.04, 1.02)
+    ax.set_axis_off()
     pos = _layout(result)
+    half = _draw_boxes(ax, result, pos)
     col = "std_estimate" if std else "estimate"
     est = result.estimates
-    for v, (x, y) in pos.items():
-        ax.add_patch(FancyBboxPatch((x - BOX_W / 2, y - BOX_H / 2), BOX_W, BOX_H, boxstyle="round,pad=0.005",
-                                    fc="#eef3f8" if v in result.exogenous else "#ffffff", ec="#333333", lw=1.2))
-        ax.text(x, y, BOX_LABELS.get(v, LABELS.get(v, v).replace(", ", "\n")), ha="center", va="center",
-                fontsize=8.5)
-        if v in result.r2.index:
-            ax.text(x, y - BOX_H / 2 - 0.035, f"R² = {result.r2[v]:.2f}", ha="center", va="top", fontsize=8,
-                    color="#444444")
-    for r in est[est.op == "~"].itertuples():
-        a, b = _edge(pos[r.rval], pos[r.lval])
-        sig = r.p < 0.05
+    paths = est[est.op == "~"]
+    if result.missing == "listwise":
+        pvals = path_tests(result)["p"].to_numpy()
+        test = "t test, OLS SE, n - k - 1 df"
+    else:
+        pvals = paths["p"].to_numpy()
+        test = "z test; FIML has no exact small-sample reference"
+    for r, pv in zip(paths.itertuples(), pvals):
+        a, b = _edge(pos[r.rval], pos[r.lval], half[r.rval], half[r.lval])
+        sig = pv < 0.05
         ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=12, lw=1.8 if sig else 1.0,
-                                     color="#1f4e79" if sig else "#7f7f7f", shrinkA=0, shrinkB=0))
-        mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
-        ax.text(mx, my, f"{getattr(r, col):.2f}" + ("*" if sig else ""), ha="center", va="center", fontsize=8.5,
-                bbox=dict(fc="white", ec="none", pad=0.6))
+                                     color="#1f4e79" if sig else "#7f7f7f", shrinkA=0, shrinkB=0, zorder=1))
+        ax.text(*_coefficient_position(a, b), f"{getattr(r, col):.2f}" + ("*" if sig else ""), ha="center",
+                va="center", fontsize=8.5, zorder=4, bbox=dict(fc="white", ec="none", pad=0.6))
     for r in est[(est.op == "~~") & (est.lval != est.rval)].itertuples():
-        (x0, y0), (x1, y1) = pos[r.lval], pos[r.rval]
-        if y0 < y1:
-            (x0, y0), (x1, y1) = (x1, y1), (x0, y0)
-        a, b = (x0 - BOX_W / 2, y0 - 0.02), (x1 - BOX_W / 2, y1 + 0.02)  # left sides, top box first
+        top, bottom = r.lval, r.rval
+        if pos[top][1] < pos[bottom][1]:
+            top, bottom = bottom, top
+        (x0, y0), (x1, y1) = pos[top], pos[bottom]
+        a = (x0 - half[top][0], y0 + half[top][1] / 3)  # left sides, top box first, away from the arrowheads
+        b = (x1 - half[bottom][0], y1 - half[bottom][1] / 3)
         ax.add_patch(FancyArrowPatch(a, b, arrowstyle="<|-|>", mutation_scale=10, lw=1.0, color="#a05a00",
-                                     connectionstyle="arc3,rad=0.35", shrinkA=0, shrinkB=0))
-        ax.text(a[0] - 0.015, a[1] + 0.06, f"{getattr(r, col):.2f}", ha="right",
-                va="center", fontsize=8.5, color="#a05a00", bbox=dict(fc="white", ec="none", pad=0.4))
-    ax.set_xlim(-0.05, 1.1)
-    ax.set_ylim(-0.05, 1.02)
-    ax.set_axis_off()
+                                     connectionstyle=f"arc3,rad={ARC_RAD}", shrinkA=0, shrinkB=0, zorder=1))
+        lx, ly = _on_arc(ax, a, b, 0.35)  # label inside the arc, clear of the arrows into the boxes
+        ax.text(lx + 0.012, ly, f"{getattr(r, col):.2f}", ha="left", va="center", fontsize=8.5,
+                color="#a05a00", zorder=4, bbox=dict(fc="white", ec="none", pad=0.4))
     kind = "standardized" if std else "unstandardized"
     if title is None:
-        title = f"{result.name} ({result.missing}, n = {result.n}): {kind} estimates, simulated data"
+        name = TITLES.get(result.name, result.name)
+        title = f"{name}, simulated data\n{kind} estimates, {result.missing}, n = {result.n}"
     ax.set_title(title, fontsize=10)
-    ax.text(0.0, -0.05, "* p < .05 (z test); shaded box: exogenous; arc: residual correlation",
-            fontsize=7.5, color="#555555", transform=ax.transAxes)
+    ax.text(0.0, -0.06, f"* p < .05 ({test}); shaded box: exogenous; arc: residual correlation; "
+            "R² inside each outcome's box", fontsize=7.5, color="#555555", transform=ax.transAxes)
     return fig

@@ -147,7 +147,16 @@ def bootstrap_effects(syntax: str, data: pd.DataFrame, effects: Sequence[Effect]
     """Effects with bootstrap SEs and percentile and BCa intervals (cases resampled, complete cases).
 
     Returns one row per effect: ``effect, label, estimate, boot_se,
-    pct_low, pct_high, bca_low, bca_high, n, n_resamples``.
+    pct_low, pct_high, bca_low, bca_high, bca_z0, bca_accel, bca_q_low,
+    bca_q_high, n, n_resamples``.
+    ``bca_z0`` is BCa's bias correction (the normal quantile of the share of
+    resamples below the estimate) and ``bca_accel`` its acceleration (from the
+    jackknife skewness of the estimate); with few cases both are erratic, and
+    large values move the BCa limits far into the tails of the bootstrap
+    distribution, so read BCa beside the percentile interval, never alone.
+    ``bca_q_low`` and ``bca_q_high`` are the quantiles of the bootstrap
+    distribution that BCa reports (0.025 and 0.975 would be the percentile
+    interval's).
     """
     model = parse_model(syntax)
     x = complete_cases(data, syntax).to_numpy()
@@ -164,6 +173,8 @@ def bootstrap_effects(syntax: str, data: pd.DataFrame, effects: Sequence[Effect]
     alpha = (1 - settings.level) / 2
     pct = np.percentile(dist, [100 * alpha, 100 * (1 - alpha)], axis=-1)
     est = statistic(*columns)
+    z0, accel = bca_constants(dist, est, jackknife_effects(syntax, data, effects))
+    q_low, q_high = bca_levels(z0, accel, settings.level)
     return pd.DataFrame({
         "effect": [e.name for e in effects],
         "label": [e.label for e in effects],
@@ -173,6 +184,92 @@ def bootstrap_effects(syntax: str, data: pd.DataFrame, effects: Sequence[Effect]
         "pct_high": pct[1],
         "bca_low": res.confidence_interval.low,
         "bca_high": res.confidence_interval.high,
+        "bca_z0": z0,
+        "bca_accel": accel,
+        "bca_q_low": q_low,
+        "bca_q_high": q_high,
         "n": len(x),
         "n_resamples": settings.n_resamples,
     })
+
+
+def jackknife_effects(syntax: str, data: pd.DataFrame, effects: Sequence[Effect]) -> np.ndarray:
+    """Leave-one-out values of ``effects`` on the complete cases: shape (len(effects), n)."""
+    model = parse_model(syntax)
+    x = complete_cases(data, syntax).to_numpy()
+    n = len(x)
+    keep = ~np.eye(n, dtype=bool)
+    loo = np.stack([x[keep[i]] for i in range(n)])  # (n, n - 1, p)
+    return effect_values(_fit_paths(model, loo), effects, model.variables)
+
+
+def bca_constants(dist: np.ndarray, estimate: np.ndarray, jackknife: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """BCa's bias correction z0 and acceleration a (Efron and Tibshirani 1993, ch. 14).
+
+    ``dist``: bootstrap values (effects, resamples); ``estimate``: the effects
+    on the full sample; ``jackknife``: leave-one-out values (effects, n).
+    z0 = Phi^-1(share of resamples below the estimate, ties counted half);
+    a = sum(d^3) / (6 (sum d^2)^1.5) with d = mean(jackknife) - jackknife.
+    """
+    dist = np.asarray(dist, dtype=float)
+    est = np.asarray(estimate, dtype=float)[:, None]
+    share = (np.sum(dist < est, axis=-1) + 0.5 * np.sum(dist == est, axis=-1)) / dist.shape[-1]
+    z0 = stats.norm.ppf(share)
+    d = jackknife.mean(axis=-1, keepdims=True) - jackknife
+    accel = np.sum(d**3, axis=-1) / (6 * np.sum(d**2, axis=-1) ** 1.5)
+    return z0, accel
+
+
+def bca_levels(z0: np.ndarray, accel: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """The quantiles of the bootstrap distribution that the BCa interval reports.
+
+    alpha_j = Phi(z0 + (z0 + z_j) / (1 - a (z0 + z_j))) for z_j the normal
+    quantiles of (1 - level) / 2 and (1 + level) / 2. With z0 = a = 0 they are
+    the percentile interval's levels.
+    """
+    z = stats.norm.ppf([(1 - level) / 2, (1 + level) / 2])
+    z0 = np.asarray(z0, dtype=float)
+    accel = np.asarray(accel, dtype=float)
+    out = [stats.norm.cdf(z0 + (z0 + zj) / (1 - accel * (z0 + zj))) for zj in z]
+    return out[0], out[1]
+
+
+def bca_seed_spread(syntax: str, data: pd.DataFrame, effects: Sequence[Effect], seeds: Sequence[int],
+                    settings: BootstrapSettings = BootstrapSettings()) -> pd.DataFrame:
+    """How much the percentile and BCa limits move when only the bootstrap seed changes.
+
+    Runs :func:`bootstrap_effects` once per seed (other settings as given) and
+    returns one row per effect: the smallest and largest lower and upper
+    limit of each interval over the seeds (``pct_low_min, pct_low_max,
+    pct_high_min, pct_high_max, bca_low_min, ...``), and ``seeds``.
+    """
+    if len(seeds) < 2:
+        raise ValueError(f"need at least 2 seeds to show a spread, got {len(seeds)}")
+    runs = [bootstrap_effects(syntax, data, effects, BootstrapSettings(settings.n_resamples, int(s), settings.level))
+            for s in seeds]
+    cols = ("pct_low", "pct_high", "bca_low", "bca_high")
+    out = pd.DataFrame({"effect": runs[0]["effect"], "label": runs[0]["label"]})
+    for c in cols:
+        vals = np.stack([r[c].to_numpy() for r in runs])
+        out[f"{c}_min"] = vals.min(axis=0)
+        out[f"{c}_max"] = vals.max(axis=0)
+    out["seeds"] = len(seeds)
+    return out
+
+
+GLUE_COLUMNS = ("estimate", "boot_se", "pct_low", "pct_high", "bca_low", "bca_high", "bca_z0", "bca_accel",
+                "bca_q_low", "bca_q_high")
+"""Columns of :func:`bootstrap_effects` that :func:`effect_glue_values` returns."""
+
+
+def effect_glue_values(table: pd.DataFrame, prefix: str) -> dict[str, float]:
+    """``{prefix}_{effect}_{column}`` -> Python float for every effect of a :func:`bootstrap_effects` table.
+
+    The effect name loses its ``*`` (``a1*b1`` -> ``a1b1``) so that it can be a glue key.
+    """
+    out = {}
+    for row in table.itertuples(index=False):
+        key = str(row.effect).replace("*", "")
+        for col in GLUE_COLUMNS:
+            out[f"{prefix}_{key}_{col}"] = float(getattr(row, col))
+    return out

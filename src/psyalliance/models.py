@@ -404,4 +404,169 @@ def ols_crosscheck(res: FitResult) -> pd.DataFrame:
             rows.append({"path": f"{y} ~ {r.rval}", "k": len(xs), "ML estimate": r.estimate,
                          "OLS estimate": ols.params[r.rval], "ML SE": r.se, "OLS SE": ols.bse[r.rval],
                          "SE ratio": r.se / ols.bse[r.rval], "sqrt((n-k-1)/n)": np.sqrt((n - len(xs) - 1) / n)})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["estimate difference"] = out["ML estimate"] - out["OLS estimate"]
+    out["ratio difference"] = out["SE ratio"] - out["sqrt((n-k-1)/n)"]
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Small-sample tests of the paths, display tables and glue values for the chapter.
+# ---------------------------------------------------------------------------
+
+PATH_TEST_COLUMNS = ("lval", "op", "rval", "estimate", "std_estimate", "se_ml", "se", "df", "t", "p")
+"""Columns of :func:`path_tests`."""
+
+
+def path_tests(res: FitResult) -> pd.DataFrame:
+    """The regression paths of a listwise fit with t tests (OLS standard error, n - k - 1 df).
+
+    semopy's ``z`` and ``p`` refer the ML standard error (residual variance
+    divided by n) to the normal distribution, which is too liberal in small
+    samples. Here the ML SE is rescaled to the OLS SE, ``se = se_ml *
+    sqrt(n / (n - k - 1))`` for an equation with k predictors, and
+    ``t = estimate / se`` is referred to Student's t with ``df = n - k - 1``:
+    the exact test of the path under normality, since ML = per-equation OLS
+    for these recursive models. Raises :class:`ModelError` for a FIML fit, for
+    which no such exact reference exists.
+    """
+    from scipy import stats
+
+    if res.missing != "listwise":
+        raise ModelError(f"t tests need a listwise fit (complete cases); this fit has missing={res.missing!r}")
+    reg = res.estimates[res.estimates.op == "~"].copy()
+    k = reg.groupby("lval")["rval"].transform("size").to_numpy()
+    df = res.n - k - 1
+    if np.any(df < 1):
+        raise ModelError(f"an equation has n - k - 1 = {int(df.min())} < 1 residual degrees of freedom")
+    out = reg[["lval", "op", "rval", "estimate", "std_estimate"]].copy()
+    out["se_ml"] = reg["se"].to_numpy()
+    out["se"] = out["se_ml"] * np.sqrt(res.n / df)
+    out["df"] = df.astype(int)
+    out["t"] = out["estimate"] / out["se"]
+    out["p"] = 2 * stats.t.sf(np.abs(out["t"]), df)
+    return out[list(PATH_TEST_COLUMNS)].reset_index(drop=True)
+
+
+def variance_table(res: FitResult) -> pd.DataFrame:
+    """Residual variances and covariances: estimate, standardized value and ML SE, no z test.
+
+    A z test of a variance against 0 asks a question nobody has (a variance
+    is positive by definition) and its normal reference is poor in small
+    samples, so the chapter does not show one.
+    """
+    cov = res.estimates[res.estimates.op == "~~"]
+    return cov[["lval", "op", "rval", "estimate", "std_estimate", "se"]].reset_index(drop=True)
+
+
+def df_breakdown(res: FitResult) -> dict[str, int]:
+    """The degrees-of-freedom count of a listwise fit, term by term, and semopy's df.
+
+    Keys: ``variables``, ``moments`` (p(p+1)/2), ``exogenous_moments``
+    (k(k+1)/2, fixed at their sample values), ``paths``, ``residual_variances``,
+    ``residual_covariances``, ``npar``, ``df`` (moments - exogenous moments -
+    npar) and ``semopy_df`` (what ``calc_stats`` reports).
+    """
+    if res.missing != "listwise":
+        raise ModelError(f"the df breakdown is for listwise fits (fixed.x = TRUE); got missing={res.missing!r}")
+    p, k = len(res.observed), len(res.exogenous)
+    est = res.estimates
+    out = {
+        "variables": p,
+        "moments": p * (p + 1) // 2,
+        "exogenous_moments": k * (k + 1) // 2,
+        "paths": int((est.op == "~").sum()),
+        "residual_variances": int(((est.op == "~~") & (est.lval == est.rval)).sum()),
+        "residual_covariances": int(((est.op == "~~") & (est.lval != est.rval)).sum()),
+    }
+    out["npar"] = out["paths"] + out["residual_variances"] + out["residual_covariances"]
+    out["df"] = out["moments"] - out["exogenous_moments"] - out["npar"]
+    out["semopy_df"] = int(round(float(res.semopy_stats.get("DoF", np.nan))))
+    return out
+
+
+def compare_fits(a: FitResult, b: FitResult, labels: tuple[str, str]) -> pd.DataFrame:
+    """Fit statistics of two fits side by side (rows = statistics), with the difference b - a.
+
+    Raises :class:`ModelError` unless both fits use the same estimator, the
+    same cases and the same variables: only then are their log-likelihoods,
+    AIC and BIC comparable.
+    """
+    if a.missing != b.missing or a.n != b.n or set(a.observed) != set(b.observed):
+        raise ModelError(
+            f"fits are not comparable: estimator {a.missing!r} vs {b.missing!r}, n {a.n} vs {b.n}, "
+            f"variables {sorted(a.observed)} vs {sorted(b.observed)}; AIC and BIC compare models of the same data only"
+        )
+    out = pd.DataFrame({labels[0]: pd.Series(dict(a.fit)), labels[1]: pd.Series(dict(b.fit))})
+    out.loc["npar"] = [a.measures.npar, b.measures.npar]
+    out["difference"] = out[labels[1]] - out[labels[0]]
+    return out
+
+
+def fit_glue_values(fits: Mapping[tuple[str, str], FitResult]) -> dict[str, float | int]:
+    """Values to glue for every fit of ``{(name, missing): result}``: ``{name}_{missing}_{key}``.
+
+    Keys: the :data:`FIT_KEYS`, ``npar`` and ``ci_high`` (RMSEA 90% upper
+    limit); ``n``, ``df`` and ``npar`` are ints, the rest Python floats.
+    """
+    out: dict[str, float | int] = {}
+    for (name, missing), res in fits.items():
+        for key, value in res.fit.items():
+            out[f"{name}_{missing}_{key}"] = int(value) if key in ("n", "df") else float(value)
+        out[f"{name}_{missing}_npar"] = int(res.measures.npar)
+        out[f"{name}_{missing}_ci_high"] = float(res.measures.rmsea_ci_upper)
+    return out
+
+
+def styled(table: pd.DataFrame, caption: str, precision: int = 3, integers: tuple = (),
+           scientific: tuple = (), hide_index: bool = False, integer_rows: tuple = (),
+           digits: Mapping[str, int] | None = None):
+    """A pandas Styler for the chapter: caption, full-width text, fixed precision, ints without decimals.
+
+    ``integers``: columns printed as whole numbers; ``scientific``: columns in
+    ``1.2e-09`` form (tiny differences); ``integer_rows``: index labels of
+    rows printed as whole numbers (df in a statistics-by-row table);
+    ``digits``: decimals of single columns that need more than ``precision``. NaN
+    prints as an empty cell; no text is cut. The
+    caption must say the data are simulated; a ValueError is raised otherwise.
+    """
+    if "simulated" not in caption.lower():
+        raise ValueError(f"table caption {caption!r} must say that the data are simulated")
+    digits = dict(digits or {})
+    absent = [c for c in (*integers, *scientific, *digits) if c not in table.columns]
+    if absent:
+        raise ValueError(f"columns {absent} are not in the table; columns: {list(table.columns)}")
+    fmt: dict = {}
+    for col in table.columns:
+        if col in integers:
+            fmt[col] = "{:.0f}"
+        elif col in scientific:
+            fmt[col] = "{:.1e}"
+        elif col in digits:
+            fmt[col] = f"{{:.{digits[col]}f}}"
+        elif pd.api.types.is_float_dtype(table[col]):
+            fmt[col] = f"{{:.{precision}f}}"
+    absent_rows = [r for r in integer_rows if r not in table.index]
+    if absent_rows:
+        raise ValueError(f"rows {absent_rows} are not in the table; rows: {list(table.index)}")
+    sty = table.style.format(fmt, na_rep="").set_caption(caption)
+    if integer_rows:
+        sty = sty.format("{:.0f}", subset=pd.IndexSlice[list(integer_rows), :], na_rep="")
+    sty = sty.set_properties(**{"white-space": "pre-wrap", "text-align": "right"})
+    if hide_index:
+        sty = sty.hide(axis="index")
+    return sty
+
+
+def estimate_tables(res: FitResult, title: str) -> tuple[Any, Any]:
+    """The chapter's two tables of a listwise fit: paths with t tests, and residual (co)variances.
+
+    ``title`` names the model (``"M1"``); the captions say the data are
+    simulated, the estimator and n, and which test the p values come from.
+    """
+    paths = styled(path_tests(res), f"{title}: regression paths, simulated data ({res.missing}, n = {res.n}). "
+                   "se_ml: ML standard error (semopy); se: OLS standard error; t and p: t test on df = n - k - 1",
+                   integers=("df",), hide_index=True)
+    variances = styled(variance_table(res), f"{title}: residual variances and covariances, simulated data "
+                       f"({res.missing}, n = {res.n}); ML standard errors, no tests", hide_index=True)
+    return paths, variances
