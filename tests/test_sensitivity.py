@@ -203,3 +203,15 @@ def test_reversed_m2_makes_4_week_depression_exogenous_and_frees_one_degree_of_f
     assert model_variant("m2_reversed").exogenous == ("alliance_prep", "hamd_4wk")
     t = equivalence_table(random_frame(300, 9))
     assert t.loc["m2_cycle", "df"] == 6 and t.loc["m2_reversed", "df"] == 5
+
+
+def test_assumptions_within_a_model():
+    from psyalliance.sensitivity import assumptions_within
+
+    # M1 has four variables; the facts file assumes only the correlation of the two acute effects among them
+    labels = assumptions_within("m1_mediation")
+    assert labels == ["r(mystical_peak, insight_peak)"]
+    m2 = set(get_model("m2_cycle").variables)
+    for lab in assumptions_within("m2_cycle"):
+        x, y = lab[2:-1].split(", ")
+        assert {x, y} <= m2

@@ -43,6 +43,7 @@ __all__ = [
     "infeasible_settings",
     "infeasible_phrase",
     "setting_values",
+    "assumptions_within",
 ]
 
 SETTINGS = ("low", "base", "high")
@@ -332,3 +333,10 @@ def setting_values(table: pd.DataFrame, model: str, effect: str, assumption: str
     if d.empty:
         raise ValueError(f"no rows for model {model!r}, effect {effect!r}, assumption {assumption!r}")
     return d.set_index("setting").reindex(list(SETTINGS))[["value", "population", "power"]]
+
+
+def assumptions_within(model: str, facts=None) -> list[str]:
+    """Labels of the assumed correlations whose two variables both belong to ``model``."""
+    v = set(get_model(model).variables)
+    a = assumptions(facts)
+    return [lab for kind, key, lab in zip(a["kind"], a["key"], a["label"]) if kind == "corr" and set(key) <= v]
