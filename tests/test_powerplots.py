@@ -52,7 +52,7 @@ def test_simulated_table_uses_one_fixed_format_and_says_simulated():
     assert "0.000" in html and "-0.031" in html and "e-04" not in html  # no scientific notation
     assert ">16<" in html  # integers stay integers
     html2 = powerplots.simulated_table(df, "a simulated study", digits=2, formats={"bias": "{:.1e}"}).to_html()
-    assert "Simulated data:" not in html2 and "2.5e-04" in html2 and "0.43" in html2
+    assert "Simulated data:" not in html2 and "A simulated study" in html2 and "2.5e-04" in html2 and "0.43" in html2
     with pytest.raises(ValueError, match="columns \\['x'\\]"):
         powerplots.simulated_table(df, "t", formats={"x": "{:.1f}"})
     with pytest.raises(ValueError, match="digits = 11"):

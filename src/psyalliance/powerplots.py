@@ -37,8 +37,9 @@ def simulated_table(df: pd.DataFrame, caption: str, digits: int = 3, formats: di
 
     Every float column is shown with ``digits`` decimals (never scientific
     notation) unless ``formats`` (column -> format string such as ``"{:.1e}"``)
-    says otherwise; integer columns as integers. The caption gets the prefix
-    "Simulated data: " unless it already mentions simulation.
+    says otherwise; integer columns as integers. The caption starts with a
+    capital and gets the prefix "Simulated data: " unless it already mentions
+    simulation.
     """
     if not isinstance(digits, (int, np.integer)) or not 0 <= digits <= 10:
         raise ValueError(f"digits = {digits!r} must be a whole number in 0-10")
@@ -47,7 +48,8 @@ def simulated_table(df: pd.DataFrame, caption: str, digits: int = 3, formats: di
         raise ValueError(f"formats name columns {unknown} that the table does not have")
     fmt = {c: f"{{:.{digits}f}}" for c in df.columns if pd.api.types.is_float_dtype(df[c])}
     fmt.update(formats or {})
-    cap = caption if "simulat" in caption.lower() else f"Simulated data: {caption}"
+    cap = caption[:1].upper() + caption[1:]
+    cap = cap if "simulat" in cap.lower() else f"Simulated data: {caption}"
     sty = df.style.format(fmt, na_rep="n/a").set_caption(cap)
     return sty if index else sty.hide(axis="index")
 
