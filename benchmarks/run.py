@@ -12,6 +12,9 @@ quick ones). Run with ``make bench`` (or ``python benchmarks/run.py``);
   experiment, extrapolated from a loop of semopy fits on a subset (a few
   samples at every n, both models) measured in this run, divided by
   ``montecarlo_total``.
+* ``bootstrap_coverage_1000x1000``: the chapter's bootstrap-coverage experiment,
+  1,000 simulated studies of n = 24 (M1), each with a 1,000-resample batched
+  percentile bootstrap.
 * ``bootstrap_5000`` / ``bootstrap_5000_m2``: 5,000 bootstrap resamples
   (percentile and BCa intervals) of M1's / M2's effects on the committed dataset.
 * ``fit_model_m1_listwise`` / ``fit_model_m1_fiml``: the book's full semopy fit of
@@ -108,7 +111,7 @@ def main() -> None:
 
     from psyalliance.effects import EFFECTS, BootstrapSettings, bootstrap_effects
     from psyalliance.models import MODELS, fit_model
-    from psyalliance.montecarlo import run_over_n
+    from psyalliance.montecarlo import MonteCarloSettings, run_montecarlo, run_over_n
     from psyalliance.paths import get_model
     from psyalliance.population import target_population
     from psyalliance.simulate import load_dataset
@@ -125,6 +128,10 @@ def main() -> None:
     print(f"montecarlo_total: {mc:.2f} s", flush=True)
     sem = semopy_subset_seconds(args.semopy_per_n)
     print(f"montecarlo_speedup_vs_semopy: {sem / mc:.0f} x", flush=True)
+
+    boot_mc = MonteCarloSettings(n=24, reps=1_000, models=("m1_mediation",), indirect_ci="bootstrap", boot_resamples=1_000)
+    bc, _ = timed(lambda: run_montecarlo(boot_mc, pop, correlations=False), args.runs)
+    print(f"bootstrap_coverage_1000x1000: {bc:.2f} s", flush=True)
 
     settings = BootstrapSettings(n_resamples=5_000)
     for name, label in (("m1_mediation", "bootstrap_5000"), ("m2_cycle", "bootstrap_5000_m2")):

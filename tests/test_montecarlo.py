@@ -15,7 +15,19 @@ from scipy import stats
 from pathdata import M1_RESCOV, M1_RESVAR, M1_TRUE, m1_population, random_data, structural_population  # noqa: F401
 from psyalliance.facts import load_facts
 from psyalliance.models import MODELS
-from psyalliance.montecarlo import MissingPattern, MonteCarloSettings, facts_pattern, montecarlo_ci, run_montecarlo
+from psyalliance.montecarlo import (
+    MissingPattern,
+    MonteCarloSettings,
+    compare_intervals,
+    facts_pattern,
+    interval_table,
+    min_n,
+    montecarlo_ci,
+    n_for_power,
+    n_for_power_text,
+    percentile_bootstrap,
+    run_montecarlo,
+)
 from psyalliance.paths import fit_dataframe, get_model, population_values
 
 
@@ -204,3 +216,126 @@ def test_missingness_on_the_outcome_biases_listwise_deletion(m1_population):
     assert mar.loc["b2", "coverage"] < 0.9
     with pytest.raises(ValueError, match="mar_on = 'insight_peak' has missing values"):
         run_montecarlo(MonteCarloSettings(**{**base, "reps": 5}, mar_on="insight_peak"), m1_population, correlations=False)
+
+
+# --------------------------------------------------------------------------- percentile bootstrap
+
+
+def _m1_effects_by_lstsq(x):
+    """M1's paths and chains of one sample (columns alliance_prep, mystical_peak, insight_peak, hamd_4wk), by numpy lstsq."""
+    ones = np.ones((len(x), 1))
+
+    def slopes(y, cols):
+        return np.linalg.lstsq(np.hstack([ones, x[:, cols]]), x[:, y], rcond=None)[0][1:]
+
+    (a1,) = slopes(1, [0])
+    (a2,) = slopes(2, [0])
+    b1, b2, c = slopes(3, [1, 2, 0])
+    return np.array([a1, a2, b1, b2, c, a1 * b1, a2 * b2])
+
+
+def test_percentile_bootstrap_equals_a_loop_of_regressions_on_the_same_resamples():
+    m = get_model("m1_mediation")
+    assert m.variables == ("alliance_prep", "mystical_peak", "insight_peak", "hamd_4wk")
+    data = np.stack([random_data("m1_mediation", 18, seed).to_numpy() for seed in (1, 2, 3)])
+    idx = np.random.default_rng(5).integers(0, 18, size=(3, 300, 18))
+    lo, hi = percentile_bootstrap(m, data, idx=idx, block=2)
+    for r in range(3):
+        est = np.array([_m1_effects_by_lstsq(data[r][idx[r, b]]) for b in range(300)])
+        np.testing.assert_allclose(lo[r], np.quantile(est, 0.025, axis=0), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(hi[r], np.quantile(est, 0.975, axis=0), rtol=1e-9, atol=1e-12)
+
+
+def test_percentile_bootstrap_bad_input_is_a_clear_error():
+    with pytest.raises(ValueError, match="needs \\(reps, n, 4\\)"):
+        percentile_bootstrap("m1_mediation", np.zeros((2, 20, 3)), rng=np.random.default_rng(1))
+    with pytest.raises(ValueError, match="pass rng"):
+        percentile_bootstrap("m1_mediation", np.zeros((2, 20, 4)))
+    with pytest.raises(ValueError, match="alpha = 2"):
+        percentile_bootstrap("m1_mediation", np.zeros((2, 20, 4)), rng=np.random.default_rng(1), alpha=2)
+    with pytest.raises(ValueError, match="boot_resamples = 10"):
+        MonteCarloSettings(indirect_ci="bootstrap", boot_resamples=10)
+
+
+def test_bootstrap_coverage_of_an_indirect_effect_is_near_nominal_at_moderate_n():
+    # X -> M -> Y with a = b = 0.4, complete data, n = 100: the percentile interval of a*b is close to
+    # its promise; at this n the paths' t intervals stay exact (they do not depend on indirect_ci)
+    from psyalliance.powerplots import mediation_population
+
+    pop = mediation_population(0.4)
+    s = MonteCarloSettings(n=100, reps=400, seed=2, models=("murphy2022",), missing="none", indirect_ci="bootstrap", boot_resamples=400)
+    r = run_montecarlo(s, pop, correlations=False).summary.set_index("effect")
+    assert r.loc["a*b", "population"] == pytest.approx(0.16)
+    assert abs(r.loc["a*b", "coverage"] - 0.95) < 4 * np.sqrt(0.95 * 0.05 / 400)
+    assert r.loc["a*b", "power"] > 0.9  # a*b = 0.16 at n = 100 is found almost always
+    again = run_montecarlo(s, pop, correlations=False).summary.set_index("effect")
+    pd.testing.assert_frame_equal(r, again)
+
+
+# --------------------------------------------------------------------------- helpers of the chapter
+
+
+def test_min_n_is_the_smallest_sample_that_identifies_the_model():
+    for name in ("m1_mediation", "m2_cycle"):
+        m = get_model(name)
+        assert min_n(m, MissingPattern.complete(m.variables)) == m.n_params
+        pat = facts_pattern()
+        n = min_n(m, pat)
+        assert pat.n_complete(n, m.variables) >= m.n_params > pat.n_complete(n - 1, m.variables)
+    # a third lack insight: 9 complete rows for M1 need 13 or 14 participants (2/3 of 13 = 8.7 rounds to 9)
+    assert min_n("m1_mediation", facts_pattern()) in (13, 14)
+    with pytest.raises(ValueError, match="n_max = 10"):
+        min_n("m2_cycle", facts_pattern(), n_max=10)
+
+
+def test_n_for_power_reads_the_grid():
+    summary = pd.DataFrame({"model": "m", "effect": ["a"] * 3 + ["b"] * 3, "n": [24, 50, 100] * 2,
+                            "power": [0.5, 0.79, 0.95, 0.1, 0.2, 0.3]})
+    assert n_for_power(summary, "m", "a") == 100
+    assert n_for_power(summary, "m", "a", target=0.5) == 24
+    assert n_for_power(summary, "m", "b") is None
+    assert n_for_power_text(summary, "m", "b") == "more than 100"
+    assert n_for_power_text(summary, "m", "a") == "100"
+    with pytest.raises(ValueError, match="no effect 'c'"):
+        n_for_power(summary, "m", "c")
+    with pytest.raises(ValueError, match="target = 1.5"):
+        n_for_power(summary, "m", "a", target=1.5)
+
+
+def test_compare_intervals_puts_methods_side_by_side(m1_population):
+    s = MonteCarloSettings(n=40, reps=200, seed=1, models=("m1_mediation",), missing="none")
+    sob = run_montecarlo(s, m1_population, correlations=False)
+    mc = run_montecarlo(MonteCarloSettings(**{**s.__dict__, "indirect_ci": "montecarlo", "mc_draws": 200}), m1_population, correlations=False)
+    t = compare_intervals({"Sobel": sob, "MC": mc}, "m1_mediation")
+    assert list(t.index) == ["a1*b1", "a2*b2"]
+    assert list(t.columns) == ["Sobel coverage", "Sobel coverage MCSE", "Sobel power", "MC coverage", "MC coverage MCSE", "MC power"]
+    p = t.loc["a2*b2", "Sobel coverage"]
+    assert t.loc["a2*b2", "Sobel coverage MCSE"] == pytest.approx(np.sqrt(p * (1 - p) / 200))
+    assert t.attrs["reps"] == {"Sobel": 200, "MC": 200}
+    with pytest.raises(ValueError, match="no indirect effects of model 'm2_cycle'"):
+        compare_intervals({"Sobel": sob}, "m2_cycle")
+
+
+def test_interval_table_sobel_limits_match_statsmodels_and_bootstrap_matches_effects():
+    import statsmodels.api as sm
+
+    from psyalliance.effects import EFFECTS, BootstrapSettings, bootstrap_effects
+
+    df = random_data("m1_mediation", 30, 4)
+    bs = BootstrapSettings(n_resamples=1000, seed=3)
+    t = interval_table("m1_mediation", df, bs)
+    assert list(t.index) == ["a1*b1", "a2*b2"] and (t["n"] == 30).all()
+    ols = {y: sm.OLS(df[y], sm.add_constant(df[xs])).fit() for y, xs in
+           [("mystical_peak", ["alliance_prep"]), ("insight_peak", ["alliance_prep"]),
+            ("hamd_4wk", ["mystical_peak", "insight_peak", "alliance_prep"])]}
+    a, sa = ols["insight_peak"].params["alliance_prep"], ols["insight_peak"].bse["alliance_prep"]
+    b, sb = ols["hamd_4wk"].params["insight_peak"], ols["hamd_4wk"].bse["insight_peak"]
+    half = stats.norm.ppf(0.975) * np.sqrt(b**2 * sa**2 + a**2 * sb**2)
+    assert t.loc["a2*b2", "estimate"] == pytest.approx(a * b)
+    assert t.loc["a2*b2", "Sobel lower"] == pytest.approx(a * b - half)
+    assert t.loc["a2*b2", "Sobel upper"] == pytest.approx(a * b + half)
+    ref = bootstrap_effects(MODELS["m1_mediation"], df, EFFECTS["m1_mediation"], bs).set_index("effect")
+    assert t.loc["a2*b2", "percentile lower"] == pytest.approx(ref.loc["a2*b2", "pct_low"])
+    assert t.loc["a1*b1", "BCa upper"] == pytest.approx(ref.loc["a1*b1", "bca_high"])
+    with pytest.raises(ValueError, match="level must be 1 - alpha"):
+        interval_table("m1_mediation", df, bs, alpha=0.1)

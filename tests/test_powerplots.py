@@ -43,3 +43,49 @@ def test_figures_are_labelled_as_simulated():
     _check(powerplots.power_curves(summary, "m", reps=10))
     est = np.random.default_rng(1).normal(size=(100, 2))
     _check(powerplots.sampling_distributions(est, ["a", "b"], pd.Series({"a": 0.0, "b": 0.1}), 24, "test"))
+
+
+def test_simulated_table_uses_one_fixed_format_and_says_simulated():
+    df = pd.DataFrame({"bias": [2.5e-4, -0.0312], "rmse": [0.428, 1.92], "n": [16, 16]}, index=["a1", "b1"])
+    html = powerplots.simulated_table(df, "test table").to_html()
+    assert "Simulated data: test table" in html
+    assert "0.000" in html and "-0.031" in html and "e-04" not in html  # no scientific notation
+    assert ">16<" in html  # integers stay integers
+    html2 = powerplots.simulated_table(df, "a simulated study", digits=2, formats={"bias": "{:.1e}"}).to_html()
+    assert "Simulated data:" not in html2 and "A simulated study" in html2 and "2.5e-04" in html2 and "0.43" in html2
+    with pytest.raises(ValueError, match="columns \\['x'\\]"):
+        powerplots.simulated_table(df, "t", formats={"x": "{:.1f}"})
+    with pytest.raises(ValueError, match="digits = 11"):
+        powerplots.simulated_table(df, "t", digits=11)
+
+
+def _inside(inner, outer):
+    return inner.x0 >= outer.x0 - 1 and inner.x1 <= outer.x1 + 1 and inner.y0 >= outer.y0 - 1 and inner.y1 <= outer.y1 + 1
+
+
+def test_legends_do_not_cover_the_data():
+    summary = pd.DataFrame({"model": "m", "effect": ["a", "a", "b", "b"], "kind": ["path", "path", "path", "path"],
+                            "n": [24, 500, 24, 500], "power": [0.1, 0.99, 0.05, 0.1]})
+    for fig in (powerplots.power_curves(summary, "m", reps=10), powerplots.mediation_power_figure(effects=[0.2], ns=(20, 40), reps=30)):
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        leg = ax.get_legend().get_window_extent()
+        assert leg.x0 >= ax.get_window_extent().x1  # the legend sits right of the plotting area
+        assert _inside(leg, fig.bbox)
+    est = np.random.default_rng(1).normal(size=(100, 2))
+    fig = powerplots.sampling_distributions(est, ["a", "b"], pd.Series({"a": 0.0, "b": 0.1}), 24, "test", ncols=2)
+    fig.canvas.draw()
+    assert fig.axes[0].get_legend() is None and len(fig.legends) == 1
+    leg = fig.legends[0].get_window_extent()
+    assert all(leg.y1 <= ax.get_window_extent().y0 for ax in fig.axes if ax.axison)  # below every panel
+    assert fig.axes[0].get_ylabel()
+
+
+def test_sensitivity_figure_has_readable_labels():
+    rows = []
+    for setting, p in zip(("low", "base", "high"), (0.1, 0.3, 0.6)):
+        rows.append({"model": "m1_mediation", "effect": "b1", "assumption": "r(mystical_peak, insight_peak)", "setting": setting, "power": p})
+    fig = powerplots.sensitivity_figure(pd.DataFrame(rows), [("m1_mediation", "b1")], 24)
+    _check(fig)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["r(peak mystical experience, peak insight)"]

@@ -152,3 +152,66 @@ def test_sensitivity_table_structure():
     assert lo.loc["b1", "population"] != pytest.approx(b.loc["b1", "population"])
     with pytest.raises(ValueError, match="unknown assumption"):
         sensitivity_table(models=("m1_mediation",), reps=10, only=["r(a, b)"])
+
+
+# --------------------------------------------------------------------------- chapter helpers
+
+
+def _fake_sensitivity_table():
+    rows = []
+    for assumption, powers, ok_low in [("r(mystical_peak, insight_peak)", (0.1, 0.3, 0.9), True),
+                                       ("r(insight_peak, alliance_post2)", (np.nan, 0.3, 0.35), False),
+                                       ("r(hamd_4wk, hamd_3mo)", (0.3, 0.3, 0.3), True)]:
+        for setting, power, value in zip(("low", "base", "high"), powers, (0.2, 0.5, 0.8)):
+            rows.append({"assumption": assumption, "setting": setting, "value": value, "ok": ok_low or setting != "low",
+                         "model": "m1_mediation", "effect": "b1", "kind": "path", "population": power, "power": power})
+    return pd.DataFrame(rows)
+
+
+def test_power_moves_orders_low_base_high_and_sorts_by_spread():
+    from psyalliance.sensitivity import power_moves
+
+    t = power_moves(_fake_sensitivity_table(), top=None)
+    assert list(t.columns) == ["low", "base", "high", "spread"]
+    assert t["spread"].tolist() == pytest.approx([0.8, 0.0, 0.0])  # a missing end is ignored, not a spread of NaN
+    assert t.index[0][2] == "r(mystical_peak, insight_peak)"
+    assert len(power_moves(_fake_sensitivity_table(), top=1)) == 1
+    with pytest.raises(ValueError, match="lacks the columns"):
+        power_moves(pd.DataFrame({"model": []}))
+
+
+def test_infeasible_settings_are_named_readably():
+    from psyalliance.sensitivity import describe_assumption, infeasible_phrase, infeasible_settings, setting_values
+
+    t = _fake_sensitivity_table()
+    bad = infeasible_settings(t)
+    assert bad[["assumption", "setting"]].values.tolist() == [["r(insight_peak, alliance_post2)", "low"]]
+    assert infeasible_phrase(t) == ("one setting produces", "r(peak insight, alliance, 1 wk after session 2) at its low end")
+    assert infeasible_phrase(t.assign(ok=True)) == ("no setting produces", "none")
+    assert infeasible_phrase(t.assign(ok=False))[0] == "9 settings produce"
+    assert describe_assumption("r(mystical_peak, hamd_4wk)") == "r(peak mystical experience, depression, 4 wk)"
+    assert describe_assumption("something else") == "something else"
+    v = setting_values(t, "m1_mediation", "b1", "r(mystical_peak, insight_peak)")
+    assert list(v.index) == ["low", "base", "high"] and v["value"].tolist() == [0.2, 0.5, 0.8]
+    with pytest.raises(ValueError, match="no rows for model"):
+        setting_values(t, "m2_cycle", "b1", "r(mystical_peak, insight_peak)")
+
+
+def test_reversed_m2_makes_4_week_depression_exogenous_and_frees_one_degree_of_freedom():
+    # the df difference of M2 and its reversal: m2_cycle omits 6 paths (3 into hamd_4wk, 3 into hamd_12mo);
+    # m2_reversed omits 5 (hamd_4wk -> both acute effects, 3 into hamd_12mo), its exogenous covariance being free
+    assert model_variant("m2_reversed").exogenous == ("alliance_prep", "hamd_4wk")
+    t = equivalence_table(random_frame(300, 9))
+    assert t.loc["m2_cycle", "df"] == 6 and t.loc["m2_reversed", "df"] == 5
+
+
+def test_assumptions_within_a_model():
+    from psyalliance.sensitivity import assumptions_within
+
+    # M1 has four variables; the facts file assumes only the correlation of the two acute effects among them
+    labels = assumptions_within("m1_mediation")
+    assert labels == ["r(mystical_peak, insight_peak)"]
+    m2 = set(get_model("m2_cycle").variables)
+    for lab in assumptions_within("m2_cycle"):
+        x, y = lab[2:-1].split(", ")
+        assert {x, y} <= m2

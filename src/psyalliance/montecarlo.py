@@ -11,8 +11,10 @@ Inference (see :mod:`psyalliance.paths`): paths with the OLS SE and Student's
 t (or, ``inference="z"``, the ML SE and the normal distribution); indirect
 effects with the delta-method (Sobel) SE, or optionally (``indirect_ci=
 "montecarlo"``) the Monte Carlo interval: percentiles of the product of normal
-draws around each path estimate. The bootstrap on one dataset lives in
-:mod:`psyalliance.effects`.
+draws around each path estimate, or (``indirect_ci="bootstrap"``) the
+percentile bootstrap of every simulated sample (:func:`percentile_bootstrap`,
+batched), which measures the bootstrap's own coverage. The bootstrap of one
+dataset (percentile and BCa) lives in :mod:`psyalliance.effects`.
 
 **Missing data** follow the committed simulated dataset's pattern (the same
 share of rows with each pattern at every n), blanked completely at random
@@ -48,7 +50,13 @@ __all__ = [
     "SAMPLE_SIZES",
     "facts_pattern",
     "montecarlo_ci",
+    "percentile_bootstrap",
     "pattern_source",
+    "min_n",
+    "n_for_power",
+    "n_for_power_text",
+    "compare_intervals",
+    "interval_table",
 ]
 
 SAMPLE_SIZES = (24, 50, 100, 200, 500)
@@ -136,10 +144,11 @@ class MonteCarloSettings:
     listwise deletion per model), ``"facts"`` (the pattern built from the
     facts file's missing counts), ``"auto"`` (the dataset's if it is committed,
     else the facts'; the result says which) or ``"none"``.
-    ``indirect_ci``: ``"sobel"`` (delta-method SE, normal) or ``"montecarlo"``
+    ``indirect_ci``: ``"sobel"`` (delta-method SE, normal), ``"montecarlo"``
     (the Monte Carlo CI of an indirect effect: percentiles of the product of
-    ``mc_draws`` normal draws around each path estimate; power then means the
-    interval excludes 0). ``progress``: None shows a tqdm bar only for long runs.
+    ``mc_draws`` normal draws around each path estimate) or ``"bootstrap"``
+    (percentile bootstrap with ``boot_resamples`` case resamples of each
+    simulated sample's complete rows); power then means the interval excludes 0. ``progress``: None shows a tqdm bar only for long runs.
     ``mar_on``: None (default) for missingness completely at random (MCAR);
     or the name of an always-observed variable on which missingness depends
     (missing at random, MAR): participants with higher values of it are more
@@ -157,6 +166,7 @@ class MonteCarloSettings:
     chunk_cells: int = 3_000_000
     indirect_ci: str = "sobel"
     mc_draws: int = 1_000
+    boot_resamples: int = 1_000
     progress: bool | None = None
     mar_on: str | None = None
     mar_strength: float = 1.0
@@ -176,8 +186,10 @@ class MonteCarloSettings:
             raise ValueError(f"inference = {self.inference!r} must be 't' or 'z'")
         if self.missing not in ("auto", "dataset", "facts", "none"):
             raise ValueError(f"missing = {self.missing!r} must be 'auto', 'dataset', 'facts' or 'none'")
-        if self.indirect_ci not in ("sobel", "montecarlo"):
-            raise ValueError(f"indirect_ci = {self.indirect_ci!r} must be 'sobel' or 'montecarlo'")
+        if self.indirect_ci not in ("sobel", "montecarlo", "bootstrap"):
+            raise ValueError(f"indirect_ci = {self.indirect_ci!r} must be 'sobel', 'montecarlo' or 'bootstrap'")
+        if not isinstance(self.boot_resamples, (int, np.integer)) or self.boot_resamples < 100:
+            raise ValueError(f"boot_resamples = {self.boot_resamples!r} must be a whole number >= 100")
         if not isinstance(self.mc_draws, (int, np.integer)) or self.mc_draws < 100:
             raise ValueError(f"mc_draws = {self.mc_draws!r} must be a whole number >= 100")
         if not 0 <= self.mar_strength <= 100:
@@ -395,20 +407,24 @@ def _simulate(s, models, starts, chunk, n_cc, obs_rows, has_missing, col, chol, 
             f = fit_moments(m, ml_cov(xm), n_cc[m.name])
             est[m.name].append(np.concatenate([f.coef, f.indirect], axis=-1))
             se[m.name].append(np.concatenate([f.se(s.inference), f.se_indirect(s.inference)], axis=-1))
-            ci[m.name].append(_intervals(f, s, rng_ci))
+            ci[m.name].append(_intervals(f, s, rng_ci, xm))
             dfs[m.name] = f.df
         if pair_idx:
             w = obs if has_missing else np.ones((c, s.n, V), dtype=bool)
             sig_corr.append(_pairwise_significant(x, w, pair_idx, pair_n, corr_tab["r"].to_numpy(float), s.alpha))
 
 
-def _intervals(f: Fit, s: MonteCarloSettings, rng_ci: np.random.Generator) -> np.ndarray:
+def _intervals(f: Fit, s: MonteCarloSettings, rng_ci: np.random.Generator, xm: np.ndarray | None = None) -> np.ndarray:
     """(2, reps, paths + chains): lower and upper (1 - alpha) limits of every effect."""
     crit_p = stats.t.ppf(1 - s.alpha / 2, f.df) if s.inference == "t" else stats.norm.ppf(1 - s.alpha / 2)
     se_p = f.se(s.inference)
     lo_p, hi_p = f.coef - crit_p * se_p, f.coef + crit_p * se_p
     if s.indirect_ci == "montecarlo":
         lo_c, hi_c = montecarlo_ci(f.model, f.coef, se_p, rng=rng_ci, draws=s.mc_draws, alpha=s.alpha)
+    elif s.indirect_ci == "bootstrap":
+        lo_b, hi_b = percentile_bootstrap(f.model, xm, s.boot_resamples, rng=rng_ci, alpha=s.alpha)
+        k = len(f.model.paths)
+        lo_c, hi_c = lo_b[:, k:], hi_b[:, k:]
     else:
         crit_c = stats.norm.ppf(1 - s.alpha / 2)
         se_c = f.se_indirect(s.inference)
@@ -453,6 +469,152 @@ def montecarlo_ci(
                 prod *= coef[sl, i, None] + se[sl, i, None] * zz[..., i]
             lo[sl, c], hi[sl, c] = np.quantile(prod, [alpha / 2, 1 - alpha / 2], axis=1)
     return lo, hi
+
+
+def percentile_bootstrap(
+    model: str | PathModel,
+    data: np.ndarray,
+    resamples: int = 1_000,
+    rng: np.random.Generator | None = None,
+    alpha: float = 0.05,
+    idx: np.ndarray | None = None,
+    block: int = 50,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap intervals of every path and chain, for many samples at once.
+
+    ``data``: complete rows, shape (reps, n, p) with columns in ``model.variables``
+    order (one sample: (n, p)). Each sample's rows are resampled with
+    replacement ``resamples`` times (indices from ``rng``; or pass ``idx`` of
+    shape (reps, resamples, n) to fix them, for checks), every resample is
+    fitted with the batched estimator, and the limits are the alpha/2 and
+    1 - alpha/2 quantiles (numpy's default, linear interpolation) of the
+    resampled estimates. Returns (lower, upper), each (reps, paths + chains).
+    """
+    m = get_model(model)
+    data = np.asarray(data, dtype=float)
+    if data.ndim == 2:
+        data = data[None]
+    if data.ndim != 3 or data.shape[-1] != len(m.variables):
+        raise ValueError(f"data have shape {data.shape}; model {m.name!r} needs (reps, n, {len(m.variables)})")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha = {alpha!r} must lie strictly between 0 and 1")
+    reps, n, _ = data.shape
+    m.check_n(n)
+    if idx is None:
+        if rng is None:
+            raise ValueError("pass rng (random resamples) or idx (fixed resample indices)")
+        if resamples < 2:
+            raise ValueError(f"resamples = {resamples!r} must be >= 2")
+    elif idx.shape[0] != reps or idx.shape[-1] != n:
+        raise ValueError(f"idx has shape {idx.shape}; expected ({reps}, resamples, {n})")
+    width = len(m.paths) + len(m.chains)
+    lo = np.empty((reps, width))
+    hi = np.empty_like(lo)
+    for start in range(0, reps, block):
+        sl = slice(start, start + block)
+        b = data[sl].shape[0]
+        ii = idx[sl] if idx is not None else rng.integers(0, n, size=(b, resamples, n))
+        xb = data[sl][np.arange(b)[:, None, None], ii]  # (b, resamples, n, p)
+        f = fit_moments(m, ml_cov(xb), n)
+        est = np.concatenate([f.coef, f.indirect], axis=-1)
+        lo[sl], hi[sl] = np.quantile(est, [alpha / 2, 1 - alpha / 2], axis=1)
+    return lo, hi
+
+
+def min_n(model: str | PathModel, pattern: MissingPattern, n_max: int = 10_000) -> int:
+    """The smallest sample size whose complete rows (listwise, ``pattern``'s shares) can identify ``model``.
+
+    That is the smallest n with ``pattern.n_complete(n, model.variables) >=
+    model.n_params``. Raises ValueError if no n up to ``n_max`` suffices.
+    """
+    m = get_model(model)
+    for n in range(m.n_params, n_max + 1):
+        if pattern.n_complete(n, m.variables) >= m.n_params:
+            return n
+    raise ValueError(f"no n up to n_max = {n_max} leaves {m.n_params} complete rows for model {m.name!r}")
+
+
+def n_for_power(summary: pd.DataFrame, model: str, effect: str, target: float = 0.8) -> int | None:
+    """The smallest n of a :func:`run_over_n` summary at which ``effect`` of ``model`` has power >= ``target``.
+
+    None if no sample size of the grid reaches it. Raises ValueError for an
+    unknown model/effect or a target outside (0, 1).
+    """
+    if not 0 < target < 1:
+        raise ValueError(f"target = {target!r} must lie strictly between 0 and 1")
+    d = summary[(summary["model"] == model) & (summary["effect"] == effect)]
+    if d.empty:
+        raise ValueError(f"the summary has no effect {effect!r} of model {model!r}")
+    ok = d[d["power"] >= target]
+    return int(ok["n"].min()) if len(ok) else None
+
+
+def n_for_power_text(summary: pd.DataFrame, model: str, effect: str, target: float = 0.8) -> str:
+    """:func:`n_for_power` as prose: the n, or "more than <largest n of the grid>"."""
+    n = n_for_power(summary, model, effect, target)
+    if n is None:
+        return f"more than {int(summary['n'].max())}"
+    return str(n)
+
+
+def compare_intervals(results: dict[str, MonteCarloResult], model: str, kind: str = "indirect") -> pd.DataFrame:
+    """Coverage and power of one model's effects under several interval methods, side by side.
+
+    ``results``: method label -> :class:`MonteCarloResult` (for example Sobel,
+    Monte Carlo and bootstrap runs). Columns: ``<label> coverage``, ``<label>
+    coverage MCSE`` (the Monte Carlo standard error, sqrt(p(1-p)/reps)) and
+    ``<label> power``; one row per effect of ``kind``; ``replications`` per
+    method are in ``DataFrame.attrs["reps"]``.
+    """
+    cols, reps = {}, {}
+    for label, res in results.items():
+        s = res.summary
+        s = s[(s["model"] == model) & (s["kind"] == kind)].set_index("effect")
+        if s.empty:
+            raise ValueError(f"result {label!r} has no {kind} effects of model {model!r}")
+        cols[f"{label} coverage"] = s["coverage"]
+        cols[f"{label} coverage MCSE"] = s["mcse_coverage"]
+        cols[f"{label} power"] = s["power"]
+        reps[label] = res.settings.reps
+    out = pd.DataFrame(cols)
+    out.attrs["reps"] = reps
+    return out
+
+
+def interval_table(model: str, data: pd.DataFrame, settings=None, alpha: float = 0.05) -> pd.DataFrame:
+    """Intervals for the chains of ``model`` on one dataset: percentile bootstrap, BCa, Sobel.
+
+    The bootstrap comes from :func:`psyalliance.effects.bootstrap_effects`
+    (``settings``: its BootstrapSettings); Sobel is estimate +- z * delta-method
+    SE (OLS SEs), z the 1 - alpha/2 normal quantile. One row per chain, with the
+    number of complete rows ``n``. Bootstrap level and Sobel level must agree.
+    """
+    from psyalliance.effects import EFFECTS, BootstrapSettings, bootstrap_effects
+    from psyalliance.models import MODELS
+    from psyalliance.paths import fit_dataframe
+
+    settings = settings or BootstrapSettings()
+    if not np.isclose(settings.level, 1 - alpha):
+        raise ValueError(f"bootstrap level {settings.level} and alpha = {alpha} disagree (level must be 1 - alpha)")
+    m = get_model(model)
+    chains = list(m.chain_names)
+    effects = [e for e in EFFECTS[model] if e.name in chains]
+    boot = bootstrap_effects(MODELS[model], data, effects, settings).set_index("effect").loc[chains]
+    fit = fit_dataframe(model, data)
+    z = stats.norm.ppf(1 - alpha / 2)
+    return pd.DataFrame(
+        {
+            "estimate": boot["estimate"],
+            "percentile lower": boot["pct_low"],
+            "percentile upper": boot["pct_high"],
+            "BCa lower": boot["bca_low"],
+            "BCa upper": boot["bca_high"],
+            "Sobel lower": fit.indirect - z * fit.se_indirect_t,
+            "Sobel upper": fit.indirect + z * fit.se_indirect_t,
+            "n": boot["n"].astype(int),
+        },
+        index=pd.Index(chains, name="effect"),
+    )
 
 
 def _pairwise_significant(x, w, pairs, pair_n, r_pub, alpha):

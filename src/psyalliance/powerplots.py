@@ -1,6 +1,7 @@
-"""Figures of the chapter "How much can 24 people tell us?": power, sampling distributions, sensitivity.
+"""Figures and tables of the chapter "How much can 24 people tell us?": power, sampling distributions, sensitivity.
 
-Every figure is of **simulated** data and says so in its title. Functions
+Every figure is of **simulated** data and says so in its title; every table
+made with :func:`simulated_table` says so in its caption. Figure functions
 return a matplotlib Figure and never show it; the chapter glues them.
 """
 
@@ -24,9 +25,33 @@ __all__ = [
     "mediation_population",
     "mediation_power",
     "mediation_power_figure",
+    "simulated_table",
 ]
 
 _COLORS = plt.get_cmap("tab10").colors
+_MARKERS = ("o", "s", "^", "v", "D", "P", "X", "<", ">", "*")
+
+
+def simulated_table(df: pd.DataFrame, caption: str, digits: int = 3, formats: dict[str, str] | None = None, index: bool = True):
+    """A pandas Styler of ``df`` with one fixed-point format and a caption that says the data are simulated.
+
+    Every float column is shown with ``digits`` decimals (never scientific
+    notation) unless ``formats`` (column -> format string such as ``"{:.1e}"``)
+    says otherwise; integer columns as integers. The caption starts with a
+    capital and gets the prefix "Simulated data: " unless it already mentions
+    simulation.
+    """
+    if not isinstance(digits, (int, np.integer)) or not 0 <= digits <= 10:
+        raise ValueError(f"digits = {digits!r} must be a whole number in 0-10")
+    unknown = sorted(set(formats or {}) - set(df.columns))
+    if unknown:
+        raise ValueError(f"formats name columns {unknown} that the table does not have")
+    fmt = {c: f"{{:.{digits}f}}" for c in df.columns if pd.api.types.is_float_dtype(df[c])}
+    fmt.update(formats or {})
+    cap = caption[:1].upper() + caption[1:]
+    cap = cap if "simulat" in cap.lower() else f"Simulated data: {caption}"
+    sty = df.style.format(fmt, na_rep="n/a").set_caption(cap)
+    return sty if index else sty.hide(axis="index")
 
 
 def power_curves(summary: pd.DataFrame, model: str, effects: Sequence[str] | None = None, reps: int | None = None, alpha: float = 0.05):
@@ -36,11 +61,14 @@ def power_curves(summary: pd.DataFrame, model: str, effects: Sequence[str] | Non
     """
     s = summary[summary["model"] == model]
     effects = list(effects) if effects is not None else list(dict.fromkeys(s["effect"]))
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = plt.subplots(figsize=(8, 4.2))
     for i, eff in enumerate(effects):
         d = s[s["effect"] == eff].sort_values("n")
+        if d.empty:
+            raise ValueError(f"the summary has no effect {eff!r} of model {model!r}")
         style = "-" if d["kind"].iloc[0] == "path" else "--"
-        ax.plot(d["n"], d["power"], style, marker="o", color=_COLORS[i % 10], label=eff)
+        ax.plot(d["n"], d["power"], style, marker=_MARKERS[i % len(_MARKERS)], markersize=5, color=_COLORS[i % 10],
+                label=eff, alpha=0.9)
     ax.axhline(0.8, color="grey", lw=0.8, ls=":")
     ax.axvline(24, color="grey", lw=0.8)
     ax.text(24, 1.01, " n = 24", va="bottom", ha="left", fontsize=8, color="grey")
@@ -53,7 +81,7 @@ def power_curves(summary: pd.DataFrame, model: str, effects: Sequence[str] | Non
     ax.set_ylabel(f"power (share with p < {alpha:g}, 0-1)")
     what = f"{reps:,} replications per n" if reps else "Monte Carlo"
     ax.set_title(f"Simulated data: power of {model} paths (solid) and indirect effects (dashed)\n{what}", fontsize=10)
-    ax.legend(fontsize=8, ncol=2, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="effect", title_fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
 
@@ -76,13 +104,15 @@ def sampling_distributions(estimates: np.ndarray, names: Sequence[str], truth: p
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("estimate (raw units)", fontsize=8)
         ax.tick_params(labelsize=7)
-        ax.set_yticks([])
+        if i % ncols == 0:
+            ax.set_ylabel("simulated studies\n(count)", fontsize=8)
     for ax in axes.flat[k:]:
         ax.axis("off")
-    axes.flat[0].legend(fontsize=7, loc="upper left")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
     reps = estimates.shape[0]
     fig.suptitle(f"Simulated data: {title}, n = {n}, {reps:,} replications", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
     return fig
 
 
@@ -118,10 +148,14 @@ def sensitivity_figure(table: pd.DataFrame, effects: Sequence[tuple[str, str]], 
         ax.set_title(key, fontsize=9)
         ax.set_xlabel(f"power at n = {n} (0-1)", fontsize=8)
         ax.tick_params(labelsize=7)
-    axes[0, 0].set_yticks(range(len(labels)), labels, fontsize=8)
-    axes[0, -1].legend(fontsize=7, loc="lower right")
+    from psyalliance.sensitivity import describe_assumption
+
+    axes[0, 0].set_yticks(range(len(labels)), [describe_assumption(lab) for lab in labels], fontsize=8)
+    axes[0, 0].set_ylabel("assumed correlation moved", fontsize=8)
+    handles, names = axes[0, 0].get_legend_handles_labels()
     fig.suptitle("Simulated data: power of M1 and M2 effects as each assumed correlation moves over its range", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.legend(handles, names, loc="lower center", ncol=3, fontsize=8, frameon=False)
     return fig
 
 
@@ -160,7 +194,7 @@ def mediation_power(ns: Sequence[int], effect: float, reps: int = 2000, seed: in
 
 def mediation_power_figure(effects: Sequence[float] = (0.2, 0.3, 0.4, 0.5), ns: Sequence[int] = (10, 16, 24, 36, 50, 75, 100, 150, 200, 300), reps: int = 2000, mark_n: int | None = 24, seed: int = 1):
     """Power curves of path a (solid) and indirect effect a*b (dashed) of X -> M -> Y for several standardized effects."""
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
     for i, eff in enumerate(effects):
         d = mediation_power(ns, eff, reps=reps, seed=seed)
         ax.plot(d["n"], d["a"], "-", color=_COLORS[i], label=f"path a, a = b = {eff:.2f}")
@@ -176,6 +210,6 @@ def mediation_power_figure(effects: Sequence[float] = (0.2, 0.3, 0.4, 0.5), ns: 
     ax.set_xlabel("participants n (complete data; log scale)")
     ax.set_ylabel("power (share with p < .05, 0-1)")
     ax.set_title(f"Simulated data: power in X -> M -> Y by n and standardized effect\n{reps:,} replications per point", fontsize=10)
-    ax.legend(fontsize=7, ncol=2, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig

@@ -18,6 +18,7 @@ Two questions:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,7 +38,16 @@ __all__ = [
     "equivalence_table",
     "assumptions",
     "sensitivity_table",
+    "describe_assumption",
+    "power_moves",
+    "infeasible_settings",
+    "infeasible_phrase",
+    "setting_values",
+    "assumptions_within",
 ]
+
+SETTINGS = ("low", "base", "high")
+"""The settings of an assumption in :func:`sensitivity_table`, in reading order."""
 
 # Variants of the registry's M2 (psyalliance.models.MODELS["m2_cycle"]), for the
 # equivalent-model demonstration. They live here, not in the registry, because the
@@ -256,3 +266,77 @@ def sensitivity_table(
                                    touches_model=(set(a.key) if a.kind == "corr" else {a.key}) & used != set()))
     cols = ["assumption", "kind_of_assumption", "setting", "value", "ok", "touches_model", "model", "effect", "kind", "population", "power", "mean"]
     return pd.concat(rows, ignore_index=True)[cols]
+
+
+_ASSUMPTION = re.compile(r"^(r|mean)\((.+)\)$")
+
+
+def describe_assumption(label: str) -> str:
+    """A readable form of an assumption label: ``r(mystical_peak, insight_peak)`` -> ``r(peak mystical experience, peak insight)``.
+
+    Variable names are replaced by :data:`psyalliance.correlations.LABELS`;
+    labels of another form are returned unchanged.
+    """
+    from psyalliance.correlations import LABELS
+
+    m = _ASSUMPTION.match(label)
+    if not m:
+        return label
+    names = [LABELS.get(v.strip(), v.strip()) for v in m.group(2).split(",")]
+    return f"{m.group(1)}({', '.join(names)})"
+
+
+def power_moves(table: pd.DataFrame, top: int | None = 8, kind: str = "path") -> pd.DataFrame:
+    """The largest movements of power: one row per model, effect and assumption, columns low, base, high, spread.
+
+    ``table``: output of :func:`sensitivity_table`. ``spread`` is the largest
+    minus the smallest of the low and high power (NaN ends, settings without a
+    valid population, are ignored). Sorted by spread, largest first; ``top``
+    rows (None: all).
+    """
+    missing = {"model", "effect", "assumption", "setting", "power", "kind"} - set(table.columns)
+    if missing:
+        raise ValueError(f"table lacks the columns {sorted(missing)} of a sensitivity_table")
+    piv = table[table["kind"] == kind].pivot_table(index=["model", "effect", "assumption"], columns="setting", values="power", dropna=False)
+    piv = piv.reindex(columns=list(SETTINGS))
+    piv["spread"] = piv[["low", "high"]].max(axis=1) - piv[["low", "high"]].min(axis=1)
+    piv.columns.name = None
+    out = piv.sort_values("spread", ascending=False, kind="stable")
+    return out if top is None else out.head(top)
+
+
+def infeasible_settings(table: pd.DataFrame) -> pd.DataFrame:
+    """The assumption settings with no valid (positive-definite) population: columns assumption, setting, value."""
+    s = table.drop_duplicates(["assumption", "setting"])
+    return s.loc[~s["ok"].astype(bool), ["assumption", "setting", "value"]].reset_index(drop=True)
+
+
+def infeasible_phrase(table: pd.DataFrame) -> tuple[str, str]:
+    """Prose for the infeasible settings: ("no setting produces" | "one setting produces" | "k settings produce", list).
+
+    The list reads "r(x, y) at its low end; ..." (readable labels) or "none".
+    """
+    bad = infeasible_settings(table)
+    k = len(bad)
+    phrase = "no setting produces" if k == 0 else ("one setting produces" if k == 1 else f"{k} settings produce")
+    listing = "; ".join(f"{describe_assumption(a)} at its {st} end" for a, st in zip(bad["assumption"], bad["setting"]))
+    return phrase, listing or "none"
+
+
+def setting_values(table: pd.DataFrame, model: str, effect: str, assumption: str) -> pd.DataFrame:
+    """Population value, power and assumed value of one effect at the low, base and high setting of one assumption.
+
+    Rows ``low``, ``base``, ``high``; columns ``value`` (the assumed number),
+    ``population`` and ``power``. Raises ValueError if the combination is absent.
+    """
+    d = table[(table["model"] == model) & (table["effect"] == effect) & (table["assumption"] == assumption)]
+    if d.empty:
+        raise ValueError(f"no rows for model {model!r}, effect {effect!r}, assumption {assumption!r}")
+    return d.set_index("setting").reindex(list(SETTINGS))[["value", "population", "power"]]
+
+
+def assumptions_within(model: str, facts=None) -> list[str]:
+    """Labels of the assumed correlations whose two variables both belong to ``model``."""
+    v = set(get_model(model).variables)
+    a = assumptions(facts)
+    return [lab for kind, key, lab in zip(a["kind"], a["key"], a["label"]) if kind == "corr" and set(key) <= v]
