@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from psyalliance.correlations import complete_pairs
+
 RATINGS = ("alliance_prep", "alliance_post1", "alliance_post2")
 """The three alliance ratings, in time order."""
 
@@ -54,13 +56,8 @@ def paired_change(data: pd.DataFrame, pre: str = "alliance_prep", post: str = "a
     Raises ``KeyError`` naming a missing column and ``ValueError`` when fewer
     than 3 complete pairs remain.
     """
-    for col in (pre, post):
-        if col not in data.columns:
-            raise KeyError(f"column {col!r} not in the data; available: {', '.join(map(str, data.columns))}")
-    pairs = data[[pre, post]].astype(float).dropna()
+    pairs = complete_pairs(data, pre, post, 3, "a paired t test")
     n = len(pairs)
-    if n < 3:
-        raise ValueError(f"only {n} complete pair(s) of {pre} and {post}; need at least 3")
     a, b = pairs[pre].to_numpy(), pairs[post].to_numpy()
     diff = b - a
     test = stats.ttest_rel(b, a)

@@ -81,15 +81,25 @@ def format_r(r: float) -> str:
     return f"{r:.2f}".replace("0.", ".", 1)
 
 
-def pearson(data: pd.DataFrame, x: str, y: str, level: float = 0.95) -> Correlation:
-    """Pearson r, two-tailed p (t test, n - 2 df) and Fisher-z interval on the pairwise-complete rows."""
+def complete_pairs(data: pd.DataFrame, x: str, y: str, minimum: int, purpose: str) -> pd.DataFrame:
+    """The rows where both ``x`` and ``y`` are present, as floats.
+
+    Raises ``KeyError`` naming a missing column, and ``ValueError`` when fewer
+    than ``minimum`` complete pairs remain (``purpose`` says what needs them).
+    """
     for col in (x, y):
         if col not in data.columns:
-            raise KeyError(f"column {col!r} not in the data")
-    d = data[[x, y]].astype(float).dropna()
+            raise KeyError(f"column {col!r} not in the data; available: {', '.join(map(str, data.columns))}")
+    pairs = data[[x, y]].astype(float).dropna()
+    if len(pairs) < minimum:
+        raise ValueError(f"only {len(pairs)} complete pair(s) of {x} and {y}; {purpose} needs at least {minimum}")
+    return pairs
+
+
+def pearson(data: pd.DataFrame, x: str, y: str, level: float = 0.95) -> Correlation:
+    """Pearson r, two-tailed p (t test, n - 2 df) and Fisher-z interval on the pairwise-complete rows."""
+    d = complete_pairs(data, x, y, 4, "a Fisher-z interval")
     n = len(d)
-    if n < 4:
-        raise ValueError(f"{x} and {y} have {n} complete pairs; a Fisher-z interval needs at least 4")
     r, p = stats.pearsonr(d[x], d[y])
     low, high = fisher_interval(float(r), n, level)
     return Correlation(x, y, n, float(r), float(p), low, high)
