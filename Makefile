@@ -21,9 +21,10 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-book: $(STAMP)  ## build the HTML book (strict: any warning fails the build)
+book: $(STAMP)  ## build the HTML book (strict) and the reader notebooks for JupyterLab (_build/reader/)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book is at file://$(CURDIR)/$(BUILD)/html/index.html"
+	@echo "The reader notebooks (for JupyterLab) are in $(CURDIR)/$(BUILD)/reader/"
 
 test: $(STAMP)  ## run the whole test suite (includes a fresh strict build of the book)
 	$(BIN)/python -m pytest
@@ -38,8 +39,8 @@ data: $(STAMP)  ## regenerate data/simulated/ (dataset, codebook, claims ledger)
 bench: $(STAMP)  ## print speed figures (name: value unit)
 	$(BIN)/python benchmarks/run.py
 
-lab: $(STAMP)  ## open the chapter notebooks in JupyterLab
-	$(BIN)/jupyter lab notebooks/
+lab: book  ## open the reader notebooks (the chapters as they read on the web) in JupyterLab
+	$(BIN)/jupyter lab $(BUILD)/reader/
 
 clean:  ## remove the built book and caches (keeps .venv)
 	rm -rf $(BUILD) .pytest_cache

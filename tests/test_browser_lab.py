@@ -1,0 +1,224 @@
+"""Each chapter, opened in JupyterLab where its page's Binder button points, reads as well as the web page.
+
+A real JupyterLab server from this environment on 127.0.0.1, a real headless Chromium (Debian's
+chromium and chromium-driver): open the reader notebook at the ``urlpath`` of the page's launch button,
+run Run > Run All Cells through the menu, then look at what a reader sees.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+import nbformat
+import pytest
+
+from browser import chromium_driver  # shared with the web-page tests
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+RUN_ALL_TIMEOUT = 600  # seconds per chapter, on 2 cores
+TOKEN = "psyalliance-test"
+RAW_MYST = re.compile(r"\{(glue|cite|numref|ref|term|doc|index|eval)(:[a-z]*)?\}|\{(exercise|solution)-(start|end)\}|"
+                      r"^:(label|class|name|alt):", re.M)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(built_book, tmp_path_factory):
+    """A JupyterLab server whose root is the built book's folder (as Binder's root is the repository)."""
+    html = built_book.html
+    root = html.parent.parent
+    settings = tmp_path_factory.mktemp("lab-settings")
+    # keep every cell in the page (no virtual scrolling), so the test sees all of a chapter; no news fetches
+    for plugin, values in {
+        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                            "checkForUpdates": False},
+    }.items():
+        path = settings / plugin
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    port = _free_port()
+    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTER_RUNTIME_DIR=str(settings / "runtime"))
+    log = (settings / "lab.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}", "--LabApp.news_url=",
+         "--ServerApp.open_browser=False"],
+        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail(f"JupyterLab did not start: {(settings / 'lab.log').read_text()[-3000:]}")
+    yield url, root
+    proc.terminate()
+    proc.wait(30)
+    log.close()
+
+
+def launch_path(html: Path, chapter: str) -> str:
+    """The notebook path in the urlpath of the chapter page's Binder button."""
+    page = (html / "notebooks" / f"{chapter}.html").read_text(encoding="utf-8")
+    binder = [h for h in re.findall(r'href="([^"]+)"', page) if "mybinder.org" in h]
+    assert binder, f"{chapter}: no Binder button on the page"
+    urlpath = unquote(parse_qs(urlparse(binder[0].replace("&amp;", "&")).query)["urlpath"][0])
+    assert urlpath.startswith("lab/tree/"), urlpath
+    return urlpath[len("lab/tree/"):]
+
+
+JS_STATE = """
+const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
+if (!nb) return null;
+const cells = [...nb.querySelectorAll(':scope > .jp-Cell')];
+const visible = el => el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+return {
+  n: cells.length,
+  busy: cells.filter(c => c.classList.contains('jp-CodeCell') &&
+        /\\[\\*\\]/.test((c.querySelector('.jp-InputPrompt') || {}).textContent || '')).length,
+  unrun: cells.filter(c => c.classList.contains('jp-CodeCell') &&
+        /\\[ \\]/.test((c.querySelector('.jp-InputPrompt') || {}).textContent || '')).length,
+  status: (document.querySelector('.jp-Notebook-ExecutionIndicator') || {}).getAttribute
+          ? document.querySelector('.jp-Notebook-ExecutionIndicator').getAttribute('data-status') : null,
+  markdown: cells.filter(c => c.classList.contains('jp-MarkdownCell'))
+                 .map(c => (c.querySelector('.jp-RenderedMarkdown') || {}).innerText || ''),
+  unrendered: cells.filter(c => c.classList.contains('jp-MarkdownCell') && !c.querySelector('.jp-RenderedMarkdown')).length,
+  images: [...nb.querySelectorAll('.jp-RenderedMarkdown img, .jp-RenderedImage img')]
+          .filter(img => visible(img) && img.naturalWidth > 0).length,
+  errors: [...nb.querySelectorAll('.jp-OutputArea-output')].map(o => o.innerText)
+          .filter(t => /Traceback \\(most recent call last\\)|^\\w+Error: /m.test(t)).map(t => t.slice(0, 500)),
+  details: [...nb.querySelectorAll('.jp-RenderedMarkdown details')].map(d => ({
+      open: d.open, summary: (d.querySelector('summary') || {}).innerText || '',
+      shown: [...d.children].filter(ch => ch.tagName !== 'SUMMARY' && visible(ch)).length})),
+  collapsed: cells.map(c => c.classList.contains('jp-CodeCell') ? !!c.querySelector('.jp-InputPlaceholder') : null),
+};
+"""
+
+
+def _menu(driver, menu: str, item: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    bar = [e for e in driver.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-item") if e.text.strip() == menu]
+    assert bar, f"no {menu} menu in JupyterLab"
+    bar[0].click()
+    time.sleep(0.5)
+    entry = [e for e in driver.find_elements(By.CSS_SELECTOR, ".lm-Menu-item") if e.text.strip().startswith(item)]
+    assert entry, f"no {item!r} in the {menu} menu"
+    entry[0].click()
+
+
+def _wait(driver, predicate, timeout: float, what: str):
+    deadline = time.time() + timeout
+    state = None
+    while time.time() < deadline:
+        state = driver.execute_script(JS_STATE)
+        if state and predicate(state):
+            return state
+        time.sleep(1)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}; last state: {str(state)[:2000]}")
+
+
+def _web_figures(html: Path, chapter: str) -> int:
+    page = (html / "notebooks" / f"{chapter}.html").read_text(encoding="utf-8")
+    return len(re.findall(r"<figure[ >]", page))
+
+
+def _solution_code_cells(reader: nbformat.NotebookNode) -> list[int]:
+    """Indexes of code cells that come after a solution opened and before it closed."""
+    out, inside = [], False
+    for i, cell in enumerate(reader.cells):
+        if cell.cell_type == "markdown" and "<summary>Solution to Exercise" in cell.source:
+            inside = True
+        elif cell.cell_type == "markdown" and inside and "<details>" not in cell.source:
+            inside = False
+        elif cell.cell_type == "code" and inside:
+            out.append(i)
+    return out
+
+
+@pytest.fixture(scope="module")
+def driver():
+    with chromium_driver() as d:
+        yield d
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_reads_in_jupyterlab_after_run_all(chapter, lab, built_book, driver, record_property):
+    url, root = lab
+    path = launch_path(built_book.html, chapter)
+    assert (root / path).exists(), f"the Binder button opens {path}, which the build did not write"
+    reader = nbformat.read(root / path, as_version=4)
+    driver.get(f"{url}/lab/tree/{path}?token={TOKEN}")
+    _wait(driver, lambda s: s["n"] == len(reader.cells) and s["unrendered"] == 0, 120, "the notebook to open")
+    start = time.time()
+    _menu(driver, "Run", "Run All Cells")
+    n_code = sum(c.cell_type == "code" for c in reader.cells)
+    state = _wait(driver, lambda s: s["busy"] == 0 and s["unrun"] == 0 and s["status"] in (None, "idle")
+                  and time.time() - start > 3, RUN_ALL_TIMEOUT, "Run All to finish")
+    seconds = time.time() - start
+    record_property("run_all_seconds", round(seconds, 1))
+    print(f"{chapter}: Run All took {seconds:.1f} s for {n_code} code cells")
+    assert not state["errors"], f"{chapter}: tracebacks after Run All: {state['errors']}"
+    raw = [m.group(0) for text in state["markdown"] for m in RAW_MYST.finditer(text)]
+    assert not raw, f"{chapter}: raw MyST markup in rendered markdown: {raw[:5]}"
+    assert state["images"] >= _web_figures(built_book.html, chapter), (
+        f"{chapter}: {state['images']} images in JupyterLab, {_web_figures(built_book.html, chapter)} figures on the web")
+    assert state["details"], f"{chapter}: no folded solution"
+    opened = [d for d in state["details"] if d["open"] or d["shown"]]
+    assert not opened, f"{chapter}: solutions open before the reader asks: {opened[:3]}"
+    hidden = [i for i in _solution_code_cells(reader) if not state["collapsed"][i]]
+    assert not hidden, f"{chapter}: solution code cells {hidden} are not collapsed"
+
+
+def test_chapter_08_widget_answers_its_slider(lab, built_book, driver):
+    """After Run All, moving the sample-size slider of chapter 08's power explorer changes its output."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    url, root = lab
+    path = launch_path(built_book.html, "08_how_much_24")
+    driver.get(f"{url}/lab/tree/{path}?token={TOKEN}")
+    reader = nbformat.read(root / path, as_version=4)
+    _wait(driver, lambda s: s["n"] == len(reader.cells), 120, "the notebook to open")
+    start = time.time()
+    _menu(driver, "Run", "Run All Cells")
+    _wait(driver, lambda s: s["busy"] == 0 and s["unrun"] == 0 and time.time() - start > 3, RUN_ALL_TIMEOUT,
+          "Run All to finish")
+    output = "return [...document.querySelectorAll('.widget-output, .jupyter-widget-output')].map(o => o.innerText).join('|')"
+    before = driver.execute_script(output)
+    assert "n = 24" in before, f"the widget's first output is missing: {before[:300]!r}"
+    readouts = driver.find_elements(By.CSS_SELECTOR, ".widget-readout")
+    assert readouts, "no slider readout in chapter 08"
+    readout = readouts[0]
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", readout)
+    readout.click()
+    readout.send_keys(Keys.CONTROL, "a")
+    readout.send_keys("60", Keys.ENTER)
+    deadline = time.time() + 120
+    after = before
+    while time.time() < deadline and "n = 60" not in after:
+        time.sleep(1)
+        after = driver.execute_script(output)
+    assert "n = 60" in after and after != before, f"the output did not follow the slider: {after[:300]!r}"
