@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -23,7 +24,15 @@ class BuiltBook:
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory) -> BuiltBook:
-    """The book built from scratch into a fresh folder (every notebook executes again), strictly."""
+    """The book built from scratch into a fresh folder (every notebook executes again), strictly.
+
+    A developer re-running the slow tests can point ``PSYALLIANCE_BUILT_BOOK`` at a folder that holds a
+    ``_build/`` made by ``make book``; the build test then checks that build instead of making one.
+    """
+    reuse = os.environ.get("PSYALLIANCE_BUILT_BOOK")
+    if reuse:
+        build = Path(reuse) / "_build"
+        return BuiltBook(build / "html", build / "reader", 0, "build succeeded (reused, not rebuilt)")
     out = tmp_path_factory.mktemp("book")
     jb = Path(sys.executable).with_name("jupyter-book")
     result = subprocess.run(

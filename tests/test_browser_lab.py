@@ -59,12 +59,13 @@ def lab(built_book, tmp_path_factory):
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
          f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}", "--LabApp.news_url=",
-         "--ServerApp.open_browser=False"],
+         "--ServerApp.open_browser=False", "--LabApp.extension_manager=readonly"]
+        + (["--allow-root"] if os.geteuid() == 0 else []),
         stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
-    while time.time() < deadline:
+    while time.time() < deadline and proc.poll() is None:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             break
@@ -92,8 +93,8 @@ def launch_path(html: Path, chapter: str) -> str:
 JS_STATE = """
 const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
 if (!nb) return null;
-const cells = [...nb.querySelectorAll(':scope > .jp-Cell')];
-const visible = el => el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+const cells = [...nb.querySelectorAll('.jp-Cell')];
+const visible = el => !!el && el.checkVisibility({visibilityProperty: true, opacityProperty: true});
 return {
   n: cells.length,
   busy: cells.filter(c => c.classList.contains('jp-CodeCell') &&
@@ -158,6 +159,21 @@ def _solution_code_cells(reader: nbformat.NotebookNode) -> list[int]:
     return out
 
 
+def save_screenshots(driver, chapter: str) -> None:
+    """With PSYALLIANCE_SCREENSHOTS=<folder>, save the chapter screen by screen (<chapter>-NN.png)."""
+    folder = os.environ.get("PSYALLIANCE_SCREENSHOTS")
+    if not folder:
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    scroller = ("const s = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer');"
+                "if (arguments[0] !== null) s.scrollTop = arguments[0]; return [s.scrollHeight, s.clientHeight];")
+    total, step = driver.execute_script(scroller, 0)
+    for k, top in enumerate(range(0, total, max(step - 40, 100))):
+        driver.execute_script(scroller, top)
+        time.sleep(0.4)
+        driver.save_screenshot(str(Path(folder) / f"{chapter}-{k:02d}.png"))
+
+
 @pytest.fixture(scope="module")
 def driver():
     with chromium_driver() as d:
@@ -180,6 +196,7 @@ def test_chapter_reads_in_jupyterlab_after_run_all(chapter, lab, built_book, dri
     seconds = time.time() - start
     record_property("run_all_seconds", round(seconds, 1))
     print(f"{chapter}: Run All took {seconds:.1f} s for {n_code} code cells")
+    save_screenshots(driver, chapter)
     assert not state["errors"], f"{chapter}: tracebacks after Run All: {state['errors']}"
     raw = [m.group(0) for text in state["markdown"] for m in RAW_MYST.finditer(text)]
     assert not raw, f"{chapter}: raw MyST markup in rendered markdown: {raw[:5]}"

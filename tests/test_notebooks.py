@@ -1,11 +1,15 @@
-"""Every chapter notebook is committed without outputs and runs top to bottom in a fresh kernel."""
+"""Every chapter notebook is committed without outputs and runs top to bottom in a fresh kernel.
+
+Running top to bottom is tested twice elsewhere, so it is not repeated here: the strict book build
+(tests/test_book.py) executes every chapter in a fresh kernel into an empty cache and fails on any
+error (``nb_execution_raise_on_error``), and tests/test_browser_lab.py runs every reader notebook (the
+same code cells, tests/test_reader_notebooks.py) with Run All in JupyterLab.
+"""
 
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -25,10 +29,3 @@ def test_committed_without_outputs(path):
     ]
     assert not dirty, f"{path.name}: cells {dirty} carry outputs; clear them before committing"
     assert nb["metadata"].get("kernelspec", {}).get("name") == "python3", f"{path.name}: kernel must be python3"
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_runs_top_to_bottom_in_a_fresh_kernel(path):
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()

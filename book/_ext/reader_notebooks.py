@@ -74,7 +74,6 @@ class BookContext:
 @dataclass
 class _State:
     solution: int | None = None  # exercise number of the open solution
-    continued: bool = False
     exercise: int | None = None
     cited: list[str] = field(default_factory=list)
     attachments: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -235,7 +234,8 @@ def _directive(item: tuple, ctx: BookContext, state: _State) -> str:
         return _figure(arg, opts, content, ctx, state)
     if name in ADMONITIONS:
         title = arg if name == "admonition" else (arg or name.capitalize())
-        return _quote(f"**{title}**\n\n{render_markdown(body, ctx, state)}") + "\n"
+        inner = "\n\n".join(seg.text for seg in render_markdown(body, ctx, state))
+        return _quote(f"**{title}**\n\n{inner}") + "\n"
     if name in ("math",):
         return f"$$\n{body}\n$$\n"
     if name in ("code-block", "code", "code-cell"):
@@ -249,16 +249,28 @@ def _exercise_number(ctx: BookContext, label: str) -> int:
     return ctx.numbers[label][1]
 
 
-def _summary(state: _State) -> str:
-    more = " (continued)" if state.continued else ""
-    return f"<details>\n<summary>Solution to Exercise {state.solution}{more}</summary>\n\n"
+@dataclass
+class Segment:
+    """A run of reader markdown: plain text, or (solution set) part of a solution's fold."""
+
+    text: str
+    solution: int | None = None
+    attachments: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
-def render_markdown(text: str, ctx: BookContext, state: _State) -> str:
-    """A markdown cell's (or a directive's) MyST as plain Jupyter markdown."""
+def render_markdown(text: str, ctx: BookContext, state: _State) -> list[Segment]:
+    """A markdown cell's MyST as plain Jupyter markdown, split where solutions start and end."""
+    segments: list[Segment] = []
     out: list[str] = []
-    if state.solution is not None and text.strip():
-        out.append(_summary(state))  # a solution that began in an earlier cell goes on here
+
+    def cut() -> None:
+        md = re.sub(r"\*\*Exercise (\d+)\.\*\* \n+", r"**Exercise \1.** ", "".join(out))
+        md = inline(re.sub(r"\n{3,}", "\n\n", md), ctx, state).strip("\n")
+        if md.strip():
+            segments.append(Segment(md, state.solution, dict(state.attachments)))
+        out.clear()
+        state.attachments = {}
+
     for kind, item in _blocks(text.split("\n"), ctx):
         if kind == "text":
             out.append(item + "\n")
@@ -271,20 +283,52 @@ def render_markdown(text: str, ctx: BookContext, state: _State) -> str:
             state.exercise = None
             out.append("\n")
         elif name == "solution-start":
-            state.solution, state.continued = _exercise_number(ctx, arg), False
-            out.append(_summary(state))
+            cut()
+            state.solution = _exercise_number(ctx, arg)
         elif name == "solution-end":
-            out.append("\n</details>\n")
+            cut()
             state.solution = None
         else:
             out.append(_directive(item, ctx, state))
-    if state.solution is not None and text.strip():
-        out.append("\n</details>\n")  # folded again at the end of this cell; goes on in the next
-        state.continued = True
-    md = "".join(out)
-    md = re.sub(r"\*\*Exercise (\d+)\.\*\* \n+", r"**Exercise \1.** ", md)
-    md = re.sub(r"\n{3,}", "\n\n", md)
-    return inline(md, ctx, state).strip("\n")
+    cut()
+    return segments
+
+
+def _render_block(source: str) -> str:
+    return f"```python\n{source.strip()}\n```"
+
+
+def _outputs_markdown(outputs: list, attachments: dict, key: str) -> str:
+    """The build's outputs of a solution's code cell, as markdown (tables as HTML, images attached)."""
+    parts: list[str] = []
+    for k, out in enumerate(outputs or []):
+        if out.get("output_type") == "stream" and out.get("name") == "stdout":
+            parts.append(f"```text\n{out['text'].rstrip()}\n```")
+        data = out.get("data", {})
+        if "image/png" in data:
+            name = f"{key}-{k}.png"
+            attachments[name] = {"image/png": data["image/png"]}
+            parts.append(f"![output of the solution](attachment:{name})")
+        elif "text/html" in data:
+            html = data["text/html"]
+            parts.append(re.sub(r"<style[^>]*>.*?</style>", "", "".join(html) if isinstance(html, list) else html,
+                                flags=re.S).strip())
+        elif "text/plain" in data:
+            parts.append(f"```text\n{data['text/plain'].rstrip()}\n```")
+    return "\n\n".join(parts)
+
+
+def _solution_code(cell: dict, executed: dict | None, segment_key: str) -> Segment | None:
+    """A code cell of a solution, as the web shows it in the fold: its code, then what it printed."""
+    tags = set(cell.get("metadata", {}).get("tags", []))
+    if "remove-cell" in tags:
+        return None  # glue for the web page's text: nothing for the reader
+    attachments: dict[str, dict[str, str]] = {}
+    parts = [] if "remove-input" in tags else [_render_block("".join(cell["source"]))]
+    if executed is not None and "remove-output" not in tags:
+        parts.append(_outputs_markdown(executed.get("outputs", []), attachments, segment_key))
+    text = "\n\n".join(p for p in parts if p)
+    return Segment(text, None, attachments) if text else None
 
 
 # ----------------------------------------------------------------------------- cells and notebooks
@@ -295,7 +339,7 @@ def _collapse(cell: dict, parts: tuple[str, ...]) -> None:
         jupyter[part] = True
 
 
-def _code_cell(cell: dict, state: _State) -> dict:
+def _code_cell(cell: dict) -> dict:
     cell = copy.deepcopy(cell)
     override = cell.get("metadata", {}).pop("reader", {}).get("collapse")  # e.g. a widget the web cannot show
     if override is not None:
@@ -304,8 +348,6 @@ def _code_cell(cell: dict, state: _State) -> dict:
         for tag in cell.get("metadata", {}).get("tags", []):
             if tag in COLLAPSE:
                 _collapse(cell, COLLAPSE[tag])
-    if state.solution is not None:
-        _collapse(cell, ("source_hidden", "outputs_hidden"))
     return cell
 
 
@@ -326,7 +368,8 @@ def _header(ctx: BookContext, web_url: str | None) -> dict:
     where = f" ([the same chapter on the web]({web_url}))" if web_url else ""
     text = (f"> **Reader's notebook.** A chapter of *{ctx.book_title}*{where}. The numbers and figures in the text "
             "were computed when the book was built; **Run > Run All Cells** recomputes every table and output "
-            "below from the same fixed seeds. Solutions are folded: click *Solution to Exercise N* to open one. "
+            "below from the same fixed seeds. Solutions are folded: click *Solution to Exercise N* to open one "
+            "(its code, to copy into a cell of your own, and what it printed when the book was built). "
             "Every dataset here is **simulated**; the trial's data are not public.")
     return nbformat.v4.new_markdown_cell(text, id="reader-header")
 
@@ -339,27 +382,69 @@ def _references_cell(ctx: BookContext, state: _State) -> dict | None:
     return nbformat.v4.new_markdown_cell(f"## References\n\n{items}", id="reader-references")
 
 
-def reader_notebook(nb: nbformat.NotebookNode, ctx: BookContext, web_url: str | None = None) -> nbformat.NotebookNode:
-    """The reader version of one chapter notebook (the input is not changed)."""
+def _markdown_cell(text: str, attachments: dict, cell_id: str) -> dict:
+    cell = nbformat.v4.new_markdown_cell(text, id=cell_id)
+    if attachments:
+        cell.attachments = attachments
+    return cell
+
+
+def reader_notebook(nb: nbformat.NotebookNode, ctx: BookContext, web_url: str | None = None,
+                    executed: nbformat.NotebookNode | None = None) -> nbformat.NotebookNode:
+    """The reader version of one chapter notebook (the input is not changed).
+
+    ``executed`` is the same notebook with the build's outputs (myst-nb's ``jupyter_execute`` copy): a
+    solution's code cells are folded into the solution with what they printed, since JupyterLab would
+    unfold a collapsed output as soon as Run All executes it.
+    """
     state = _State()
     cells = [_header(ctx, web_url)]
+    fold: list[Segment] = []  # the parts of the open solution
+    fold_number: list[int] = []
+
+    def close_fold(index: int) -> None:
+        if fold:
+            body = "\n\n".join(seg.text for seg in fold)
+            attachments = {k: v for seg in fold for k, v in seg.attachments.items()}
+            text = f"<details>\n<summary>Solution to Exercise {fold_number[0]}</summary>\n\n{body}\n\n</details>"
+            cells.append(_markdown_cell(text, attachments, f"reader-solution-{fold_number[0]}"))
+        fold.clear()
+        fold_number.clear()
+
+    executed_cells = executed.cells if executed is not None else None
+    if executed_cells is not None and [c.source for c in executed_cells] != [c.source for c in nb.cells]:
+        raise ReaderError(f"{ctx.chapter}: the executed copy does not match the chapter notebook")
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
-            state.attachments = {}
-            md = nbformat.v4.new_markdown_cell(render_markdown("".join(cell.source), ctx, state))
-            md.id = cell.get("id", f"reader-md-{i}")
-            if state.attachments:
-                md.attachments = state.attachments
-            cells.append(md)
+            for k, seg in enumerate(render_markdown("".join(cell.source), ctx, state)):
+                if seg.solution is None:
+                    close_fold(i)
+                    cells.append(_markdown_cell(seg.text, seg.attachments, f"{cell.get('id', 'md')}-{k}"[:64]
+                                                if k else cell.get("id", f"reader-md-{i}")))
+                else:
+                    if fold_number and fold_number[0] != seg.solution:
+                        close_fold(i)
+                    fold_number[:1] = [seg.solution]
+                    fold.append(seg)
+            if state.solution is None:
+                close_fold(i)
+        elif cell.cell_type == "code" and state.solution is not None:
+            seg = _solution_code(cell, executed_cells[i] if executed_cells is not None else None, f"solution-{i}")
+            if seg is not None:
+                fold_number[:1] = [state.solution]
+                fold.append(seg)
         elif cell.cell_type == "code":
-            cells.append(_code_cell(cell, state))
+            close_fold(i)
+            cells.append(_code_cell(cell))
             caption = _figure_caption_cell(cell, ctx, state, i)
             if caption is not None:
                 cells.append(caption)
         else:
+            close_fold(i)
             cells.append(copy.deepcopy(cell))
     if state.solution is not None or state.exercise is not None:
         raise ReaderError(f"{ctx.chapter}: an exercise or solution is not closed")
+    close_fold(len(nb.cells))
     refs = _references_cell(ctx, state)
     if refs is not None:
         cells.append(refs)
@@ -370,6 +455,22 @@ def reader_notebook(nb: nbformat.NotebookNode, ctx: BookContext, web_url: str | 
     if leftover:
         raise ReaderError(f"{ctx.chapter}: MyST left in the reader notebook: {leftover[:3]}")
     return out
+
+
+def solution_code_cells(nb: nbformat.NotebookNode) -> set[int]:
+    """Indexes of the code cells that sit inside a gated solution (they are folded into it)."""
+    inside, found = False, set()
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            for line in cell.source.split("\n"):
+                m = FENCE_OPEN.match(line)
+                if m and m.group("name") == "solution-start":
+                    inside = True
+                elif m and m.group("name") == "solution-end":
+                    inside = False
+        elif cell.cell_type == "code" and inside:
+            found.add(i)
+    return found
 
 
 def myst_leftovers(nb: nbformat.NotebookNode) -> list[str]:
@@ -442,7 +543,7 @@ def _context(app, docname: str) -> BookContext:
     bibfiles = [Path(app.srcdir) / f for f in app.config.bibtex_bibfiles]
     refs, full = bibliography(bibfiles)
     return BookContext(numbers=numbers, titles=titles, glue=glue, references=refs, full_references=full,
-                       book_title=app.config.project, chapter=docname)
+                       book_title=app.config.html_title or app.config.project, chapter=docname)
 
 
 def notebook_docs(app) -> list[str]:
@@ -466,7 +567,9 @@ def write_reader_notebooks(app, exception: Exception | None) -> None:
     for docname in sorted(notebook_docs(app)):
         nb = nbformat.read(app.env.doc2path(docname), as_version=4)
         web = f"{base}/{docname}.html" if base else None
-        reader = reader_notebook(nb, _context(app, docname), web)
+        executed_path = outdir.parent / "jupyter_execute" / f"{docname}.ipynb"
+        executed = nbformat.read(executed_path, as_version=4) if executed_path.exists() else None
+        reader = reader_notebook(nb, _context(app, docname), web, executed)
         text = nbformat.writes(reader) + "\n"
         (target / f"{Path(docname).name}.ipynb").write_text(text, encoding="utf-8")
         download = outdir / "_sources" / f"{docname}.ipynb"
