@@ -1,8 +1,6 @@
 """The book builds from scratch, strictly: any Sphinx warning or failing cell fails the build."""
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,22 +9,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-def test_book_builds_with_zero_warnings(tmp_path):
-    jb = Path(sys.executable).with_name("jupyter-book")
-    # a fresh output folder: nothing cached, every notebook executes again
-    result = subprocess.run(
-        [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-6000:]
+def test_book_builds_with_zero_warnings(built_book):
+    # built_book (tests/conftest.py): one fresh, strict build per test session, shared with the browser tests
+    log = built_book.log
+    assert built_book.returncode == 0, log[-6000:]
     # Sphinx warnings look like "path:line: WARNING: ..." (the kernel's own "[IPKernelApp] WARNING |"
     # notice about TCP transport is not a build warning)
     assert not re.search(r": WARNING: |^WARNING: ", log, flags=re.M), log[-6000:]
     assert "build succeeded" in log, log[-6000:]
-    html = tmp_path / "_build" / "html"
+    html = built_book.html
     assert (html / "index.html").exists() or (html / "book" / "intro.html").exists()
     # the pages read offline: no script, image, stylesheet or font is fetched from the network
     remote = re.compile(r'<(?:script|img|iframe|source)[^>]*\ssrc="https?://|<link[^>]*rel="(?:stylesheet|preload)"[^>]*href="https?://')
