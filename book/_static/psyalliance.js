@@ -1,6 +1,6 @@
 // The book's own page script (listed in _config.yml: sphinx.config.html_js_files). No network, no library.
 // 1. Every table of the text scrolls sideways in a box of its own, with a cue while it is wider than the
-//    column: a line "Scroll sideways ..." above it and fading edges where columns are hidden.
+//    column: a line "Wide table: scroll sideways ..." above it and shadowed edges where columns are hidden.
 // 2. Every figure image opens at its full pixel size on click (a <dialog>; Escape, the Close button or a
 //    click closes it). Without JavaScript the image is a plain link to the image file.
 // Checked in a real browser by tests/test_browser_pages.py.
