@@ -116,7 +116,7 @@ def page_reports(chromium: Any, book_url: str, built_book: Any) -> dict[tuple[in
             errors = severe(_visit(chromium, book_url + page))
             chromium.execute_async_script(UNFOLD)
             report = chromium.execute_script(PROBE)
-            report["errors"] = errors
+            report["errors"] = errors + severe(browser_console(chromium))  # also while unfolding
             reports[(width, page)] = report
     set_viewport(chromium, *DESKTOP)
     return reports
@@ -198,6 +198,8 @@ def test_figures_open_larger_on_click(chromium, book_url, page_reports, size):
                 clicked += 1
                 if problem:
                     problems.setdefault(f"{page} @ {size[0]} px", []).append(problem)
+            for error in severe(browser_console(chromium)):
+                problems.setdefault(f"{page} @ {size[0]} px", []).append(f"console error: {error}")
     finally:
         set_viewport(chromium, *DESKTOP)
     assert clicked >= 10, f"only {clicked} figures found: the selector {FIGURES!r} misses them"
