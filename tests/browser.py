@@ -1,57 +1,135 @@
-"""A headless Chromium for the browser tests (Debian's chromium and chromium-driver, driven by selenium).
+"""Real-browser helpers shared by the browser tests: Debian's chromium and chromium-driver through selenium.
 
-When no browser is installed the tests are skipped with a message saying so; under CI (``CI`` set) a
-missing browser fails them instead, so CI cannot skip them silently.
+The pytest fixtures built on these live in tests/conftest.py (`chromium`, `serve_directory`, `book_url`).
+When no browser is installed the browser tests are skipped with a message saying so, unless the
+environment variable CI is set (as .ci/run does): there a missing browser fails the test instead.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
+import http.server
 import os
 import shutil
-import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1280,900")
+BROWSERS = ("chromium", "chromium-browser")  # Debian: apt-get install chromium chromium-driver
+DRIVERS = ("chromedriver",)
+INSTALL_HINT = "apt-get install -y chromium chromium-driver (and selenium from requirements.txt)"
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+DESKTOP = (1280, 900)  # CSS px
+PHONE = (390, 844)  # CSS px, a common phone width
 
 
-def require_browser() -> None:
-    """Skip (or, under CI, fail) when chromium, chromedriver or selenium is missing."""
-    missing = [name for name, found in (("chromium", CHROMIUM), ("chromedriver", CHROMEDRIVER)) if not found]
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        missing.append("selenium")
-    if missing:
-        message = (f"browser tests need {', '.join(missing)} (apt-get install chromium chromium-driver; "
-                   "selenium is in requirements.txt)")
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must not skip them")
-        pytest.skip(message)
+def in_ci() -> bool:
+    """True when the environment variable CI is set to anything but '', '0' or 'false'."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-@contextlib.contextmanager
-def chromium_driver(width: int = 1280, height: int = 900):
-    """A selenium Chrome driver on a fresh profile, with the browser console log readable."""
-    require_browser()
+def find_browser() -> tuple[str, str] | None:
+    """Paths of (chromium, chromedriver) found on PATH, or None when either is missing."""
+    browser = next((p for name in BROWSERS if (p := shutil.which(name))), None)
+    driver = next((p for name in DRIVERS if (p := shutil.which(name))), None)
+    return (browser, driver) if browser and driver else None
+
+
+def require_browser() -> tuple[str, str]:
+    """(chromium, chromedriver) paths; skip the calling test when absent, or fail it when CI is set."""
+    found = find_browser()
+    problem = None
+    if found is None:
+        problem = f"no chromium/chromedriver on PATH; install them: {INSTALL_HINT}"
+    else:
+        try:
+            import selenium  # noqa: F401
+        except ImportError:
+            problem = f"selenium is not installed; install it: {INSTALL_HINT}"
+    if problem is not None:
+        if in_ci():
+            pytest.fail(f"browser tests cannot run: {problem} (CI is set, so they may not be skipped)")
+        pytest.skip(f"browser tests skipped: {problem}")
+    return found
+
+
+def start_chromium(user_data_dir: Path, width: int = DESKTOP[0], height: int = DESKTOP[1]) -> Any:
+    """A headless Chromium WebDriver with a fresh profile in user_data_dir, recording the console.
+
+    The console is read with browser_console(driver). The viewport is width x height CSS px.
+    """
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    with tempfile.TemporaryDirectory() as profile:
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for flag in FLAGS:
-            options.add_argument(flag)
-        options.add_argument(f"--user-data-dir={profile}")
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-        driver.set_window_size(width, height)
-        try:
-            yield driver
-        finally:
-            driver.quit()
+    browser, driver = require_browser()
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={user_data_dir}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    web = webdriver.Chrome(options=options, service=Service(driver))
+    set_viewport(web, width, height)
+    return web
+
+
+def set_viewport(driver: Any, width: int, height: int) -> None:
+    """Make the page viewport exactly width x height CSS px (a phone width emulates a mobile device)."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+    )
+
+
+def browser_console(driver: Any) -> list[dict]:
+    """The console entries logged since the last call (level, message, source), oldest first."""
+    return list(driver.get_log("browser"))
+
+
+def severe(entries: list[dict]) -> list[str]:
+    """The messages of the SEVERE (error) entries."""
+    return [e["message"] for e in entries if e.get("level") == "SEVERE"]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # the browser dropping a connection (a broken pipe) is not the page's fault
+
+
+@contextmanager
+def static_server(root: Path) -> Iterator[str]:
+    """Serve the folder root over HTTP on 127.0.0.1 (a free port) in a thread; yields the base URL."""
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise NotADirectoryError(f"cannot serve {root}: not a directory")
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = _QuietServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

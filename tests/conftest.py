@@ -1,42 +1,95 @@
-"""Shared fixtures: one strict build of the book per test session."""
+"""Session fixtures shared by the slow tests: one strict book build, a browser, and static HTTP servers.
+
+- built_book: the book built ONCE per test session, strictly (-W -n --keep-going), into a fresh folder
+  (nothing cached, every notebook executes). A BuiltBook(html, log, returncode); the build's own
+  assertions are in tests/test_book.py. Tests needing the pages call book_pages(built_book).
+- chromium: one headless Chromium WebDriver (selenium) for the session, 1280 x 900 CSS px, fresh profile,
+  console recorded (helpers in tests/browser.py). Skipped with a message when no browser is installed;
+  fails instead when CI is set.
+- serve_directory: a function serve_directory(path) -> base URL, serving path on 127.0.0.1 (free port)
+  until the end of the session.
+- book_url: the built book's HTML served that way (base URL ending in "/").
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from browser import require_browser, start_chromium, static_server
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/browser.py
 
 
 @dataclass(frozen=True)
 class BuiltBook:
-    html: Path  # <tmp>/_build/html
-    reader: Path  # <tmp>/_build/reader
-    returncode: int
+    """A finished `jupyter-book build`: html is the output folder, log its stdout + stderr."""
+
+    html: Path
     log: str
+    returncode: int
+
+    @property
+    def reader(self) -> Path:
+        """The reader notebooks the build wrote (book/_ext/reader_notebooks.py)."""
+        return self.html.parent / "reader"
+
+
+def book_pages(book: BuiltBook) -> list[Path]:
+    """The built pages (relative to book.html), or fail when the build did not succeed."""
+    if book.returncode != 0 or not (book.html / "index.html").exists():
+        pytest.fail(f"the book did not build (exit {book.returncode}); see test_book.py; log tail:\n{book.log[-3000:]}")
+    skip = ("_static", "_sources", "_images", "_panels_static")
+    return sorted(p.relative_to(book.html) for p in book.html.rglob("*.html") if p.relative_to(book.html).parts[0] not in skip)
 
 
 @pytest.fixture(scope="session")
-def built_book(tmp_path_factory) -> BuiltBook:
-    """The book built from scratch into a fresh folder (every notebook executes again), strictly.
+def built_book(tmp_path_factory: pytest.TempPathFactory) -> BuiltBook:
+    """One fresh strict build for the session.
 
     A developer re-running the slow tests can point ``PSYALLIANCE_BUILT_BOOK`` at a folder that holds a
-    ``_build/`` made by ``make book``; the build test then checks that build instead of making one.
+    ``_build/`` made by ``make book``; the tests then check that build instead of making one.
     """
     reuse = os.environ.get("PSYALLIANCE_BUILT_BOOK")
     if reuse:
-        build = Path(reuse) / "_build"
-        return BuiltBook(build / "html", build / "reader", 0, "build succeeded (reused, not rebuilt)")
+        return BuiltBook(html=Path(reuse) / "_build" / "html", log="build succeeded (reused, not rebuilt)", returncode=0)
     out = tmp_path_factory.mktemp("book")
     jb = Path(sys.executable).with_name("jupyter-book")
+    # a fresh output folder: nothing cached, every notebook executes again
     result = subprocess.run(
         [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(out)],
-        capture_output=True, text=True, timeout=1800,
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
-    return BuiltBook(out / "_build" / "html", out / "_build" / "reader", result.returncode, result.stdout + result.stderr)
+    return BuiltBook(html=out / "_build" / "html", log=result.stdout + result.stderr, returncode=result.returncode)
+
+
+@pytest.fixture(scope="session")
+def serve_directory() -> Iterator[Callable[[Path], str]]:
+    with ExitStack() as stack:
+        yield lambda path: stack.enter_context(static_server(path))
+
+
+@pytest.fixture(scope="session")
+def book_url(built_book: BuiltBook, serve_directory: Callable[[Path], str]) -> str:
+    book_pages(built_book)
+    return serve_directory(built_book.html)
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    require_browser()
+    driver = start_chromium(tmp_path_factory.mktemp("chromium-profile"))
+    try:
+        yield driver
+    finally:
+        driver.quit()

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.slow
 def test_book_builds_with_zero_warnings(built_book):
-    # built_book (conftest.py): a fresh output folder, nothing cached, every notebook executes again
+    # built_book (tests/conftest.py): one fresh, strict build per test session, shared with the browser tests
     log = built_book.log
     assert built_book.returncode == 0, log[-6000:]
     # Sphinx warnings look like "path:line: WARNING: ..." (the kernel's own "[IPKernelApp] WARNING |"

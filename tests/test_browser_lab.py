@@ -20,7 +20,6 @@ from urllib.parse import parse_qs, unquote, urlparse
 import nbformat
 import pytest
 
-from browser import chromium_driver  # shared with the web-page tests
 
 pytestmark = pytest.mark.slow
 
@@ -162,9 +161,9 @@ def save_screenshots(driver, chapter: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def driver():
-    with chromium_driver() as d:
-        yield d
+def driver(chromium):
+    """The session's headless Chromium (tests/conftest.py)."""
+    return chromium
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -1,0 +1,123 @@
+// The book's own page script (listed in _config.yml: sphinx.config.html_js_files). No network, no library.
+// 1. Every table of the text scrolls sideways in a box of its own, with a cue while it is wider than the
+//    column: a line "Wide table: scroll sideways ..." above it and shadowed edges where columns are hidden.
+// 2. Every figure image opens at its full pixel size on click (a <dialog>; Escape, the Close button or a
+//    click closes it). Without JavaScript the image is a plain link to the image file.
+// Checked in a real browser by tests/test_browser_pages.py.
+(function () {
+  "use strict";
+
+  const HINT = "\u2194 Wide table: scroll sideways to see every column.";
+
+  function wrapTable(table) {
+    const frame = document.createElement("div");
+    frame.className = "table-scroll";
+    frame.setAttribute("data-scroll-hint", "");
+    const hint = document.createElement("p");
+    hint.className = "table-scroll-hint";
+    hint.setAttribute("aria-hidden", "true");
+    hint.textContent = HINT;
+    const view = document.createElement("div");
+    view.className = "table-scroll__view";
+    const box = document.createElement("div");
+    box.className = "table-scroll__box";
+    table.parentNode.insertBefore(frame, table);
+    frame.append(hint, view);
+    view.append(box);
+    box.append(table);
+    const caption = table.querySelector("caption");
+    const update = function () {
+      const wide = box.scrollWidth > box.clientWidth + 1;
+      frame.classList.toggle("is-overflowing", wide);
+      frame.classList.toggle("at-start", box.scrollLeft <= 1);
+      frame.classList.toggle("at-end", box.scrollLeft + box.clientWidth >= box.scrollWidth - 1);
+      if (wide) {  // reachable and named for keyboard and screen-reader users
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", (caption ? caption.textContent.trim() + " " : "") + "(table, scrolls sideways)");
+      } else {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    };
+    box.addEventListener("scroll", update, { passive: true });
+    if (window.ResizeObserver) new ResizeObserver(update).observe(box);
+    update();
+  }
+
+  function tables() {
+    const article = document.querySelector("main article") || document.querySelector("article");
+    if (!article) return;
+    article.querySelectorAll("table").forEach(function (table) {
+      if (table.parentElement.closest("table") || table.closest(".table-scroll")) return;
+      wrapTable(table);
+    });
+  }
+
+  let dialog = null;
+
+  function lightbox() {
+    if (dialog) return dialog;
+    dialog = document.createElement("dialog");
+    dialog.className = "figure-lightbox";
+    dialog.setAttribute("aria-label", "Figure at full size");
+    const bar = document.createElement("div");
+    bar.className = "figure-lightbox__bar";
+    const note = document.createElement("span");
+    note.textContent = "Full size (scroll if it is larger than the window). Esc or click to close.";
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "figure-lightbox__close";
+    close.textContent = "Close";
+    close.addEventListener("click", function () { dialog.close(); });
+    bar.append(note, close);
+    const img = document.createElement("img");
+    img.addEventListener("click", function () { dialog.close(); });
+    dialog.append(bar, img);
+    dialog.addEventListener("click", function (event) {
+      if (event.target === dialog) dialog.close();  // the backdrop
+    });
+    dialog.addEventListener("close", function () { img.removeAttribute("src"); });
+    document.body.append(dialog);
+    return dialog;
+  }
+
+  function open(thumb) {
+    const box = lightbox();
+    const img = box.querySelector("img");
+    img.alt = thumb.alt;
+    img.src = thumb.currentSrc || thumb.src;
+    box.showModal();
+    box.scrollTop = 0;
+    box.scrollLeft = 0;
+  }
+
+  function figures() {
+    document.querySelectorAll("main article figure img, main article .cell_output img").forEach(function (img) {
+      let link = img.closest("a");
+      if (link && !/\.(png|jpe?g|gif|svg|webp)([?#].*)?$/i.test(link.getAttribute("href") || "")) return;  // a real link
+      if (!link) {
+        link = document.createElement("a");
+        link.href = img.getAttribute("src");
+        img.parentNode.insertBefore(link, img);
+        link.append(img);
+      }
+      link.classList.add("figure-zoom");
+      link.title = "Open the figure at full size";
+      link.addEventListener("click", function (event) {
+        if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;  // new tab etc.
+        event.preventDefault();
+        open(img);
+      });
+    });
+  }
+
+  function init() {
+    tables();
+    figures();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
