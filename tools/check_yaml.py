@@ -40,9 +40,9 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def yaml_problems(path: Path) -> list[str]:
     """Why the YAML file at ``path`` is invalid (syntax error, repeated key, unreadable); empty if it is valid."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-        for _ in yaml.load_all(text, Loader=_UniqueKeyLoader):
-            pass
+        with open(path, encoding="utf-8") as stream:  # a stream, so that messages name the file
+            for _ in yaml.load_all(stream, Loader=_UniqueKeyLoader):
+                pass
     except (OSError, UnicodeDecodeError) as err:
         return [f"{path}: cannot be read ({err})"]
     except yaml.YAMLError as err:
