@@ -1,1 +1,4 @@
-"""Contributor tools run by `make lint` (pre-commit) and `make linkcheck`, and imported by the tests; not part of the book's package."""
+"""Contributor tools: run by `make lint` (pre-commit) and `make linkcheck`, imported by the tests.
+
+Not part of the book's package (``src/psyalliance``) and not installed with it.
+"""
