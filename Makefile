@@ -6,9 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 BUILD  := _build
+LINKCHECK := $(BUILD)/linkcheck
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book test test-fast data bench lab clean clean-all
+.PHONY: help venv book test test-fast lint linkcheck data bench lab clean clean-all
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +32,14 @@ test: $(STAMP)  ## run the whole test suite (includes a fresh strict build of th
 
 test-fast: $(STAMP)  ## the tests that take seconds (no notebook execution, no book build)
 	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP)  ## ruff, the no-outputs and YAML checks (pre-commit, local hooks only, offline; CI runs it)
+	PRE_COMMIT_HOME=$(CURDIR)/$(VENV)/pre-commit-cache $(BIN)/pre-commit run --all-files
+
+linkcheck: $(STAMP)  ## check the book's external links (needs the network); fails only on broken ones
+	rm -rf $(LINKCHECK)/_build/html
+	-$(BIN)/jupyter-book build . --builder linkcheck --path-output $(LINKCHECK)
+	$(BIN)/python -m tools.linkcheck_report $(LINKCHECK)/_build/html/output.json
 
 data: $(STAMP)  ## regenerate data/simulated/ (dataset, codebook, claims ledger) from its fixed seed, byte for byte
 	$(BIN)/python -c 'from psyalliance.simulate import main; main()'

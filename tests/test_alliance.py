@@ -1,7 +1,6 @@
 """Alliance change: the paired test and its effect sizes, and the mixed model, against independent references."""
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 

@@ -5,8 +5,16 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from psyalliance.correlations import (fisher_interval, format_p, format_r, readable_published, readable_unreported,
-                                      published_table, r_threshold, unreported_table)
+from psyalliance.correlations import (
+    fisher_interval,
+    format_p,
+    format_r,
+    published_table,
+    r_threshold,
+    readable_published,
+    readable_unreported,
+    unreported_table,
+)
 from psyalliance.facts import load_facts
 from psyalliance.population import target_population
 from psyalliance.simulate import DATASET_PATH, load_dataset

@@ -6,10 +6,21 @@ import pytest
 
 from modeldata import make_fixture_data
 from psyalliance import claims_ledger
-from psyalliance.facts import load_facts
 from psyalliance.correlations import r_threshold
-from psyalliance.ledger import (DATASET_PATH, LEDGER_PATH, QUALITATIVE, SOURCES, VERDICTS, judge_count, judge_p,
-                                judge_value, verdict_counts, verdict_counts_by_construction, write_ledger)
+from psyalliance.facts import load_facts
+from psyalliance.ledger import (
+    DATASET_PATH,
+    LEDGER_PATH,
+    QUALITATIVE,
+    SOURCES,
+    VERDICTS,
+    judge_count,
+    judge_p,
+    judge_value,
+    verdict_counts,
+    verdict_counts_by_construction,
+    write_ledger,
+)
 
 
 def _dataset(seed=1):

@@ -28,8 +28,7 @@ from psyalliance.montecarlo import (
     percentile_bootstrap,
     run_montecarlo,
 )
-from psyalliance.paths import fit_dataframe, get_model, population_values
-
+from psyalliance.paths import get_model
 
 # --------------------------------------------------------------------------- settings
 

@@ -15,7 +15,6 @@ from pathdata import M1_TRUE, m1_population, random_data  # noqa: F401  (fixture
 from psyalliance.models import MODELS
 from psyalliance.paths import fit_batch, fit_dataframe, get_model, parse_model, population_values
 
-
 # --------------------------------------------------------------------------- parser
 
 

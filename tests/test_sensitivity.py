@@ -10,11 +10,11 @@ from psyalliance.models import MODELS
 from psyalliance.paths import get_model
 from psyalliance.sensitivity import (
     EQUIVALENT_MODELS,
-    model_variant,
     assumptions,
     equivalence_table,
     fit_statistics,
     implied_cov,
+    model_variant,
 )
 
 ALL_VARS = ["alliance_prep", "mystical_peak", "insight_peak", "alliance_post2", "hamd_4wk", "hamd_12mo"]

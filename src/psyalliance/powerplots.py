@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import NullLocator
 import pandas as pd
+from matplotlib.ticker import NullLocator
 
 from psyalliance.montecarlo import MonteCarloSettings, run_montecarlo
 from psyalliance.paths import get_model

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from psyalliance.montecarlo import MonteCarloSettings, run_montecarlo
 from psyalliance.fitstats import ml_discrepancy
-from psyalliance.paths import PathModel, fit_moments, get_model, parse_model, path_matrix, population_values
+from psyalliance.montecarlo import MonteCarloSettings, run_montecarlo
+from psyalliance.paths import PathModel, fit_moments, get_model, parse_model, path_matrix
 
 __all__ = [
     "EQUIVALENT_MODELS",
@@ -238,7 +238,6 @@ def sensitivity_table(
         used |= set(get_model(name).variables)
     base_pop = target_population(facts)
     settings = MonteCarloSettings(n=n, reps=reps, seed=seed, alpha=alpha, models=tuple(models), missing=missing, progress=False)
-    cache: dict[str, pd.DataFrame] = {}
 
     def run(pop) -> pd.DataFrame:
         res = run_montecarlo(settings, pop, correlations=False)
