@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 BUILD  := _build
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book test test-fast data bench lab clean clean-all
+.PHONY: help venv book test test-fast data lavaan-reference bench lab clean clean-all
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,13 @@ test-fast: $(STAMP)  ## the tests that take seconds (no notebook execution, no b
 data: $(STAMP)  ## regenerate data/simulated/ (dataset, codebook, claims ledger) from its fixed seed, byte for byte
 	$(BIN)/python -c 'from psyalliance.simulate import main; main()'
 	$(BIN)/python -c 'from psyalliance.ledger import claims_ledger, write_ledger; print("wrote", write_ledger(claims_ledger()))'
+
+LAVAAN_IN  ?= $(BUILD)/lavaan-input
+LAVAAN_OUT ?= tests/lavaan/reference
+
+lavaan-reference: $(STAMP)  ## refit every model with R lavaan into tests/lavaan/reference/ (needs Rscript and r-cran-lavaan)
+	$(BIN)/python -m psyalliance.lavaan export $(LAVAAN_IN)
+	Rscript tests/lavaan/make_reference.R $(LAVAAN_IN) $(LAVAAN_OUT)
 
 bench: $(STAMP)  ## print speed figures (name: value unit)
 	$(BIN)/python benchmarks/run.py
