@@ -29,8 +29,8 @@ import pandas as pd
 from psyalliance.models import MODELS, FitResult, fit_model
 
 __all__ = ["ESTIMATORS", "LAVAAN_CALLS", "USER_MODELS", "REFERENCE_DIR", "FIT_MEASURES", "UserModel",
-           "Reference", "reference_models", "load_dataset", "export_inputs", "load_reference",
-           "compare_estimates", "compare_fit", "largest_differences", "relative_difference", "r_call"]
+           "Reference", "reference_models", "fit_reference_model", "load_dataset", "export_inputs", "load_reference",
+           "compare_estimates", "compare_fit", "compare_r2", "largest_differences", "relative_difference", "r_call"]
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_DIR = ROOT / "tests" / "lavaan" / "reference"
@@ -185,7 +185,7 @@ def _key(op: str, lhs: str, rhs: str) -> tuple[str, str, str]:
 
 
 def compare_estimates(res: FitResult, ref: Reference, model: str | None = None) -> pd.DataFrame:
-    """Every free parameter of ``res`` beside lavaan's: estimate, se, std.all and their relative differences.
+    """Every free parameter of ``res`` beside lavaan's: estimate, se, std.all, z, p and their relative differences.
 
     Rows follow lavaan's order; a parameter only one side has is a row with
     NaN on the other side (and an infinite difference).
@@ -199,16 +199,19 @@ def compare_estimates(res: FitResult, ref: Reference, model: str | None = None) 
     for r in lav.itertuples():
         k = _key(r.op, r.lhs, r.rhs)
         o = ours.pop(k, None)
-        rows.append({"parameter": " ".join(p for p in (r.lhs, r.op, r.rhs) if p), "lavaan estimate": r.est,
-                     "estimate": np.nan if o is None else o.estimate, "lavaan se": r.se,
-                     "se": np.nan if o is None else o.se, "lavaan std.all": r.std_all,
-                     "std.all": np.nan if o is None else o.std_estimate})
-    for k, o in ours.items():
-        rows.append({"parameter": " ".join(p for p in (o.lval, o.op, o.rval) if p), "lavaan estimate": np.nan,
-                     "estimate": o.estimate, "lavaan se": np.nan, "se": o.se, "lavaan std.all": np.nan,
-                     "std.all": o.std_estimate})
+        rows.append({"parameter": " ".join(p for p in (r.lhs, r.op, r.rhs) if p),
+                     "lavaan estimate": r.est, "estimate": np.nan if o is None else o.estimate,
+                     "lavaan se": r.se, "se": np.nan if o is None else o.se,
+                     "lavaan std.all": r.std_all, "std.all": np.nan if o is None else o.std_estimate,
+                     "lavaan z": r.z, "z": np.nan if o is None else o.z,
+                     "lavaan p": r.pvalue, "p": np.nan if o is None else o.p})
+    for o in ours.values():
+        rows.append({"parameter": " ".join(p for p in (o.lval, o.op, o.rval) if p),
+                     "lavaan estimate": np.nan, "estimate": o.estimate, "lavaan se": np.nan, "se": o.se,
+                     "lavaan std.all": np.nan, "std.all": o.std_estimate, "lavaan z": np.nan, "z": o.z,
+                     "lavaan p": np.nan, "p": o.p})
     out = pd.DataFrame(rows)
-    for col in ("estimate", "se", "std.all"):
+    for col in ("estimate", "se", "std.all", "z", "p"):
         out[f"{col} rel. diff."] = relative_difference(out[col], out[f"lavaan {col}"])
     return out
 
@@ -225,13 +228,24 @@ def compare_fit(res: FitResult, ref: Reference, model: str | None = None) -> pd.
     return out
 
 
+def compare_r2(res: FitResult, ref: Reference, model: str | None = None) -> pd.DataFrame:
+    """R-squared of each endogenous variable of ``res`` beside lavaan's ``lavInspect(fit, "r2")``."""
+    model = model or res.name
+    rows = [{"variable": v, "ours": float(res.r2[v]), "lavaan": ref.fit_value(model, res.missing, f"r2:{v}")}
+            for v in res.r2.index]
+    out = pd.DataFrame(rows)
+    out["rel. diff."] = relative_difference(out["ours"], out["lavaan"])
+    return out
+
+
 def largest_differences(fits: dict[tuple[str, str], FitResult], ref: Reference) -> pd.DataFrame:
     """Per (model, estimator): the largest relative difference from lavaan of estimates, SEs, std.all, each measure."""
     rows = {}
     for (model, estimator), res in fits.items():
         est = compare_estimates(res, ref, model)
         fit = compare_fit(res, ref, model).set_index("measure")["rel. diff."]
-        row = {f"{c}": float(est[f"{c} rel. diff."].max()) for c in ("estimate", "se", "std.all")}
+        row = {c: float(est[f"{c} rel. diff."].max()) for c in ("estimate", "se", "std.all", "z", "p")}
+        row["r2"] = float(compare_r2(res, ref, model)["rel. diff."].max())
         row.update({k: float(v) for k, v in fit.items()})
         rows[model, estimator] = row
     out = pd.DataFrame.from_dict(rows, orient="index")

@@ -127,7 +127,7 @@ def _statements(syntax: str) -> list[str]:
 def _names(side: str, line: str) -> list[str]:
     parts = [p.strip() for p in re.split(r"[+,]", side)]
     if not all(re.fullmatch(_NAME, p) for p in parts):
-        raise ModelError(f"cannot read the left-hand side {side.strip()!r} of the model line {line!r}; expected "
+        raise ModelError(f"cannot parse the left-hand side {side.strip()!r} of the model line {line!r}; expected "
                          "variable names joined by '+' (lavaan) or ',' (semopy)")
     return parts
 
@@ -138,7 +138,7 @@ def _term(text: str, line: str) -> Term:
         raise ModelError(f"intercepts ('~ 1') are not supported; cannot fit the line {line!r}")
     m = _TERM.fullmatch(text)
     if not m:
-        raise ModelError(f"cannot read the term {text!r} in the model line {line!r}; expected 'x', 'label*x' or "
+        raise ModelError(f"cannot parse the term {text!r} in the model line {line!r}; expected 'x', 'label*x' or "
                          "'number*x' (one modifier)")
     mod = m["mod"]
     if mod is None:
@@ -161,11 +161,11 @@ def read_syntax(syntax: str) -> ModelSyntax:
     for line in _statements(syntax):
         for op, what in _UNSUPPORTED.items():
             if op in line:
-                raise ModelError(f"only observed-variable path models are supported ({what} are not); cannot fit "
-                                 f"the line {line!r}")
+                raise ModelError(f"unsupported line {line!r}: only observed-variable path models are supported "
+                                 f"({what} are not)")
         m = re.fullmatch(r"(.+?)\s*(~~|~)\s*(.+)", line)
         if not m:
-            raise ModelError(f"cannot read the model line {line!r}; expected 'y ~ x1 + x2' or 'y1 ~~ y2'")
+            raise ModelError(f"cannot parse the model line {line!r}; expected 'y ~ x1 + x2' or 'y1 ~~ y2'")
         lhs, op, rhs = m.groups()
         left = _names(lhs, line)
         terms = [_term(t, line) for t in rhs.split("+")]

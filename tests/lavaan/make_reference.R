@@ -3,7 +3,8 @@
 # Usage: Rscript tests/lavaan/make_reference.R INPUT_DIR OUTPUT_DIR
 #   INPUT_DIR holds models.csv (columns name, dataset, estimators, syntax) and one <dataset>.csv per
 #   dataset, written by `python -m psyalliance.lavaan export INPUT_DIR` (see `make lavaan-reference`).
-#   OUTPUT_DIR receives estimates.csv, fit.csv and meta.csv.
+#   OUTPUT_DIR receives estimates.csv (parameterEstimates(fit, standardized = TRUE), free parameters),
+#   fit.csv (fitMeasures, and lavInspect(fit, "r2") as measures "r2:<variable>") and meta.csv (versions, calls).
 # Each model is fitted with lavaan's sem() and its defaults; the estimator "listwise" is
 #   sem(model, data = d)                                   (listwise deletion, fixed.x = TRUE)
 # and "fiml" is
@@ -48,9 +49,10 @@ for (i in seq_len(nrow(models))) {
       est = pe$est, se = pe$se, z = pe$z, pvalue = pe$pvalue, std.all = pe$std.all,
       stringsAsFactors = FALSE)
     fm <- fitMeasures(fit, measures)
+    r2 <- lavInspect(fit, "r2")
     fit_rows[[length(fit_rows) + 1]] <- data.frame(
-      model = m$name, estimator = estimator, measure = names(fm), value = as.numeric(fm),
-      stringsAsFactors = FALSE)
+      model = m$name, estimator = estimator, measure = c(names(fm), paste0("r2:", names(r2))),
+      value = c(as.numeric(fm), as.numeric(r2)), stringsAsFactors = FALSE)
   }
 }
 
