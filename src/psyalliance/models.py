@@ -94,8 +94,11 @@ class FitResult:
     intercepts as ``y ~1``), unstandardized ``estimate``, ``std_estimate``
     (lavaan's std.all: both variables standardized with model-implied
     variances; residual (co)variances as residual correlations / proportions
-    of unexplained variance), ``se`` (semopy, expected information), ``z``,
-    two-sided normal ``p``. ``fit``: the lavaan-convention statistics of
+    of unexplained variance), ``se`` (listwise: semopy's, from the expected
+    information; FIML: from the observed information of the FIML
+    log-likelihood, lavaan's default for ``missing = "ml"``), ``z``,
+    two-sided normal ``p``. Parameters fixed by the syntax (``0*x``) are not
+    listed, as in lavaan's ``parameterEstimates(remove.nonfree = TRUE)``. ``fit``: the lavaan-convention statistics of
     :data:`psyalliance.fitstats.FIT_KEYS`. ``r2``: R-squared of each
     endogenous variable. ``semopy_stats``: what ``semopy.calc_stats`` reports
     for the same fit, for comparison only.
@@ -295,7 +298,15 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         "ml"``, ``fixed.x = FALSE``), semopy ``ModelMeans`` (FIML).
     syntax
         Optional lavaan-style syntax (``~`` regressions, ``~~`` covariances,
-        ``a*x`` labels) of an observed-variable path model.
+        ``a*x`` labels, ``0*x`` fixed values; several outcomes as
+        ``y1 + y2 ~ x`` or ``y1, y2 ~ x``) of an observed-variable path model,
+        read by :func:`psyalliance.syntax.read_syntax`. As lavaan's ``sem()``,
+        the residual covariances of outcomes that predict nothing are free
+        unless the syntax fixes them (``auto.cov.y``).
+
+    Every reported number follows lavaan 0.6's ``sem()`` (listwise:
+    ``sem(model, data)``; FIML: ``sem(model, data, missing = "ml", fixed.x =
+    FALSE)``); ``tests/test_lavaan.py`` checks them against lavaan's stored output.
 
     Raises
     ------
