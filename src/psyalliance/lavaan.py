@@ -30,7 +30,8 @@ from psyalliance.models import MODELS, FitResult, fit_model
 
 __all__ = ["ESTIMATORS", "LAVAAN_CALLS", "USER_MODELS", "REFERENCE_DIR", "FIT_MEASURES", "UserModel",
            "Reference", "reference_models", "fit_reference_model", "load_dataset", "export_inputs", "load_reference",
-           "compare_estimates", "compare_fit", "compare_r2", "largest_differences", "relative_difference", "r_call"]
+           "compare_estimates", "compare_fit", "compare_r2", "largest_differences", "fit_reference_models",
+           "meta_table", "semopy_fit_comparison", "semopy_se_comparison", "user_model_table", "relative_difference", "r_call"]
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_DIR = ROOT / "tests" / "lavaan" / "reference"
@@ -62,20 +63,20 @@ class UserModel:
 USER_MODELS = MappingProxyType({
     "multivariate_regression": UserModel(
         "multivariate_regression", "y1, y2, y3 ~ x1 + x2 + x3", "y1 + y2 + y3 ~ x1 + x2 + x3",
-        note="semopy's own example, in semopy's spelling; lavaan frees the three residual covariances (df 0)"),
+        note="semopy's own example, in semopy's spelling; lavaan frees the outcomes' residual covariances"),
     "multivariate_regression_lavaan": UserModel(
         "multivariate_regression", "y1 + y2 + y3 ~ x1 + x2 + x3", "y1 + y2 + y3 ~ x1 + x2 + x3",
         note="the same model in lavaan's spelling"),
     "multivariate_regression_fixed": UserModel(
         "multivariate_regression", "y1, y2, y3 ~ x1 + x2 + x3\ny1 ~~ 0*y2", "y1 + y2 + y3 ~ x1 + x2 + x3\ny1 ~~ 0*y2",
-        note="one residual covariance fixed at 0 by the syntax, the other two free by default (df 1)"),
+        note="one residual covariance fixed at zero by the syntax, the others free by default"),
     "chain_two_outcomes": UserModel(
         "multivariate_regression", "y1 ~ x1 + x2\ny2 ~ y1 + x3\ny3 ~ y1", "y1 ~ x1 + x2\ny2 ~ y1 + x3\ny3 ~ y1",
         estimators=ESTIMATORS,
         note="a chain with two terminal outcomes (y2, y3): their residual covariance is free by default"),
     "univariate_regression_many": UserModel(
         "univariate_regression_many", "y ~ x1 + x2 + x3", "y ~ x1 + x2 + x3",
-        note="semopy's one-outcome example (df 0)"),
+        note="semopy's one-outcome example"),
 })
 """Models a reader might bring from lavaan, fitted with lavaan's ``sem()`` defaults in the reference."""
 
@@ -261,7 +262,11 @@ def r_call(name: str, estimator: str) -> str:
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator {estimator!r} is not one of {', '.join(ESTIMATORS)}")
     syntax = models.loc[name, "syntax"]
-    return f"model <- '\n{syntax}\n'\nfit <- {LAVAAN_CALLS[estimator]}\nsummary(fit, standardized = TRUE)"
+    dataset = models.loc[name, "dataset"]
+    source = ("data/simulated/levin2024_simulated.csv" if dataset == BOOK_DATASET
+              else f"{dataset}.csv")  # written by `python -m psyalliance.lavaan export DIR`
+    return (f"library(lavaan)\nd <- read.csv(\"{source}\")\nmodel <- '\n{syntax}\n'\n"
+            f"fit <- {LAVAAN_CALLS[estimator]}\nsummary(fit, standardized = TRUE)")
 
 
 def fit_reference_model(name: str, estimator: str) -> FitResult:
@@ -272,6 +277,65 @@ def fit_reference_model(name: str, estimator: str) -> FitResult:
         raise KeyError(f"unknown model {name!r}; valid: {', '.join([*MODELS, *USER_MODELS])}")
     m = USER_MODELS[name]
     return fit_model(name, load_dataset(m.dataset), estimator, syntax=m.syntax)
+
+
+def fit_reference_models() -> dict[tuple[str, str], FitResult]:
+    """Every (model, estimator) of the reference fitted with :func:`fit_model` (book models first)."""
+    return {(r.name, e): fit_reference_model(r.name, e)
+            for r in reference_models().itertuples() for e in r.estimators.split(";")}
+
+
+def meta_table(ref: Reference) -> pd.DataFrame:
+    """How the reference was made: lavaan's and R's versions, the command and the two calls."""
+    names = {"lavaan_version": "lavaan", "r_version": "R", "command": "command", "call_listwise": "listwise call",
+             "call_fiml": "FIML call", "defaults": "defaults"}
+    return pd.DataFrame({"": [names.get(k, k) for k in ref.meta], "value": list(ref.meta.values())})
+
+
+SEMOPY_FIT = MappingProxyType({"df": "DoF", "chisq": "chi2", "pvalue": "chi2 p-value", "cfi": "CFI", "tli": "TLI",
+                               "rmsea": "RMSEA", "loglik": "LogLik", "aic": "AIC", "bic": "BIC"})
+"""Our fit key -> the ``semopy.calc_stats`` entry printed in its place."""
+
+
+def semopy_fit_comparison(res: FitResult, ref: Reference, model: str | None = None) -> pd.DataFrame:
+    """One row per statistic: the book's value, lavaan's and what ``semopy.calc_stats`` printed for the same fit."""
+    model = model or res.name
+    rows = [{"statistic": key, "book": float(res.fit[key]),
+             "lavaan": ref.fit_value(model, res.missing, FIT_MEASURES[key]),
+             "semopy calc_stats": float(res.semopy_stats.get(skey, np.nan))} for key, skey in SEMOPY_FIT.items()]
+    return pd.DataFrame(rows).set_index("statistic")
+
+
+def semopy_se_comparison(res: FitResult, ref: Reference, model: str | None = None) -> pd.DataFrame:
+    """Regression paths (``model``, ``path``): semopy's own standard error, the book's, lavaan's, semopy / lavaan."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        own = res.model.inspect(std_est=False)
+    own = own[(own.op == "~") & (own.rval != "1")]
+    semopy_se = {(y, x): float(se) for y, x, se in zip(own.lval, own.rval, own["Std. Err"])}
+    table = compare_estimates(res, ref, model)
+    paths = res.estimates[res.estimates.op == "~"]
+    rows = []
+    for r in paths.itertuples():
+        lav = table.loc[table.parameter == f"{r.lval} ~ {r.rval}", "lavaan se"].iloc[0]
+        rows.append({"model": model or res.name, "path": f"{r.lval} ~ {r.rval}",
+                     "semopy se": semopy_se[r.lval, r.rval], "book se": r.se,
+                     "lavaan se": lav, "semopy / lavaan": semopy_se[r.lval, r.rval] / lav})
+    return pd.DataFrame(rows)
+
+
+def user_model_table(fits: dict[tuple[str, str], FitResult], ref: Reference) -> pd.DataFrame:
+    """The :data:`USER_MODELS` under listwise deletion: syntax as given and in lavaan, df of the book, lavaan, semopy."""
+    rows = []
+    for name, m in USER_MODELS.items():
+        res = fits[name, "listwise"]
+        rows.append({"model": name, "syntax given to fit_model": m.syntax.replace("\n", "; "),
+                     "lavaan syntax": m.lavaan_syntax.replace("\n", "; "), "book df": int(res.fit["df"]),
+                     "lavaan df": int(ref.fit_value(name, "listwise", "df")),
+                     "semopy calc_stats df": int(round(float(res.semopy_stats.get("DoF", np.nan)))), "note": m.note})
+    return pd.DataFrame(rows)
 
 
 def main(argv: list[str] | None = None) -> None:
