@@ -96,12 +96,38 @@ def test_a_covariance_fixed_by_the_syntax_stays_fixed(ref):
     assert frozenset(("y1", "y2")) not in pairs and len(pairs) == 2
 
 
-def test_fiml_ses_are_larger_than_semopys_expected_information():
-    """The issue's finding, kept as a property: observed-information FIML SEs exceed semopy's on M1's paths."""
-    res = _fit("m1_mediation", "fiml")
-    semopy_se = pd.to_numeric(res.model.inspect(std_est=False)["Std. Err"], errors="coerce")
-    paths = res.estimates.op == "~"
-    assert (res.estimates.se[paths].to_numpy() > semopy_se[paths.to_numpy()].to_numpy()).all()
+def test_semopys_own_fiml_ses_are_too_small_where_values_are_missing(ref):
+    """semopy's FIML information treats every case as complete: below lavaan on every path of M1 (with missing
+    values), equal to it on M3 (none missing, where observed and expected information agree on the paths)."""
+    m1 = lav.semopy_se_comparison(_fit("m1_mediation", "fiml"), ref)
+    assert (m1["semopy / lavaan"] < 0.95).all()
+    assert np.allclose(m1["book se"], m1["lavaan se"], rtol=RTOL)
+    m3_fit = _fit("m3_durability", "fiml")
+    assert not m3_fit.data.isna().any().any()
+    m3 = lav.semopy_se_comparison(m3_fit, ref)
+    np.testing.assert_allclose(m3["semopy / lavaan"], 1.0, rtol=1e-4)
+
+
+def test_semopy_calc_stats_df_is_too_large_by_the_exogenous_moments(ref):
+    for name in MODELS:
+        res = _fit(name, "listwise")
+        table = lav.semopy_fit_comparison(res, ref)
+        k = len(res.exogenous)
+        assert table.loc["df", "semopy calc_stats"] - table.loc["df", "lavaan"] == k * (k + 1) // 2
+        assert table.loc["df", "book"] == table.loc["df", "lavaan"]
+
+
+def test_user_model_table_gives_lavaans_df_for_every_user_model(ref):
+    fits = {(name, "listwise"): _fit(name, "listwise") for name in lav.USER_MODELS}
+    table = lav.user_model_table(fits, ref)
+    assert list(table.model) == list(lav.USER_MODELS)
+    assert (table["book df"] == table["lavaan df"]).all()
+
+
+def test_meta_table_names_the_versions(ref):
+    table = lav.meta_table(ref).set_index("")
+    assert table.loc["lavaan", "value"] == ref.meta["lavaan_version"]
+    assert table.loc["FIML call", "value"] == lav.LAVAAN_CALLS["fiml"]
 
 
 # --------------------------------------------------------------------------- the reader and the helpers
@@ -130,6 +156,7 @@ def test_relative_difference_uses_the_floor_and_treats_two_nans_as_equal():
 def test_r_call_shows_the_syntax_and_the_call():
     code = lav.r_call("multivariate_regression", "listwise")
     assert "y1 + y2 + y3 ~ x1 + x2 + x3" in code and "sem(model, data = d)" in code
+    assert 'read.csv("data/simulated/levin2024_simulated.csv")' in lav.r_call("m1_mediation", "fiml")
     with pytest.raises(KeyError, match="unknown model 'nope'"):
         lav.r_call("nope", "listwise")
     with pytest.raises(ValueError, match="'pairwise' is not one of listwise, fiml"):

@@ -274,3 +274,16 @@ def test_estimate_tables_and_integer_rows(m1):
     assert ">1<" in html and "0.500" in html
     with pytest.raises(ValueError, match="rows"):
         styled(t, "simulated", integer_rows=("nope",))
+
+
+def test_one_reader_for_fit_model_and_the_batched_estimator():
+    """models.model_variables and paths.parse_model read the same syntax the same way."""
+    from psyalliance.paths import parse_model
+
+    syntax = "m ~ x\ny1, y2 ~ m + x\ny3 ~ m"
+    observed, endo, exo = model_variables(syntax)
+    parsed = parse_model(syntax.replace("y3 ~ m", "y3 ~ m + x"))
+    assert endo == ["m", "y1", "y2", "y3"] and exo == ["x"]
+    assert set(parsed.endogenous) == set(endo) and parsed.exogenous == ("x",)
+    with pytest.raises(ModelError, match="intercepts"):
+        model_variables("y ~ 1 + x")
