@@ -287,3 +287,12 @@ def test_one_reader_for_fit_model_and_the_batched_estimator():
     assert set(parsed.endogenous) == set(endo) and parsed.exogenous == ("x",)
     with pytest.raises(ModelError, match="intercepts"):
         model_variables("y ~ 1 + x")
+
+
+def test_fixed_zero_is_read_and_other_fixed_values_are_refused(data):
+    res = fit_model("m1_zero", data, syntax=MODELS["m1_mediation"].replace("mystical_peak ~~ insight_peak",
+                                                                           "mystical_peak ~~ 0*insight_peak"))
+    assert res.fit["df"] == 1
+    assert not ((res.estimates.op == "~~") & (res.estimates.lval != res.estimates.rval)).any()
+    with pytest.raises(ModelError, match="only paths and covariances fixed at 0.*hamd_4wk ~ 0.5\\*alliance_prep"):
+        fit_model("m", data, syntax="hamd_4wk ~ 0.5*alliance_prep + mystical_peak")

@@ -162,6 +162,17 @@ def semopy_description(spec: ModelSyntax, missing: str = "listwise") -> str:
     return "\n".join(lines) + "\n"
 
 
+def _check_fixed_values(spec: ModelSyntax, name: str) -> None:
+    """Only zeros may be fixed (a path or covariance left out); other fixed values raise :class:`ModelError`."""
+    bad = [f"{r.outcome} ~ {r.term.fixed:g}*{r.term.var}" for r in spec.regressions
+           if r.term.fixed is not None and r.term.fixed != 0]
+    bad += [f"{c.left} ~~ {c.term.fixed:g}*{c.term.var}" for c in spec.covariances
+            if c.term.fixed is not None and (c.term.fixed != 0 or c.left == c.term.var)]
+    if bad:
+        raise ModelError(f"model {name!r}: only paths and covariances fixed at 0 are supported; cannot fit "
+                         f"{', '.join(bad)}")
+
+
 def _parameter_keys(est: pd.DataFrame, spec: ModelSyntax) -> list[str]:
     """One key per row of the estimates table: its label, or ``lval op rval``; equal labels share a parameter."""
     labels: dict[tuple[str, frozenset[str]], str] = {}
@@ -327,6 +338,7 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
     if not isinstance(data, pd.DataFrame):
         raise ModelError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     spec = read_syntax(syntax)
+    _check_fixed_values(spec, name)
     observed, endo, exo = list(spec.observed), list(spec.endogenous), list(spec.exogenous)
     absent = [v for v in observed if v not in data.columns]
     if absent:
