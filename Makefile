@@ -9,7 +9,7 @@ BUILD  := _build
 LINKCHECK := $(BUILD)/linkcheck
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book test test-fast lint linkcheck data bench lab clean clean-all
+.PHONY: help venv book test test-fast lint linkcheck data lavaan-reference bench lab clean clean-all
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,13 @@ linkcheck: $(STAMP)  ## check the book's external links (needs the network); fai
 data: $(STAMP)  ## regenerate data/simulated/ (dataset, codebook, claims ledger) from its fixed seed, byte for byte
 	$(BIN)/python -c 'from psyalliance.simulate import main; main()'
 	$(BIN)/python -c 'from psyalliance.ledger import claims_ledger, write_ledger; print("wrote", write_ledger(claims_ledger()))'
+
+LAVAAN_IN  ?= $(BUILD)/lavaan-input
+LAVAAN_OUT ?= tests/lavaan/reference
+
+lavaan-reference: $(STAMP)  ## refit every model with R lavaan into tests/lavaan/reference/ (needs Rscript and r-cran-lavaan)
+	$(BIN)/python -m psyalliance.lavaan export $(LAVAAN_IN)
+	Rscript tests/lavaan/make_reference.R $(LAVAAN_IN) $(LAVAAN_OUT)
 
 bench: $(STAMP)  ## print speed figures (name: value unit)
 	$(BIN)/python benchmarks/run.py

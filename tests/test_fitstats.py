@@ -93,10 +93,15 @@ def test_semopy_df_is_too_large_by_the_exogenous_moments(data):
         assert res.semopy_stats["DoF"] - res.fit["df"] == k * (k + 1) // 2
 
 
-def test_loglik_is_the_multivariate_normal_density(data):
+def test_listwise_loglik_is_conditional_on_the_exogenous_variables(data):
+    """lavaan's logl under fixed.x = TRUE: the joint normal density minus the exogenous variables' own."""
     res = fit_model("m3_durability", data)
     x = res.data.to_numpy()
-    ll = stats.multivariate_normal(mean=x.mean(axis=0), cov=res.implied_cov.to_numpy()).logpdf(x).sum()
+    joint = stats.multivariate_normal(mean=x.mean(axis=0), cov=res.implied_cov.to_numpy()).logpdf(x).sum()
+    e = [res.observed.index(v) for v in res.exogenous]
+    xe = x[:, e]
+    marginal = stats.multivariate_normal(mean=xe.mean(axis=0), cov=np.cov(xe, rowvar=False, bias=True)).logpdf(xe).sum()
+    ll = joint - marginal
     assert res.fit["loglik"] == pytest.approx(ll, rel=1e-10)
     npar = len(res.estimates)
     assert res.fit["aic"] == pytest.approx(-2 * ll + 2 * npar, rel=1e-10)
@@ -134,7 +139,11 @@ def test_fiml_equals_listwise_on_complete_data():
     a, b = fit_model("m3_durability", d), fit_model("m3_durability", d, missing="fiml")
     assert a.fit["chisq"] == pytest.approx(b.fit["chisq"], rel=1e-6)
     assert a.fit["df"] == b.fit["df"]
-    assert a.fit["loglik"] == pytest.approx(b.fit["loglik"], rel=1e-9)
+    # listwise logLik is conditional on the exogenous variables (fixed.x = TRUE), FIML's is the joint one
+    e = [b.observed.index(v) for v in b.exogenous]
+    xe = b.data.to_numpy()[:, e]
+    marginal = stats.multivariate_normal(mean=xe.mean(axis=0), cov=np.cov(xe, rowvar=False, bias=True)).logpdf(xe).sum()
+    assert a.fit["loglik"] == pytest.approx(b.fit["loglik"] - marginal, rel=1e-9)
     assert a.fit["rmsea"] == pytest.approx(b.fit["rmsea"], rel=1e-5, abs=1e-9)
 
 

@@ -274,3 +274,25 @@ def test_estimate_tables_and_integer_rows(m1):
     assert ">1<" in html and "0.500" in html
     with pytest.raises(ValueError, match="rows"):
         styled(t, "simulated", integer_rows=("nope",))
+
+
+def test_one_reader_for_fit_model_and_the_batched_estimator():
+    """models.model_variables and paths.parse_model read the same syntax the same way."""
+    from psyalliance.paths import parse_model
+
+    syntax = "m ~ x\ny1, y2 ~ m + x\ny3 ~ m"
+    observed, endo, exo = model_variables(syntax)
+    parsed = parse_model(syntax.replace("y3 ~ m", "y3 ~ m + x"))
+    assert endo == ["m", "y1", "y2", "y3"] and exo == ["x"]
+    assert set(parsed.endogenous) == set(endo) and parsed.exogenous == ("x",)
+    with pytest.raises(ModelError, match="intercepts"):
+        model_variables("y ~ 1 + x")
+
+
+def test_fixed_zero_is_read_and_other_fixed_values_are_refused(data):
+    res = fit_model("m1_zero", data, syntax=MODELS["m1_mediation"].replace("mystical_peak ~~ insight_peak",
+                                                                           "mystical_peak ~~ 0*insight_peak"))
+    assert res.fit["df"] == 1
+    assert not ((res.estimates.op == "~~") & (res.estimates.lval != res.estimates.rval)).any()
+    with pytest.raises(ModelError, match="only paths and covariances fixed at 0.*hamd_4wk ~ 0.5\\*alliance_prep"):
+        fit_model("m", data, syntax="hamd_4wk ~ 0.5*alliance_prep + mystical_peak")

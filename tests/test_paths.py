@@ -130,3 +130,20 @@ def test_listwise_deletion_and_too_few_rows():
     df.loc[:21, "insight_peak"] = np.nan  # 22 rows lost, 8 left < 9 parameters
     with pytest.raises(ValueError, match="n after listwise deletion = 8 is smaller than the 9 free parameters"):
         fit_dataframe("m1_mediation", df)
+
+
+def test_both_multi_outcome_spellings_read_alike():
+    """lavaan's `y1 + y2 ~ x` and semopy's `y1, y2 ~ x`: one reader, one model."""
+    a, b = parse_model("y1 + y2 ~ x + z"), parse_model("y1, y2 ~ x + z")
+    assert a.equations == b.equations
+    assert [eq.outcome for eq in a.equations] == ["y1", "y2"]
+
+
+def test_pure_outcomes_get_their_residual_covariance_as_in_lavaan():
+    """auto.cov.y: two outcomes that predict nothing have a free residual covariance unless fixed at 0."""
+    assert parse_model("m ~ x\ny1 ~ m\ny2 ~ m").covariances == (("y1", "y2"),)
+    assert parse_model("m ~ x\ny1 ~ m\ny2 ~ m\ny1 ~~ 0*y2").covariances == ()
+    with pytest.raises(ValueError, match="auto.cov.y.*y1 ~~ 0\\*y2"):
+        parse_model("m ~ x\ny1 ~ m\ny2 ~ m + x")
+    with pytest.raises(ValueError, match="fixed values.*fit_model"):
+        parse_model("y ~ 0.5*x")

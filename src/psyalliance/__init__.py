@@ -7,7 +7,9 @@ Modules, one idea each:
 * ``population``: target means, SDs and the completed correlation matrix;
 * ``instruments`` and ``simulate``: items, scoring and the simulated datasets;
 * ``alliance`` and ``correlations``: the paper's change score and correlation table, recomputed;
+* ``syntax``: the one reader of lavaan-style model syntax;
 * ``models`` and ``fitstats``: the path models fitted with semopy, fit statistics under lavaan conventions;
+* ``lavaan``: R lavaan's stored results as the reference, and comparisons with ours;
 * ``paths``: a batched estimator for recursive path models (ML = per-equation OLS);
 * ``effects``: direct, indirect and total effects with bootstrap intervals;
 * ``montecarlo`` and ``sensitivity``: how far n = 24 can be trusted;

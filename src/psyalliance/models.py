@@ -62,8 +62,10 @@ from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from scipy import stats  # noqa: E402
 
 from psyalliance import fitstats  # noqa: E402
+from psyalliance.syntax import ModelError, ModelSyntax, Term, read_syntax  # noqa: E402
 
 MISSING_OPTIONS = ("listwise", "fiml")
 """How :func:`fit_model` treats missing values."""
@@ -80,10 +82,6 @@ POLISH_OPTIONS = {"gtol": 1e-12, "xtol": 1e-14, "maxiter": 1000}
 If the polish fails or ends with a worse objective, SLSQP's solution is kept."""
 
 
-class ModelError(ValueError):
-    """A model cannot be fitted: unknown name, missing columns, too little data, no convergence."""
-
-
 class ConvergenceError(ModelError):
     """The optimizer did not converge."""
 
@@ -96,8 +94,11 @@ class FitResult:
     intercepts as ``y ~1``), unstandardized ``estimate``, ``std_estimate``
     (lavaan's std.all: both variables standardized with model-implied
     variances; residual (co)variances as residual correlations / proportions
-    of unexplained variance), ``se`` (semopy, expected information), ``z``,
-    two-sided normal ``p``. ``fit``: the lavaan-convention statistics of
+    of unexplained variance), ``se`` (listwise: semopy's, from the expected
+    information; FIML: from the observed information of the FIML
+    log-likelihood, lavaan's default for ``missing = "ml"``), ``z``,
+    two-sided normal ``p``. Parameters fixed by the syntax (``0*x``) are not
+    listed, as in lavaan's ``parameterEstimates(remove.nonfree = TRUE)``. ``fit``: the lavaan-convention statistics of
     :data:`psyalliance.fitstats.FIT_KEYS`. ``r2``: R-squared of each
     endogenous variable. ``semopy_stats``: what ``semopy.calc_stats`` reports
     for the same fit, for comparison only.
@@ -128,29 +129,93 @@ class FitResult:
 def model_variables(syntax: str) -> tuple[list[str], list[str], list[str]]:
     """(observed, endogenous, exogenous) variable names of an observed-variable path model.
 
-    Raises :class:`ModelError` for measurement (``=~``) or other operators
-    this package does not support.
+    Read by :func:`psyalliance.syntax.read_syntax`, the package's one syntax
+    reader; raises :class:`ModelError` for measurement (``=~``) or other
+    operators this package does not support.
     """
-    endo: list[str] = []
-    allv: list[str] = []
-    for raw in syntax.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        if "=~" in line or ":=" in line or "~*~" in line:
-            raise ModelError(f"only observed-variable path models are supported; cannot fit the line {line!r}")
-        m = re.fullmatch(r"([A-Za-z_][\w.]*)\s*(~~|~)\s*(.+)", line)
-        if not m:
-            raise ModelError(f"cannot read the model line {line!r}; expected 'y ~ x1 + x2' or 'y1 ~~ y2'")
-        lhs, op, rhs = m.groups()
-        names = [term.split("*")[-1].strip() for term in rhs.split("+")]
-        if op == "~" and lhs not in endo:
-            endo.append(lhs)
-        for v in [lhs, *names]:
-            if v != "1" and v not in allv:
-                allv.append(v)
-    exo = [v for v in allv if v not in endo]
-    return allv, endo, exo
+    spec = read_syntax(syntax)
+    return list(spec.observed), list(spec.endogenous), list(spec.exogenous)
+
+
+def _term_text(term: Term) -> str:
+    if term.fixed is not None:
+        return f"{term.fixed!r}*{term.var}"
+    return f"{term.label}*{term.var}" if term.label else term.var
+
+
+def semopy_description(spec: ModelSyntax, missing: str = "listwise") -> str:
+    """The model as semopy reads it, with lavaan ``sem()``'s default free parameters written out.
+
+    One line per outcome (``y ~ a*x + z``), the covariances as written, then
+    the residual covariances of the pure outcomes that lavaan frees by default
+    (``auto.cov.y``) and, for ``missing="fiml"`` (``fixed.x = FALSE``), the
+    (co)variances of the exogenous variables.
+    """
+    lines = [f"{y} ~ " + " + ".join(_term_text(r.term) for r in spec.regressions if r.outcome == y)
+             for y in spec.endogenous]
+    lines += [f"{c.left} ~~ {_term_text(c.term)}" for c in spec.covariances]
+    lines += [f"{a} ~~ {b}" for a, b in spec.default_covariances()]
+    if missing == "fiml":
+        written = {c.pair for c in spec.covariances}
+        exo = spec.exogenous
+        lines += [f"{a} ~~ {b}" for i, a in enumerate(exo) for b in exo[i:] if frozenset((a, b)) not in written]
+    return "\n".join(lines) + "\n"
+
+
+def _check_fixed_values(spec: ModelSyntax, name: str) -> None:
+    """Only zeros may be fixed (a path or covariance left out); other fixed values raise :class:`ModelError`."""
+    bad = [f"{r.outcome} ~ {r.term.fixed:g}*{r.term.var}" for r in spec.regressions
+           if r.term.fixed is not None and r.term.fixed != 0]
+    bad += [f"{c.left} ~~ {c.term.fixed:g}*{c.term.var}" for c in spec.covariances
+            if c.term.fixed is not None and (c.term.fixed != 0 or c.left == c.term.var)]
+    if bad:
+        raise ModelError(f"model {name!r}: only paths and covariances fixed at 0 are supported; cannot fit "
+                         f"{', '.join(bad)}")
+
+
+def _parameter_keys(est: pd.DataFrame, spec: ModelSyntax) -> list[str]:
+    """One key per row of the estimates table: its label, or ``lval op rval``; equal labels share a parameter."""
+    labels: dict[tuple[str, frozenset[str]], str] = {}
+    for r in spec.regressions:
+        if r.term.label:
+            labels["~", frozenset((r.outcome, "~" + r.term.var))] = r.term.label
+    for c in spec.covariances:
+        if c.term.label:
+            labels["~~", c.pair] = c.term.label
+    keys = []
+    for row in est.itertuples():
+        where = frozenset((row.lval, "~" + row.rval)) if row.op == "~" else frozenset((row.lval, row.rval))
+        keys.append(labels.get((row.op, where)) or f"{row.lval} {row.op} {row.rval}")
+    return keys
+
+
+def _fiml_standard_errors(est: pd.DataFrame, spec: ModelSyntax, observed: list[str], x: np.ndarray) -> np.ndarray:
+    """SEs from the observed information of the FIML log-likelihood (lavaan's default for ``missing = "ml"``).
+
+    The information is minus the Hessian of
+    :func:`psyalliance.fitstats.loglik_missing` in the free parameters (one
+    per distinct label), taken numerically at the estimates. Raises
+    :class:`ModelError` if it is not positive definite (a parameter the data
+    cannot identify).
+    """
+    keys = _parameter_keys(est, spec)
+    unique = list(dict.fromkeys(keys))
+    where = np.array([unique.index(k) for k in keys])
+    theta = np.array([est.estimate.to_numpy()[keys.index(k)] for k in unique])
+    build = fitstats.MomentBuilder(
+        observed, list(zip(est.op, est.lval, est.rval)))
+
+    casewise = fitstats.missing_data_loglik(x)
+
+    def loglik(t: np.ndarray) -> float:
+        mu, sigma = build(t[where])
+        return casewise(mu, sigma)
+
+    se = fitstats.observed_information_se(loglik, theta)
+    if se is None:
+        raise ModelError("the observed information of the FIML fit is not positive definite: a parameter is not "
+                         "identified by these data (a constant or collinear column?)")
+    return se[where]
 
 
 def _semopy_stats(model: Any) -> pd.Series:
@@ -207,6 +272,7 @@ def _std_estimates(est: pd.DataFrame, observed: list[str], sigma: np.ndarray, ps
 
 
 def _estimates_table(inspected: pd.DataFrame) -> pd.DataFrame:
+    inspected = inspected[inspected["Std. Err"].astype(str) != "-"]  # fixed parameters (lavaan: not listed)
     est = pd.DataFrame({
         "lval": inspected["lval"].astype(str),
         "op": inspected["op"].astype(str),
@@ -243,7 +309,15 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         "ml"``, ``fixed.x = FALSE``), semopy ``ModelMeans`` (FIML).
     syntax
         Optional lavaan-style syntax (``~`` regressions, ``~~`` covariances,
-        ``a*x`` labels) of an observed-variable path model.
+        ``a*x`` labels, ``0*x`` fixed values; several outcomes as
+        ``y1 + y2 ~ x`` or ``y1, y2 ~ x``) of an observed-variable path model,
+        read by :func:`psyalliance.syntax.read_syntax`. As lavaan's ``sem()``,
+        the residual covariances of outcomes that predict nothing are free
+        unless the syntax fixes them (``auto.cov.y``).
+
+    Every reported number follows lavaan 0.6's ``sem()`` (listwise:
+    ``sem(model, data)``; FIML: ``sem(model, data, missing = "ml", fixed.x =
+    FALSE)``); ``tests/test_lavaan.py`` checks them against lavaan's stored output.
 
     Raises
     ------
@@ -263,7 +337,9 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         raise ModelError(f"missing = {missing!r} is not one of {', '.join(MISSING_OPTIONS)}")
     if not isinstance(data, pd.DataFrame):
         raise ModelError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    observed, endo, exo = model_variables(syntax)
+    spec = read_syntax(syntax)
+    _check_fixed_values(spec, name)
+    observed, endo, exo = list(spec.observed), list(spec.endogenous), list(spec.exogenous)
     absent = [v for v in observed if v not in data.columns]
     if absent:
         raise ModelError(f"model {name!r} needs column(s) missing from the data: {', '.join(absent)}")
@@ -272,13 +348,13 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         raise ModelError(f"model {name!r} needs numeric columns; not numeric: {', '.join(not_numeric)}")
     frame = data[observed].astype(float)
 
+    description = semopy_description(spec, missing)
     if missing == "listwise":
         used = frame.dropna()
-        model = semopy.Model(syntax)
+        model = semopy.Model(description)
     else:
         used = frame[~frame.isna().all(axis=1)]
-        extra = [f"{a} ~~ {b}" for i, a in enumerate(exo) for b in exo[i:]]
-        model = semopy.ModelMeans(syntax + "\n" + "\n".join(extra) + "\n")
+        model = semopy.ModelMeans(description)
     n_used = len(used)
     n_free = sum(1 for prm in model.parameters.values() if prm.active)  # FIML: intercepts included
     # at least as many cases as free parameters, and more cases than variables (a non-singular S)
@@ -323,10 +399,14 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         _, s = fitstats.ml_moments(x)
         e = [observed.index(v) for v in exo]
         sigma, mu, psi = _implied_moments(est, observed, exo, s[np.ix_(e, e)])
-        measures = fitstats.fit_measures_listwise(x, sigma, npar=len(est), exogenous=e)
+        measures = fitstats.fit_measures_listwise(x, sigma, npar=len(set(_parameter_keys(est, spec))), exogenous=e)
     else:
         sigma, mu, psi = _implied_moments(est, observed, exo, None)
-        measures = fitstats.fit_measures_fiml(x, mu, sigma, npar=len(est))
+        measures = fitstats.fit_measures_fiml(x, mu, sigma, npar=len(set(_parameter_keys(est, spec))),
+                                             exogenous=[observed.index(v) for v in exo])
+        est["se"] = _fiml_standard_errors(est, spec, observed, x)
+        est["z"] = est["estimate"] / est["se"]
+        est["p"] = 2 * stats.norm.sf(np.abs(est["z"]))
     est.insert(4, "std_estimate", _std_estimates(est, observed, sigma, psi))
     est = est[list(ESTIMATE_COLUMNS)]
     idx = {v: i for i, v in enumerate(observed)}

@@ -32,7 +32,6 @@ itself is scale-free.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -40,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from psyalliance.models import MODELS
+from psyalliance.syntax import ModelError, read_syntax
 
 __all__ = [
     "Equation",
@@ -55,8 +55,6 @@ __all__ = [
     "population_values",
 ]
 
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_TERM = re.compile(rf"^\s*(?:(?P<label>{_NAME})\s*\*\s*)?(?P<var>{_NAME})\s*$")
 
 # --------------------------------------------------------------------------- model
 
@@ -160,57 +158,45 @@ class PathModel:
 def parse_model(syntax: str, name: str = "model") -> PathModel:
     """Parse lavaan-style syntax (``y ~ a*x + z``; ``y1 ~~ y2``) into a :class:`PathModel`.
 
-    Only regressions and residual covariances between endogenous variables with the
-    same predictors are supported (for those, ML = per-equation OLS); anything else
-    raises ValueError naming the offending line.
+    The syntax is read by :func:`psyalliance.syntax.read_syntax`, the reader
+    :func:`psyalliance.models.fit_model` uses too (both multi-outcome
+    spellings, ``y1 + y2 ~ x`` and ``y1, y2 ~ x``). As lavaan's ``sem()``, the
+    residual covariances of pure outcomes are free unless written
+    (``auto.cov.y``). Only regressions and residual covariances between
+    endogenous variables with the same predictors are supported (for those,
+    ML = per-equation OLS), and covariances fixed at 0 (``y1 ~~ 0*y2``); anything else raises
+    :class:`~psyalliance.syntax.ModelError` (a ValueError) naming the problem.
     """
-    eqs: dict[str, Equation] = {}
-    covs: list[tuple[str, str]] = []
-    for raw in syntax.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        if "~~" in line:
-            lhs, rhs = (s.strip() for s in line.split("~~", 1))
-            if not re.fullmatch(_NAME, lhs) or not re.fullmatch(_NAME, rhs):
-                raise ValueError(f"cannot parse covariance line {line!r}")
-            if lhs != rhs:
-                covs.append((lhs, rhs))
-            continue
-        if "=~" in line or ":=" in line or "~" not in line:
-            raise ValueError(f"unsupported line {line!r}: only 'y ~ x' and 'y1 ~~ y2' are supported")
-        lhs, rhs = (s.strip() for s in line.split("~", 1))
-        if not re.fullmatch(_NAME, lhs):
-            raise ValueError(f"cannot parse outcome {lhs!r} in {line!r}")
-        preds, labels = [], []
-        for term in rhs.split("+"):
-            m = _TERM.match(term)
-            if not m:
-                raise ValueError(f"cannot parse term {term.strip()!r} in {line!r}")
-            preds.append(m["var"])
-            labels.append(m["label"])
-        if lhs in eqs:  # lavaan allows an outcome on several lines: merge them
-            old = eqs[lhs]
-            eqs[lhs] = Equation(lhs, old.predictors + tuple(preds), old.labels + tuple(labels))
-        else:
-            eqs[lhs] = Equation(lhs, tuple(preds), tuple(labels))
-    if not eqs:
-        raise ValueError(f"model {name!r} has no regressions")
+    try:
+        spec = read_syntax(syntax)
+    except ModelError as exc:
+        raise ModelError(f"model {name!r}: {exc}") from None
+    fixed = [f"{r.outcome} ~ {r.term.fixed:g}*{r.term.var}" for r in spec.regressions if r.term.fixed is not None]
+    fixed += [f"{c.left} ~~ {c.term.fixed:g}*{c.term.var}" for c in spec.covariances
+              if c.term.fixed is not None and not (c.term.fixed == 0 and c.left != c.term.var)]
+    if fixed:
+        raise ModelError(f"model {name!r}: fixed values ({', '.join(fixed)}) are not supported by the batched "
+                         "estimator; fit the model with psyalliance.models.fit_model")
+    eqs = {y: Equation(y, tuple(r.term.var for r in spec.regressions if r.outcome == y),
+                       tuple(r.term.label for r in spec.regressions if r.outcome == y)) for y in spec.endogenous}
+    defaults = spec.default_covariances()
+    covs = [(c.left, c.term.var) for c in spec.covariances if c.left != c.term.var and c.term.fixed is None]
+    covs += list(defaults)
     model = PathModel(name=name, equations=_topological(eqs, name), covariances=tuple(covs))
     labels = [p[0] for p in model.paths]
     dup = {lab for lab in labels if labels.count(lab) > 1}
     if dup:
-        raise ValueError(f"model {name!r}: labels {sorted(dup)} are used for more than one path (equality constraints are not supported)")
+        raise ModelError(f"model {name!r}: labels {sorted(dup)} are used for more than one path (equality constraints are not supported)")
     for a, b in model.covariances:
         for v in (a, b):
             if v not in model.endogenous:
-                raise ValueError(f"model {name!r}: covariance {a} ~~ {b} involves {v!r}, which has no equation")
-        pa = set(eqs[a].predictors)
-        pb = set(eqs[b].predictors)
-        if pa != pb:
-            raise ValueError(
+                raise ModelError(f"model {name!r}: covariance {a} ~~ {b} involves {v!r}, which has no equation")
+        if set(eqs[a].predictors) != set(eqs[b].predictors):
+            why = (" (lavaan frees the residual covariance of two outcomes that predict nothing, auto.cov.y; "
+                   f"write {a} ~~ 0*{b} to fix it at 0 instead)") if (a, b) in defaults else ""
+            raise ModelError(
                 f"model {name!r}: residual covariance {a} ~~ {b} links equations with different predictors; "
-                "ML is then not per-equation OLS"
+                f"ML is then not per-equation OLS{why}; fit the model with psyalliance.models.fit_model"
             )
     return model
 
