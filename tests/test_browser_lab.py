@@ -20,7 +20,6 @@ from urllib.parse import parse_qs, unquote, urlparse
 import nbformat
 import pytest
 
-
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -54,7 +54,6 @@ hamd_4wk ~ b*mystical_peak
 # ---------------------------------------------------------------------------
 
 import logging  # noqa: E402
-import re  # noqa: E402
 import warnings  # noqa: E402
 from collections.abc import Mapping  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
