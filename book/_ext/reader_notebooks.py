@@ -14,8 +14,10 @@ writes one *reader notebook* per chapter to ``_build/reader/``:
   a markdown cell after it;
 * ``{numref}`` / ``{ref}`` resolved to the numbers and titles the HTML uses,
   ``{cite}`` as author-year text, with a reference list at the end;
-* admonitions as block quotes, exercises as "**Exercise N.**", solution text
-  folded in ``<details>`` (JupyterLab folds it), solution code cells collapsed;
+* admonitions as block quotes, exercises as "**Exercise N.**", each solution one
+  ``<details>`` fold (JupyterLab folds it) holding its text, its code and what that
+  code printed in the build, as the web page's dropdown does: a collapsed code cell
+  would not do, since JupyterLab unfolds a cell's output when Run All executes it;
 * ``remove-*`` / ``hide-*`` tags mapped to JupyterLab's collapsed input/output; a code cell's
   ``reader: {collapse: [...]}`` metadata overrides that (chapter 08's widget: no output on the
   offline web page, a live slider in JupyterLab).
