@@ -64,6 +64,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from psyalliance import fitstats  # noqa: E402
+from psyalliance.validation import ModelError, check_model_input  # noqa: E402
 
 MISSING_OPTIONS = ("listwise", "fiml")
 """How :func:`fit_model` treats missing values."""
@@ -78,10 +79,6 @@ POLISH_OPTIONS = {"gtol": 1e-12, "xtol": 1e-14, "maxiter": 1000}
 """Options of the second, polishing fit (scipy ``trust-constr``) that starts where SLSQP stopped.
 
 If the polish fails or ends with a worse objective, SLSQP's solution is kept."""
-
-
-class ModelError(ValueError):
-    """A model cannot be fitted: unknown name, missing columns, too little data, no convergence."""
 
 
 class ConvergenceError(ModelError):
@@ -223,7 +220,8 @@ def _estimates_table(inspected: pd.DataFrame) -> pd.DataFrame:
     return est.reset_index(drop=True)
 
 
-def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, syntax: str | None = None) -> FitResult:
+def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, syntax: str | None = None,
+              ranges: Mapping[str, tuple[float, float]] | bool | None = None) -> FitResult:
     """Fit a path model of :data:`MODELS` (or your own ``syntax``) with semopy, by maximum likelihood.
 
     Parameters
@@ -243,13 +241,25 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         "ml"``, ``fixed.x = FALSE``), semopy ``ModelMeans`` (FIML).
     syntax
         Optional lavaan-style syntax (``~`` regressions, ``~~`` covariances,
-        ``a*x`` labels) of an observed-variable path model.
+        ``a*x`` labels) of an observed-variable path model. Empty syntax, a
+        self-loop, a feedback cycle or a term like ``a*b*x`` is refused
+        (:func:`psyalliance.syntax.read_model`).
+    ranges
+        The scales the data are checked against. None (default): columns named
+        like the book's (``alliance_*``, ``mystical_*``, ``insight_*``,
+        ``hamd_*``) must lie in their instrument's range from the facts file
+        (alliance item means 1-5, MEQ30/PIQ item means 0-5, GRID-HAMD totals
+        0-52). For data on other scales pass ``{column or instrument: (low,
+        high)}``, e.g. ``ranges={"hamd": (0, 100)}``, or ``False`` to skip the check.
 
     Raises
     ------
     ModelError
-        Unknown model name (the valid names are listed), missing columns (named),
-        too few usable rows for the number of free parameters.
+        Unknown model name (the valid names are listed), bad syntax, missing columns (named),
+        too few usable rows for the number of free parameters. Its subclass
+        :class:`~psyalliance.validation.DataError`: a value that is not numeric,
+        inf, or outside its scale (named with its row and the valid range), or a
+        constant or perfectly collinear column in the rows the estimator uses.
     ConvergenceError
         The optimizer did not converge.
     """
@@ -261,6 +271,7 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         syntax = MODELS[name]
     if missing not in MISSING_OPTIONS:
         raise ModelError(f"missing = {missing!r} is not one of {', '.join(MISSING_OPTIONS)}")
+    check_model_input(name, syntax, data, missing, ranges)
     if not isinstance(data, pd.DataFrame):
         raise ModelError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     observed, endo, exo = model_variables(syntax)

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from psyalliance.models import MODELS
+from psyalliance.syntax import read_model
 
 __all__ = [
     "Equation",
@@ -162,8 +163,10 @@ def parse_model(syntax: str, name: str = "model") -> PathModel:
 
     Only regressions and residual covariances between endogenous variables with the
     same predictors are supported (for those, ML = per-equation OLS); anything else
-    raises ValueError naming the offending line.
+    raises ValueError naming the offending line; empty syntax, self-loops, cycles
+    and terms like ``a*b*x`` are refused by :func:`psyalliance.syntax.read_model`.
     """
+    read_model(syntax, name)
     eqs: dict[str, Equation] = {}
     covs: list[tuple[str, str]] = []
     for raw in syntax.splitlines():

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -157,13 +156,18 @@ def latent_correlation(pop: Population, facts: Facts | None = None) -> pd.DataFr
     return pd.DataFrame(lat, index=list(PRIMARY), columns=list(PRIMARY))
 
 
-@lru_cache(maxsize=1)
-def _default_latent() -> pd.DataFrame:
-    return latent_correlation(target_population())
+_LATENT: dict[bytes, pd.DataFrame] = {}
+"""Population content -> its copula's latent correlation (handed out as copies)."""
 
 
 def _latent(pop: Population) -> pd.DataFrame:
-    return _default_latent() if pop is target_population() else latent_correlation(pop)
+    """The latent correlation of ``pop``, computed once per population content (means, SDs, correlations)."""
+    key = b"".join(np.ascontiguousarray(a.to_numpy(float)).tobytes() for a in (pop.means, pop.sds, pop.corr))
+    if key not in _LATENT:
+        if len(_LATENT) > 8:
+            _LATENT.clear()
+        _LATENT[key] = latent_correlation(pop)
+    return _LATENT[key].copy()
 
 
 # --------------------------------------------------------------------------- checks
