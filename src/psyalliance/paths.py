@@ -385,7 +385,9 @@ def fit_dataframe(model: str | PathModel, df: pd.DataFrame) -> Fit:
     missing = [v for v in m.variables if v not in df.columns]
     if missing:
         raise ValueError(f"data lack the variables {missing} of model {m.name!r}")
-    x = df[list(m.variables)].dropna().to_numpy(float)
+    from psyalliance.validation import check_data
+
+    x = check_data(df, list(m.variables), ranges=False, func="fit_dataframe").dropna().to_numpy(float)
     m.check_n(len(x), "n after listwise deletion")
     return fit_moments(m, ml_cov(x), len(x))
 

@@ -225,7 +225,9 @@ def sensitivity_table(
     with ``ok = False`` and NaN values.
     """
     from psyalliance.population import target_population
+    from psyalliance.validation import check_seed
 
+    check_seed(seed, "sensitivity_table seed")
     table = assumptions(facts)
     table = table[table["kind"].isin(kinds)]
     if only is not None:
