@@ -31,9 +31,14 @@ test: $(STAMP)  ## run the whole test suite (includes a fresh strict build of th
 test-fast: $(STAMP)  ## the tests that take seconds (no notebook execution, no book build)
 	$(BIN)/python -m pytest -m "not slow"
 
+# `make data` writes into THIS checkout: its own src/ is imported (PYTHONPATH), whatever .venv's editable
+# install points to, and every path is spelled from $(CURDIR).
+DATA_OUT := $(CURDIR)/data/simulated
+HERE     := PYTHONPATH=$(CURDIR)/src
+
 data: $(STAMP)  ## regenerate data/simulated/ (dataset, codebook, claims ledger) from its fixed seed, byte for byte
-	$(BIN)/python -c 'from psyalliance.simulate import main; main()'
-	$(BIN)/python -c 'from psyalliance.ledger import claims_ledger, write_ledger; print("wrote", write_ledger(claims_ledger()))'
+	$(HERE) $(BIN)/python -m psyalliance.simulate --out $(DATA_OUT) --expect-root $(CURDIR)
+	$(HERE) $(BIN)/python -m psyalliance.ledger --data $(DATA_OUT)/levin2024_simulated.csv --out $(DATA_OUT)/claims_ledger.csv --expect-root $(CURDIR)
 
 bench: $(STAMP)  ## print speed figures (name: value unit)
 	$(BIN)/python benchmarks/run.py

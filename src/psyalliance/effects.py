@@ -255,6 +255,22 @@ def bca_levels(z0: np.ndarray, accel: np.ndarray, level: float = 0.95) -> tuple[
     return out[0], out[1]
 
 
+def bca_parts(z0: float, accel: float, level: float = 0.95) -> dict[str, float]:
+    """Which of BCa's two corrections moves its limits: the reported quantiles with both, z0 only, a only.
+
+    Keys ``q_low``/``q_high`` (both corrections, :func:`bca_levels`),
+    ``q_low_z0``/``q_high_z0`` (bias correction alone, a = 0) and
+    ``q_low_a``/``q_high_a`` (acceleration alone, z0 = 0); quantiles of the
+    bootstrap distribution in (0, 1), against (1 -/+ level) / 2 for the
+    percentile interval.
+    """
+    out = {}
+    for suffix, (zz, aa) in {"": (z0, accel), "_z0": (z0, 0.0), "_a": (0.0, accel)}.items():
+        lo, hi = bca_levels(np.array([zz]), np.array([aa]), level)
+        out[f"q_low{suffix}"], out[f"q_high{suffix}"] = float(lo[0]), float(hi[0])
+    return out
+
+
 def bca_seed_spread(syntax: str, data: pd.DataFrame, effects: Sequence[Effect], seeds: Sequence[int],
                     settings: BootstrapSettings = BootstrapSettings()) -> pd.DataFrame:
     """How much the percentile and BCa limits move when only the bootstrap seed changes.

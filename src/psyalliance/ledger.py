@@ -448,3 +448,23 @@ def write_ledger(ledger: pd.DataFrame, path: str | Path = LEDGER_PATH) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     ledger.to_csv(path, index=False, float_format="%.6g")
     return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m psyalliance.ledger``: write the claims ledger of a dataset (default: the committed one)."""
+    import argparse
+
+    from psyalliance.simulate import check_root
+
+    parser = argparse.ArgumentParser(description="Write the claims ledger of the simulated dataset.")
+    parser.add_argument("--data", type=Path, default=DATASET_PATH, help="the dataset (default: the committed one)")
+    parser.add_argument("--out", type=Path, default=LEDGER_PATH, help="the CSV to write")
+    parser.add_argument("--expect-root", type=Path, default=None,
+                        help="refuse to run unless the package is imported from this checkout")
+    args = parser.parse_args(argv)
+    check_root(args.expect_root)
+    print("wrote", write_ledger(claims_ledger(load_dataset(args.data)), args.out))
+
+
+if __name__ == "__main__":
+    main()

@@ -121,6 +121,20 @@ class FitResult:
         """Number of cases used."""
         return int(self.fit["n"])
 
+    def r2_table(self) -> pd.DataFrame:
+        """R-squared and adjusted R-squared of each endogenous variable (rows), with k and n.
+
+        Adjusted R-squared = 1 - (1 - R^2) (n - 1) / (n - k - 1) for an equation
+        with k predictors on n cases (for a FIML fit, n counts every case used,
+        so the adjustment is only approximate there). Both are proportions
+        (0-1; the adjusted one can fall below 0).
+        """
+        reg = self.estimates[self.estimates.op == "~"]
+        k = reg.groupby("lval")["rval"].size().reindex(list(self.r2.index)).fillna(0).astype(int)
+        n = self.n
+        adj = 1 - (1 - self.r2) * (n - 1) / (n - k - 1).where(n - k - 1 > 0)
+        return pd.DataFrame({"R-squared": self.r2, "adjusted R-squared": adj, "k": k, "n": n})
+
 
 def model_variables(syntax: str) -> tuple[list[str], list[str], list[str]]:
     """(observed, endogenous, exogenous) variable names of an observed-variable path model.

@@ -628,6 +628,9 @@ def compare_intervals(results: dict[str, MonteCarloResult], model: str, kind: st
 def interval_table(model: str, data: pd.DataFrame, settings=None, alpha: float = 0.05, ranges=None) -> pd.DataFrame:
     """Intervals for the chains of ``model`` on one dataset: percentile bootstrap, BCa, Sobel.
 
+    Also BCa's bias correction ``BCa z0``, acceleration ``BCa a`` and the
+    quantile of the bootstrap distribution its lower limit reports.
+
     The bootstrap comes from :func:`psyalliance.effects.bootstrap_effects`
     (``settings``: its BootstrapSettings); Sobel is estimate +- z * delta-method
     SE (OLS SEs), z the 1 - alpha/2 normal quantile. One row per chain, with the
@@ -657,6 +660,9 @@ def interval_table(model: str, data: pd.DataFrame, settings=None, alpha: float =
             "BCa upper": boot["bca_high"],
             "Sobel lower": fit.indirect - z * fit.se_indirect_t,
             "Sobel upper": fit.indirect + z * fit.se_indirect_t,
+            "BCa z0": boot["bca_z0"],
+            "BCa a": boot["bca_accel"],
+            "BCa lower quantile": boot["bca_q_low"],
             "n": boot["n"].astype(int),
         },
         index=pd.Index(chains, name="effect"),

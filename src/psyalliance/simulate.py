@@ -753,10 +753,27 @@ def load_dataset(path: Path = DATASET_PATH) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
+def check_root(expected: Path | None) -> None:
+    """Refuse to run if this package is not the one under ``expected``/src (``make data`` passes its checkout).
+
+    A virtual environment whose editable install points at another checkout
+    would otherwise read that checkout's facts file and write its data folder.
+    """
+    if expected is None:
+        return
+    here = Path(__file__).resolve().parents[2]
+    if here != Path(expected).resolve():
+        raise SystemExit(f"psyalliance was imported from {here}, not from the checkout {Path(expected).resolve()}; "
+                         f"run with PYTHONPATH={Path(expected).resolve() / 'src'} (as `make data` does)")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Write the simulated dataset and its codebook (fixed seed).")
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder (default: data/simulated)")
+    parser.add_argument("--expect-root", type=Path, default=None,
+                        help="refuse to run unless the package is imported from this checkout")
     args = parser.parse_args(argv)
+    check_root(args.expect_root)
     start = time.perf_counter()
     data_path, book_path = write_files(args.out)
     print(f"wrote {data_path} and {book_path} in {time.perf_counter() - start:.1f} s (simulated data)")
