@@ -63,6 +63,12 @@ MIN_N = {"population": 2, "exact": 18}
 """Smallest n per method. Exact: the complete cases (about two thirds of n, after the
 missing insight ratings) must outnumber the eleven primary scores."""
 
+MAX_N = {"population": 10_000_000, "exact": 200}
+"""Largest n per method. Exact: each sweep of the +/-1 search costs about n^2 work (every cell of
+every participant, each step re-evaluating the statistics), and the sweeps needed grow with n, so
+beyond a few hundred participants it would run for hours (``make bench`` times n = 24); population:
+memory (items of every participant)."""
+
 UNITS = {v: (12 if v.startswith("alliance") else 30 if v.startswith("mystical") else 23 if v.startswith("insight") else 1)
          for v in PRIMARY}
 """Discrete steps per scale point: item sums for alliance (12 items), MEQ30 (30), PIQ (23); GRID-HAMD totals."""
@@ -182,6 +188,11 @@ def _check_inputs(n: object, seed: object, method: object, population: object) -
         raise SimulationError(f"n = {n!r} is not allowed; allowed: a whole number of participants")
     if n < MIN_N[method]:
         raise SimulationError(f"n = {n} is too small for method={method!r}; allowed: n >= {MIN_N[method]}")
+    if n > MAX_N[method]:
+        alt = "; for a larger simulated sample use method='population' (a random draw, no exact targets)" \
+            if method == "exact" else ""
+        raise SimulationError(f"n = {n} is too large for method={method!r}: it would not finish in reasonable time "
+                              f"or memory; allowed: n <= {MAX_N[method]}{alt}")
     if population is not None and not isinstance(population, Population):
         raise SimulationError(f"population must be a Population (see target_population()), got {type(population).__name__}")
 

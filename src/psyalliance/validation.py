@@ -284,8 +284,13 @@ def check_memory(nbytes: float, what: str, hint: str, available: int | None = No
     """
     avail = available_memory() if available is None else available
     if nbytes > MEMORY_SHARE * avail:
-        raise ResourceError(f"{what} would need about {nbytes / 1e9:.3g} GB of memory at once; "
-                            f"{avail / 1e9:.3g} GB are available (at most {MEMORY_SHARE:.0%} may be used). {hint}")
+        raise ResourceError(f"{what} would need about {_gb(nbytes)} GB of memory at once; "
+                            f"{_gb(avail)} GB are available (at most {MEMORY_SHARE:.0%} may be used). {hint}")
+
+
+def _gb(nbytes: float) -> str:
+    gb = nbytes / 1e9
+    return f"{gb:,.0f}" if gb >= 100 else f"{gb:.3g}"
 
 
 def model_columns(syntax: str, name: str = "model") -> list[str]:
