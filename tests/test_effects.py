@@ -185,3 +185,21 @@ def test_effect_glue_values_are_floats_named_by_effect(boot):
     assert len(vals) == len(boot) * len(GLUE_COLUMNS)
     assert vals["m1_a2b2_pct_low"] == boot.set_index("effect").loc["a2*b2", "pct_low"]
     assert all(type(v) is float for v in vals.values())
+
+
+def test_bca_parts_match_the_closed_forms():
+    """With a = 0 the BCa level is Phi(2 z0 + z_alpha); with z0 = 0 it is Phi(z_alpha / (1 - a z_alpha))."""
+    from scipy import stats
+
+    from psyalliance.effects import bca_parts
+
+    z0, a = -0.52, -0.06
+    out = bca_parts(z0, a, 0.95)
+    zl, zh = stats.norm.ppf([0.025, 0.975])
+    assert out["q_low_z0"] == pytest.approx(stats.norm.cdf(2 * z0 + zl))
+    assert out["q_high_z0"] == pytest.approx(stats.norm.cdf(2 * z0 + zh))
+    assert out["q_low_a"] == pytest.approx(stats.norm.cdf(zl / (1 - a * zl)))
+    assert out["q_low"] == pytest.approx(stats.norm.cdf(z0 + (z0 + zl) / (1 - a * (z0 + zl))))
+    # at these values the bias correction moves the lower level (on the normal scale) far more than the acceleration
+    shift = {k: abs(stats.norm.ppf(out[k]) - zl) for k in ("q_low_z0", "q_low_a")}
+    assert shift["q_low_z0"] > 3 * shift["q_low_a"]
