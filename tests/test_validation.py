@@ -51,6 +51,8 @@ def _with(data, col, row, value):
     ("hamd_4wk ~ alliance_post2 +", r"line 1 .*empty term"),
     ("f =~ hamd_4wk + hamd_12mo", r"measurement models .*unsupported"),
     ("hamd_4wk alliance_post2", r"no operator"),
+    ("hamd_4wk ~ 0.5*alliance_post2", r"fixes a parameter at 0.5; fixed values are unsupported"),
+    ("hamd_4wk ~ alliance_post2\na == b", r"line 2 'a == b': equality constraints \('=='\) are unsupported"),
 ])
 def test_fit_model_refuses_bad_syntax(data, syntax, message):
     with pytest.raises(ModelSyntaxError, match=message):

@@ -3,7 +3,7 @@
 :func:`read_model` turns syntax into statements and refuses, with a message
 naming the line, everything the package cannot fit: empty or comment-only
 syntax, measurement models (``=~``), defined parameters (``:=``),
-constraints, a term with more than one modifier (``a*b*x``), an empty side
+constraints, fixed values (``0.5*x``), a term with more than one modifier (``a*b*x``), an empty side
 of an operator, a self-loop (``y ~ y``) and a feedback cycle
 (``y1 ~ y2`` with ``y2 ~ y1``): the book's estimators are for *recursive*
 models only. Both multi-outcome spellings are read: ``y1 + y2 ~ x``
@@ -36,7 +36,7 @@ class ModelSyntaxError(ModelError):
 
 @dataclass(frozen=True)
 class Term:
-    """One term of the right-hand side: ``modifier*variable`` (modifier: a label, a number or None)."""
+    """One term of the right-hand side: ``modifier*variable`` (modifier: a label or None; fixed values are refused)."""
 
     variable: str
     modifier: str | None = None
@@ -64,11 +64,15 @@ def _side(text: str, line: str, number: int, where: str) -> list[str]:
 def _term(text: str, line: str, number: int) -> Term:
     if text.count("*") > 1:
         raise ModelSyntaxError(f"line {number} {line!r}: the term {text!r} has {text.count('*')} '*'; a term takes at "
-                               "most one modifier, a label or a fixed value, as in 'a*x' or '0.5*x'")
+                               "most one modifier, a label as in 'a*x'")
     m = _TERM.match(text.replace(" ", ""))
     if not m:
         raise ModelSyntaxError(f"line {number} {line!r}: cannot parse the term {text!r}; expected a variable name "
-                               "(letters, digits, '_', '.'), optionally with one modifier, as in 'a*x'")
+                               "(letters, digits, '_', '.'), optionally with one label, as in 'a*x'")
+    if m["mod"] is not None and not re.fullmatch(NAME, m["mod"]):
+        raise ModelSyntaxError(f"line {number} {line!r}: the term {text!r} fixes a parameter at {m['mod']}; fixed "
+                               "values are unsupported (every parameter of these path models is free); write a "
+                               "label such as 'a*x', or leave the term out to fix the path at 0")
     return Term(m["var"], m["mod"])
 
 
