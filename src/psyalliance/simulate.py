@@ -63,11 +63,11 @@ MIN_N = {"population": 2, "exact": 18}
 """Smallest n per method. Exact: the complete cases (about two thirds of n, after the
 missing insight ratings) must outnumber the eleven primary scores."""
 
-MAX_N = {"population": 10_000_000, "exact": 200}
+MAX_N = {"population": 10_000_000, "exact": 64}
 """Largest n per method. Exact: each sweep of the +/-1 search costs about n^2 work (every cell of
-every participant, each step re-evaluating the statistics), and the sweeps needed grow with n, so
-beyond a few hundred participants it would run for hours (``make bench`` times n = 24); population:
-memory (items of every participant)."""
+every participant, each step re-evaluating the statistics) and the sweeps needed grow with n: about
+a minute at n = 24 and at n = 48 (``make bench``), but n = 96 did not finish in 25 minutes on the
+development machine, so the exact method stops at 64. Population: memory (items of every participant)."""
 
 UNITS = {v: (12 if v.startswith("alliance") else 30 if v.startswith("mystical") else 23 if v.startswith("insight") else 1)
          for v in PRIMARY}

@@ -212,7 +212,7 @@ def check_variation(frame: pd.DataFrame, what: str, complete_only: bool) -> None
         for a in range(len(names)):
             for b in range(a + 1, len(names)):
                 pair = frame[[names[a], names[b]]].dropna().to_numpy(float)
-                if len(pair) >= 3 and np.ptp(pair[:, 0]) > 0 and np.ptp(pair[:, 1]) > 0:
+                if len(pair) >= 5 and np.ptp(pair[:, 0]) > 0 and np.ptp(pair[:, 1]) > 0:
                     r = np.corrcoef(pair.T)[0, 1]
                     if abs(r) > 1 - 1e-12:
                         raise DataError(f"{what}: {names[a]} and {names[b]} are perfectly correlated (r = {r:+.0f} "
