@@ -22,7 +22,7 @@ quick ones). Run with ``make bench`` (or ``python benchmarks/run.py``);
 * ``simulate_exact_n24`` / ``simulate_exact_n48``: one run of the exact
   simulator (``simulate_dataset(method="exact")``) at n = 24 (the committed
   dataset) and n = 48; the search grows with n, which is why
-  ``psyalliance.simulate.MAX_N`` refuses n above a few hundred.
+  ``psyalliance.simulate.MAX_N`` refuses larger n for the exact method.
 * ``book_build_cold`` / ``book_build_nochange``: ``jupyter-book build`` of a
   fresh copy of the repository in a temporary folder (every notebook
   executes), then the same build again with nothing changed.
