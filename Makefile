@@ -37,8 +37,10 @@ DATA_OUT := $(CURDIR)/data/simulated
 HERE     := PYTHONPATH=$(CURDIR)/src
 
 data: $(STAMP)  ## regenerate data/simulated/ (dataset, codebook, claims ledger) from its fixed seed, byte for byte
-	$(HERE) $(BIN)/python -m psyalliance.simulate --out $(DATA_OUT) --expect-root $(CURDIR)
-	$(HERE) $(BIN)/python -m psyalliance.ledger --data $(DATA_OUT)/levin2024_simulated.csv --out $(DATA_OUT)/claims_ledger.csv --expect-root $(CURDIR)
+	$(HERE) $(BIN)/python -c 'import sys; from psyalliance.simulate import main; main(sys.argv[1:])' \
+		--out $(DATA_OUT) --expect-root $(CURDIR)
+	$(HERE) $(BIN)/python -c 'import sys; from psyalliance.ledger import main; main(sys.argv[1:])' \
+		--data $(DATA_OUT)/levin2024_simulated.csv --out $(DATA_OUT)/claims_ledger.csv --expect-root $(CURDIR)
 
 bench: $(STAMP)  ## print speed figures (name: value unit)
 	$(BIN)/python benchmarks/run.py

@@ -350,7 +350,7 @@ def test_make_data_writes_into_the_checkout_it_is_run_from(tmp_path):
     for name in ("Makefile", "requirements.txt", "pyproject.toml"):
         (tmp_path / name).write_text((ROOT / name).read_text())
     out = subprocess.run(["make", "-n", "-C", str(tmp_path), "data"], capture_output=True, text=True, check=True).stdout
-    lines = [ln for ln in out.splitlines() if "psyalliance" in ln]
+    lines = [ln for ln in out.replace("\\\n", " ").splitlines() if "psyalliance" in ln]
     assert len(lines) == 2
     for ln in lines:
         assert f"PYTHONPATH={tmp_path}/src" in ln and f"--expect-root {tmp_path}" in ln
