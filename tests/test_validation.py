@@ -215,6 +215,14 @@ def test_facts_file_duplicates_and_percentages(tmp_path, old, new, message):
         load_facts(_facts_file(tmp_path, TEXT.replace(old, new, 1)))
 
 
+def test_a_count_above_the_randomized_and_a_folder_are_refused(tmp_path):
+    more = TEXT.replace("{name: n_women, value: 16,", "{name: n_women, value: 30,")
+    with pytest.raises(FactsError, match=r"sample\[\d\] \(n_women\): value = 30 participants is more than the 27 randomized"):
+        load_facts(_facts_file(tmp_path, more))
+    with pytest.raises(FactsError, match="is not a file"):
+        load_facts(tmp_path)
+
+
 def test_a_section_or_key_given_twice_is_a_yaml_error_with_its_line(tmp_path):
     twice = TEXT + "\nhamd:\n  - {name: hamd_4wk, mean: 30, sd: 7.6, sd_source: trial, source: trial, cite: x, note: y}\n"
     path = _facts_file(tmp_path, twice)
@@ -281,6 +289,13 @@ def test_montecarlo_settings(kwargs, message):
 
     with pytest.raises(SettingsError, match=message):
         MonteCarloSettings(**kwargs)
+
+
+def test_montecarlo_needs_a_model():
+    from psyalliance.montecarlo import MonteCarloSettings
+
+    with pytest.raises(SettingsError, match=r"models = \(\) is empty"):
+        MonteCarloSettings(models=())
 
 
 def test_bootstrap_settings():

@@ -179,6 +179,18 @@ def _record_key(section: str, rec: dict[str, Any]) -> Any:
     return rec.get("name")
 
 
+def _check_counts(raw: dict[str, Any]) -> None:
+    """A count of participants cannot exceed the participants randomized (design: n_randomized)."""
+    total = next((r["value"] for r in raw["design"] if r.get("name") == "n_randomized"), None)
+    if total is None:
+        return
+    for section in ("design", "sample", "outcomes", "missing"):
+        for i, rec in enumerate(raw[section]):
+            if rec.get("unit") == "participants" and rec["value"] > total:
+                raise FactsError(f"{_where(section, i, rec)}: value = {rec['value']} participants is more than the "
+                                 f"{total} randomized (design: n_randomized); valid: 0-{total}")
+
+
 def _check_duplicates(raw: dict[str, Any]) -> None:
     """Refuse a record given twice in a section, and a correlation both published and assumed."""
     seen_pairs: dict[frozenset, str] = {}
@@ -217,6 +229,7 @@ def validate(raw: dict[str, Any]) -> Facts:
         for i, rec in enumerate(records):
             _validate_record(section, i, rec)
     _check_duplicates(raw)
+    _check_counts(raw)
     for section in SECTIONS:
         tables[section] = pd.DataFrame(raw[section])
     records = {section: [dict(r) for r in raw[section]] for section in SECTIONS}
@@ -276,6 +289,8 @@ def load_facts(path: str | Path = FACTS_PATH) -> Facts:
     path = Path(path).resolve()
     if not path.exists():
         raise FileNotFoundError(f"facts file not found: {path}")
+    if not path.is_file():
+        raise FactsError(f"{path} is not a file; pass the path of a facts YAML file")
     st = path.stat()
     key = (str(path), st.st_mtime_ns, st.st_size)
     if key not in _CACHE:
