@@ -291,13 +291,6 @@ def test_montecarlo_settings(kwargs, message):
         MonteCarloSettings(**kwargs)
 
 
-def test_montecarlo_needs_a_model():
-    from psyalliance.montecarlo import MonteCarloSettings
-
-    with pytest.raises(SettingsError, match=r"models = \(\) is empty"):
-        MonteCarloSettings(models=())
-
-
 def test_bootstrap_settings():
     from psyalliance.effects import BootstrapSettings
 

@@ -188,8 +188,6 @@ class MonteCarloSettings:
     def __post_init__(self) -> None:
         if isinstance(self.models, str):
             object.__setattr__(self, "models", (self.models,))
-        if not self.models:
-            raise SettingsError("models = () is empty; name at least one model of psyalliance.models.MODELS")
         for name in self.models:
             get_model(name)
         check_count(self.n, "n", low=3)

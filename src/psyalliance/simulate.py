@@ -63,12 +63,13 @@ MIN_N = {"population": 2, "exact": 18}
 """Smallest n per method. Exact: the complete cases (about two thirds of n, after the
 missing insight ratings) must outnumber the eleven primary scores."""
 
-MAX_N = {"population": 10_000_000, "exact": 64}
+MAX_N = {"population": 10_000_000, "exact": 48}
 """Largest n per method. Exact: each sweep of the +/-1 search costs about n^2 work (every cell of
 every participant, each step re-evaluating the statistics) and the sweeps needed grow with n: about
-a minute at n = 24 and at n = 48 (``make bench``), but at n = 96 the search gave up after 400 sweeps
-(22 minutes on the development machine): with the published p of the alliance change held fixed,
-a larger n needs ever more extreme values elsewhere. So the exact method stops at 64. Population: memory (items of every participant)."""
+a minute at n = 24 and at n = 48 (``make bench``), but at n = 64 and n = 96 the search gave up after
+400 sweeps (11 and 22 minutes on the development machine): with the published p of the alliance change
+held fixed, a larger n needs ever more extreme values elsewhere. So the exact method stops at 48, the
+largest n seen to finish. Population: memory (items of every participant)."""
 
 UNITS = {v: (12 if v.startswith("alliance") else 30 if v.startswith("mystical") else 23 if v.startswith("insight") else 1)
          for v in PRIMARY}
@@ -193,7 +194,7 @@ def _check_inputs(n: object, seed: object, method: object, population: object) -
         alt = "; for a larger simulated sample use method='population' (a random draw, no exact targets)" \
             if method == "exact" else ""
         why = ("its +/-1 search slows with n and, because the published alliance-change p is held fixed, must push "
-               "the other statistics further as n grows (n = 96 had not converged after 22 minutes)"
+               "the other statistics further as n grows: n = 64 and n = 96 gave up after 400 sweeps, 11 and 22 minutes)"
                if method == "exact" else "its memory grows with n")
         raise SimulationError(f"n = {n} is too large for method={method!r}: it would not finish in reasonable time "
                               f"({why}); allowed: n <= {MAX_N[method]}{alt}")
