@@ -194,7 +194,7 @@ def _check_inputs(n: object, seed: object, method: object, population: object) -
         alt = "; for a larger simulated sample use method='population' (a random draw, no exact targets)" \
             if method == "exact" else ""
         why = ("its +/-1 search slows with n and, because the published alliance-change p is held fixed, must push "
-               "the other statistics further as n grows: n = 64 and n = 96 gave up after 400 sweeps, 11 and 22 minutes)"
+               "the other statistics further as n grows: n = 64 and n = 96 gave up after 400 sweeps, in 11 and 22 minutes"
                if method == "exact" else "its memory grows with n")
         raise SimulationError(f"n = {n} is too large for method={method!r}: it would not finish in reasonable time "
                               f"({why}); allowed: n <= {MAX_N[method]}{alt}")
