@@ -41,9 +41,16 @@ linkcheck: $(STAMP)  ## check the book's external links (needs the network); fai
 	-$(BIN)/jupyter-book build . --builder linkcheck --path-output $(LINKCHECK)
 	$(BIN)/python -m tools.linkcheck_report $(LINKCHECK)/_build/html/output.json
 
+# `make data` writes into THIS checkout: its own src/ is imported (PYTHONPATH), whatever .venv's editable
+# install points to, and every path is spelled from $(CURDIR).
+DATA_OUT := $(CURDIR)/data/simulated
+HERE     := PYTHONPATH=$(CURDIR)/src
+
 data: $(STAMP)  ## regenerate data/simulated/ (dataset, codebook, claims ledger) from its fixed seed, byte for byte
-	$(BIN)/python -c 'from psyalliance.simulate import main; main()'
-	$(BIN)/python -c 'from psyalliance.ledger import claims_ledger, write_ledger; print("wrote", write_ledger(claims_ledger()))'
+	$(HERE) $(BIN)/python -c 'import sys; from psyalliance.simulate import main; main(sys.argv[1:])' \
+		--out $(DATA_OUT) --expect-root $(CURDIR)
+	$(HERE) $(BIN)/python -c 'import sys; from psyalliance.ledger import main; main(sys.argv[1:])' \
+		--data $(DATA_OUT)/levin2024_simulated.csv --out $(DATA_OUT)/claims_ledger.csv --expect-root $(CURDIR)
 
 LAVAAN_IN  ?= $(BUILD)/lavaan-input
 LAVAAN_OUT ?= tests/lavaan/reference

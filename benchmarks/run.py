@@ -19,6 +19,10 @@ quick ones). Run with ``make bench`` (or ``python benchmarks/run.py``);
   (percentile and BCa intervals) of M1's / M2's effects on the committed dataset.
 * ``fit_model_m1_listwise`` / ``fit_model_m1_fiml``: the book's full semopy fit of
   M1 (tight tolerance, polish, lavaan-convention fit statistics).
+* ``simulate_exact_n24`` / ``simulate_exact_n48``: one run of the exact
+  simulator (``simulate_dataset(method="exact")``) at n = 24 (the committed
+  dataset) and n = 48; the search grows with n, which is why
+  ``psyalliance.simulate.MAX_N`` refuses larger n for the exact method.
 * ``book_build_cold`` / ``book_build_nochange``: ``jupyter-book build`` of a
   fresh copy of the repository in a temporary folder (every notebook
   executes), then the same build again with nothing changed.
@@ -143,6 +147,12 @@ def main() -> None:
     for missing in ("listwise", "fiml"):
         ft, _ = timed(lambda: fit_model("m1_mediation", df, missing), args.runs)
         print(f"fit_model_m1_{missing}: {ft:.2f} s", flush=True)
+
+    from psyalliance.simulate import simulate_dataset
+
+    for n in (24, 48):
+        st, _ = timed(lambda: simulate_dataset(n=n, method="exact"), 1)
+        print(f"simulate_exact_n{n}: {st:.1f} s", flush=True)
 
     if not args.quick:
         builds = [book_builds() for _ in range(max(1, args.runs // 2))]

@@ -40,6 +40,10 @@ def make_fixture_data(seed: int = 1, n: int = 24, missing: bool = True) -> pd.Da
         else:
             df[col] = 3 + df[col]
     df["hamd_baseline"] += 14
+    # inside the instruments' ranges (fit_model and the ledger refuse values outside them)
+    for col in SCORE_COLUMNS:
+        lo, hi = (1, 5) if col.startswith("alliance") else (0, 52) if col.startswith("hamd") else (0, 5)
+        df[col] = df[col].clip(lo, hi)
     df.insert(0, "id", np.arange(1, n + 1))
     df.insert(1, "arm", np.where(np.arange(n) < 13, "immediate", "delayed"))
     if missing:

@@ -97,7 +97,7 @@ def test_percentile_interval_matches_scipy_percentile_method(data):
 
 
 def test_bad_settings_and_effects():
-    with pytest.raises(ValueError, match="n_resamples = 100"):
+    with pytest.raises(ValueError, match="n_resamples = 100 .*>= 1000"):
         BootstrapSettings(n_resamples=100)
     with pytest.raises(ValueError, match="kind"):
         Effect("x", "sideways", "a", "b")
@@ -115,7 +115,7 @@ def test_bootstrap_se_matches_the_delta_method_at_large_n():
     a = rng.normal(size=(p, p))
     big = pd.DataFrame(rng.multivariate_normal(np.zeros(p), a @ a.T + p * np.eye(p), size=2000), columns=m.variables)
     boot = bootstrap_effects(MODELS["m1_mediation"], big, EFFECTS["m1_mediation"],
-                             BootstrapSettings(n_resamples=2000, seed=1)).set_index("effect")
+                             BootstrapSettings(n_resamples=2000, seed=1), ranges=False).set_index("effect")
     fit = fit_dataframe("m1_mediation", big)
     for i, name in enumerate(m.chain_names):
         assert boot.loc[name, "pct_low"] < boot.loc[name, "estimate"] < boot.loc[name, "pct_high"]
@@ -185,3 +185,21 @@ def test_effect_glue_values_are_floats_named_by_effect(boot):
     assert len(vals) == len(boot) * len(GLUE_COLUMNS)
     assert vals["m1_a2b2_pct_low"] == boot.set_index("effect").loc["a2*b2", "pct_low"]
     assert all(type(v) is float for v in vals.values())
+
+
+def test_bca_parts_match_the_closed_forms():
+    """With a = 0 the BCa level is Phi(2 z0 + z_alpha); with z0 = 0 it is Phi(z_alpha / (1 - a z_alpha))."""
+    from scipy import stats
+
+    from psyalliance.effects import bca_parts
+
+    z0, a = -0.52, -0.06
+    out = bca_parts(z0, a, 0.95)
+    zl, zh = stats.norm.ppf([0.025, 0.975])
+    assert out["q_low_z0"] == pytest.approx(stats.norm.cdf(2 * z0 + zl))
+    assert out["q_high_z0"] == pytest.approx(stats.norm.cdf(2 * z0 + zh))
+    assert out["q_low_a"] == pytest.approx(stats.norm.cdf(zl / (1 - a * zl)))
+    assert out["q_low"] == pytest.approx(stats.norm.cdf(z0 + (z0 + zl) / (1 - a * (z0 + zl))))
+    # at these values the bias correction moves the lower level (on the normal scale) far more than the acceleration
+    shift = {k: abs(stats.norm.ppf(out[k]) - zl) for k in ("q_low_z0", "q_low_a")}
+    assert shift["q_low_z0"] > 3 * shift["q_low_a"]

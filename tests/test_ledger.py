@@ -56,9 +56,10 @@ def test_columns_and_verdict_values():
 
 
 @pytest.mark.parametrize("shift, verdict", [(0.0, "reproduced"), (0.6, "approximated"),
-                                            (3.0, "not reproducible without the data")])
+                                            (3.0, "not reproduced")])
 def test_hamd_mean_verdicts_follow_the_rule(shift, verdict):
-    led = claims_ledger(_with_hamd(_dataset(), shift))
+    # the rescaled normal fixture has a few negative totals; off the GRID-HAMD scale, so the range check is off
+    led = claims_ledger(_with_hamd(_dataset(), shift), ranges=False)
     means = led[led.claim.str.startswith("mean GRID-HAMD")]
     assert (means.verdict == verdict).all(), means[["claim", "recomputed", "verdict"]]
 
@@ -72,13 +73,14 @@ def test_sample_rows():
 
 def test_the_papers_models_are_never_reproducible():
     led = claims_ledger(_dataset()).set_index("claim")
-    assert led.loc["The paper's own path or mediation models and their coefficients", "verdict"] == VERDICTS[2]
+    assert led.loc["The paper's own path or mediation models and their coefficients", "verdict"] == VERDICTS[3]
+    assert VERDICTS[3] == "not reproducible without the data"
 
 
 def test_judge_value_rounding_and_tolerance():
     assert judge_value(-0.65, -0.6549, 2, 0.1, "r")[0] == "reproduced"
     assert judge_value(-0.65, -0.6551, 2, 0.1, "r")[0] == "approximated"
-    assert judge_value(-0.65, -0.76, 2, 0.1, "r")[0] == "not reproducible without the data"
+    assert judge_value(-0.65, -0.76, 2, 0.1, "r")[0] == "not reproduced"
     assert judge_value(22.8, 22.84, 1, 1.0, "mean")[0] == "reproduced"
     assert judge_value(22.8, float("nan"), 1, 1.0, "mean")[0] == "not reproducible without the data"
 
@@ -86,7 +88,7 @@ def test_judge_value_rounding_and_tolerance():
 def test_judge_p_rules():
     assert judge_p(0.002, "=", 0.0024)[0] == "reproduced"
     assert judge_p(0.002, "=", 0.0031)[0] == "approximated"
-    assert judge_p(0.036, "=", 0.06)[0] == "not reproducible without the data"
+    assert judge_p(0.036, "=", 0.06)[0] == "not reproduced"
     assert judge_p(0.001, "<", 0.0004)[0] == "reproduced"
     assert judge_p(0.001, "<", 0.003)[0] == "approximated"
     assert judge_p(0.03, "=", 0.0349, decimals=2)[0] == "reproduced"
@@ -95,7 +97,7 @@ def test_judge_p_rules():
 def test_judge_count():
     assert judge_count(16, 16, 1, "women")[0] == "reproduced"
     assert judge_count(16, 17, 1, "women")[0] == "approximated"
-    assert judge_count(16, 19, 1, "women")[0] == "not reproducible without the data"
+    assert judge_count(16, 19, 1, "women")[0] == "not reproduced"
 
 
 def test_a_correlation_with_the_wrong_sign_is_not_reproduced():
@@ -150,15 +152,15 @@ def _with_r(d, x, y, r):
 
 
 @pytest.mark.parametrize("r, verdict", [(-0.60, "reproduced"), (-0.46, "approximated"),
-                                        (-0.30, "not reproducible without the data"),
-                                        (0.46, "not reproducible without the data")])
+                                        (-0.30, "not reproduced"),
+                                        (0.46, "not reproduced")])
 def test_a_significance_claim_below_the_threshold_is_approximated(r, verdict):
     """Insight and 12-month depression (assumed r = -.45, n = 16): the size is there, significance cannot be."""
     facts = load_facts()
     assumed = facts.correlation_assumptions.query("x == 'insight_peak' and y == 'hamd_12mo'")["r"].iloc[0]
     assert abs(assumed) < r_threshold(16)  # the premise: the assumption cannot be significant at n = 16
     d = _with_r(_dataset(), "insight_peak", "hamd_12mo", r)
-    row = claims_ledger(d).set_index("claim").loc["Insight still predicted lower depression at 12 months"]
+    row = claims_ledger(d, ranges=False).set_index("claim").loc["Insight still predicted lower depression at 12 months"]
     assert row.verdict == verdict, row.why
     if verdict == "approximated":
         assert "significance is not" in row.why and f"{r_threshold(16):.3f}".lstrip("0") in row.why

@@ -198,11 +198,33 @@ def test_session_construction_reproduces_the_population_by_simulation(pop, inst)
     assert np.corrcoef(x1, x2)[0, 1] == pytest.approx(pop.corr.loc[s1, s2], abs=0.01)
 
 
-def test_default_is_cached_and_cheap():
+def test_default_is_cached_and_handed_out_as_copies(monkeypatch):
+    import psyalliance.population as population
+
     a = target_population()
-    assert target_population() is a
-    assert target_population(load_facts()) is a  # the project's facts, passed explicitly
-    assert target_population(overrides={}) is a
+    calls = []
+    monkeypatch.setattr(population, "_build", lambda *args: calls.append(args))
+    b = target_population()
+    c = target_population(load_facts())  # the project's facts, passed explicitly
+    d = target_population(overrides={})
+    assert calls == []  # served from the cache, not rebuilt
+    for other in (b, c, d):
+        assert other is not a and other.corr is not a.corr
+        pd.testing.assert_frame_equal(other.corr, a.corr)
+        pd.testing.assert_series_equal(other.means, a.means)
+    b.means["alliance_prep"] = 1.5  # one caller's edit ...
+    b.corr.iloc[0, 1] = 0.0
+    e = target_population()
+    assert e.means["alliance_prep"] == a.means["alliance_prep"] != 1.5  # ... never reaches the next
+    assert e.corr.iloc[0, 1] == a.corr.iloc[0, 1] != 0.0
+
+
+def test_edited_facts_get_their_own_population():
+    facts = load_facts()
+    base = target_population(facts)
+    facts.scale_assumptions.loc[facts.scale_assumptions.name == "alliance_prep", "mean"] = 3.9
+    assert target_population(facts).means["alliance_prep"] == 3.9 != base.means["alliance_prep"]
+    assert target_population().means["alliance_prep"] == base.means["alliance_prep"]  # the file is unchanged
 
 
 def test_overrides_change_assumed_quantities():

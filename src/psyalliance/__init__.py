@@ -14,6 +14,9 @@ Modules, one idea each:
 * ``effects``: direct, indirect and total effects with bootstrap intervals;
 * ``montecarlo`` and ``sensitivity``: how far n = 24 can be trusted;
 * ``ledger``: the claims ledger (the replication scorecard);
+* ``nested``: the exact F test beside the likelihood-ratio chi-square for nested regressions;
+* ``syntax``: the one reader of model syntax (refuses self-loops, cycles, empty syntax ...);
+* ``validation``: the error types and the checks of user input (data, scales, seeds, memory);
 * ``figures``, ``diagrams``, ``powerplots``: the book's figures.
 
 The public API for re-running the analyses: :data:`MODELS`, :func:`fit_model`,

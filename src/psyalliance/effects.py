@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from psyalliance.paths import PathModel, fit_moments, ml_cov, parse_model, path_matrix
+from psyalliance.validation import check_count, check_data, check_fraction, check_memory, check_seed
 
 KINDS = ("direct", "indirect", "total", "specific")
 """Kinds of effect: a single path, all paths but the direct one, all paths, the paths through one mediator."""
@@ -109,13 +110,20 @@ def effect_values(b: np.ndarray, effects: Sequence[Effect], variables: Sequence[
     return np.stack(out)
 
 
-def complete_cases(data: pd.DataFrame, syntax: str) -> pd.DataFrame:
-    """Rows of ``data`` complete on the model's variables (the listwise sample)."""
+def complete_cases(data: pd.DataFrame, syntax: str, ranges=None, func: str = "complete_cases") -> pd.DataFrame:
+    """Rows of ``data`` complete on the model's variables (the listwise sample).
+
+    The columns are checked first (:func:`psyalliance.validation.check_data`):
+    numeric, finite, and inside their instrument's range (alliance item means
+    1-5, MEQ30/PIQ item means 0-5, GRID-HAMD totals 0-52) unless ``ranges``
+    gives other scales (``{column or instrument: (low, high)}``) or is False.
+    """
     model = parse_model(syntax)
-    absent = [v for v in model.variables if v not in data.columns]
-    if absent:
-        raise KeyError(f"data lack the model's column(s): {', '.join(absent)}")
-    rows = data[list(model.variables)].astype(float).dropna()
+    if isinstance(data, pd.DataFrame):
+        absent = [v for v in model.variables if v not in data.columns]
+        if absent:
+            raise KeyError(f"data lack the model's column(s): {', '.join(absent)}")
+    rows = check_data(data, list(model.variables), ranges=ranges, func=func).dropna()
     model.check_n(len(rows), "complete rows")
     return rows
 
@@ -123,7 +131,7 @@ def complete_cases(data: pd.DataFrame, syntax: str) -> pd.DataFrame:
 def point_effects(syntax: str, data: pd.DataFrame, effects: Sequence[Effect]) -> pd.Series:
     """The effects on the complete cases of ``data`` (OLS = ML for these models)."""
     model = parse_model(syntax)
-    x = complete_cases(data, syntax).to_numpy()
+    x = complete_cases(data, syntax, func="point_effects").to_numpy()
     return pd.Series(effect_values(_fit_paths(model, x), effects, model.variables), index=[e.name for e in effects])
 
 
@@ -136,14 +144,23 @@ class BootstrapSettings:
     level: float = 0.95
 
     def __post_init__(self) -> None:
-        if self.n_resamples < 1000:
-            raise ValueError(f"n_resamples = {self.n_resamples} is too few for BCa intervals; use at least 1000")
-        if not 0 < self.level < 1:
-            raise ValueError(f"level = {self.level} must lie strictly between 0 and 1")
+        check_count(self.n_resamples, "n_resamples", low=1000)  # BCa needs at least 1000
+        check_seed(self.seed, "BootstrapSettings seed")
+        check_fraction(self.level, "level")
+
+
+def bootstrap_memory(n_resamples: int, n: int, p: int, effects: int) -> float:
+    """Estimated peak memory (bytes) of :func:`bootstrap_effects`: scipy resamples all at once.
+
+    Per resample: the resampled data (n x p), their centred copy, scipy's
+    index array (n, 8-byte integers) and the covariance and path matrices (p x
+    p, a few copies), plus the bootstrap distribution (effects per resample).
+    """
+    return float(8 * n_resamples * (3 * n * p + n + 6 * p * p + 2 * effects))
 
 
 def bootstrap_effects(syntax: str, data: pd.DataFrame, effects: Sequence[Effect],
-                      settings: BootstrapSettings = BootstrapSettings()) -> pd.DataFrame:
+                      settings: BootstrapSettings = BootstrapSettings(), ranges=None) -> pd.DataFrame:
     """Effects with bootstrap SEs and percentile and BCa intervals (cases resampled, complete cases).
 
     Returns one row per effect: ``effect, label, estimate, boot_se,
@@ -156,10 +173,14 @@ def bootstrap_effects(syntax: str, data: pd.DataFrame, effects: Sequence[Effect]
     distribution, so read BCa beside the percentile interval, never alone.
     ``bca_q_low`` and ``bca_q_high`` are the quantiles of the bootstrap
     distribution that BCa reports (0.025 and 0.975 would be the percentile
-    interval's).
+    interval's). ``ranges``: the scales the data are checked against (see
+    :func:`complete_cases`). Refuses, before starting, a number of resamples
+    whose memory would not fit (:func:`bootstrap_memory`).
     """
     model = parse_model(syntax)
-    x = complete_cases(data, syntax).to_numpy()
+    x = complete_cases(data, syntax, ranges, "bootstrap_effects").to_numpy()
+    check_memory(bootstrap_memory(settings.n_resamples, *x.shape, len(effects)),
+                 f"bootstrap_effects ({settings.n_resamples:,} resamples of {len(x)} rows)", "Lower n_resamples.")
     columns = tuple(x.T)
 
     def statistic(*cols: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -173,7 +194,7 @@ def bootstrap_effects(syntax: str, data: pd.DataFrame, effects: Sequence[Effect]
     alpha = (1 - settings.level) / 2
     pct = np.percentile(dist, [100 * alpha, 100 * (1 - alpha)], axis=-1)
     est = statistic(*columns)
-    z0, accel = bca_constants(dist, est, jackknife_effects(syntax, data, effects))
+    z0, accel = bca_constants(dist, est, jackknife_effects(syntax, data, effects, ranges))
     q_low, q_high = bca_levels(z0, accel, settings.level)
     return pd.DataFrame({
         "effect": [e.name for e in effects],
@@ -193,10 +214,10 @@ def bootstrap_effects(syntax: str, data: pd.DataFrame, effects: Sequence[Effect]
     })
 
 
-def jackknife_effects(syntax: str, data: pd.DataFrame, effects: Sequence[Effect]) -> np.ndarray:
+def jackknife_effects(syntax: str, data: pd.DataFrame, effects: Sequence[Effect], ranges=None) -> np.ndarray:
     """Leave-one-out values of ``effects`` on the complete cases: shape (len(effects), n)."""
     model = parse_model(syntax)
-    x = complete_cases(data, syntax).to_numpy()
+    x = complete_cases(data, syntax, ranges, "jackknife_effects").to_numpy()
     n = len(x)
     keep = ~np.eye(n, dtype=bool)
     loo = np.stack([x[keep[i]] for i in range(n)])  # (n, n - 1, p)
@@ -234,6 +255,22 @@ def bca_levels(z0: np.ndarray, accel: np.ndarray, level: float = 0.95) -> tuple[
     return out[0], out[1]
 
 
+def bca_parts(z0: float, accel: float, level: float = 0.95) -> dict[str, float]:
+    """Which of BCa's two corrections moves its limits: the reported quantiles with both, z0 only, a only.
+
+    Keys ``q_low``/``q_high`` (both corrections, :func:`bca_levels`),
+    ``q_low_z0``/``q_high_z0`` (bias correction alone, a = 0) and
+    ``q_low_a``/``q_high_a`` (acceleration alone, z0 = 0); quantiles of the
+    bootstrap distribution in (0, 1), against (1 -/+ level) / 2 for the
+    percentile interval.
+    """
+    out = {}
+    for suffix, (zz, aa) in {"": (z0, accel), "_z0": (z0, 0.0), "_a": (0.0, accel)}.items():
+        lo, hi = bca_levels(np.array([zz]), np.array([aa]), level)
+        out[f"q_low{suffix}"], out[f"q_high{suffix}"] = float(lo[0]), float(hi[0])
+    return out
+
+
 def bca_seed_spread(syntax: str, data: pd.DataFrame, effects: Sequence[Effect], seeds: Sequence[int],
                     settings: BootstrapSettings = BootstrapSettings()) -> pd.DataFrame:
     """How much the percentile and BCa limits move when only the bootstrap seed changes.
@@ -245,7 +282,9 @@ def bca_seed_spread(syntax: str, data: pd.DataFrame, effects: Sequence[Effect], 
     """
     if len(seeds) < 2:
         raise ValueError(f"need at least 2 seeds to show a spread, got {len(seeds)}")
-    runs = [bootstrap_effects(syntax, data, effects, BootstrapSettings(settings.n_resamples, int(s), settings.level))
+    for s in seeds:
+        check_seed(s, "a seed of bca_seed_spread")
+    runs = [bootstrap_effects(syntax, data, effects, BootstrapSettings(settings.n_resamples, s, settings.level))
             for s in seeds]
     cols = ("pct_low", "pct_high", "bca_low", "bca_high")
     out = pd.DataFrame({"effect": runs[0]["effect"], "label": runs[0]["label"]})

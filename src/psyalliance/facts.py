@@ -10,13 +10,16 @@ PIQ item means 0-5, GRID-HAMD totals 0-52, correlations -1 to 1, p values 0-1.
 
 from __future__ import annotations
 
+import copy
+import hashlib
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
+
+from psyalliance.validation import InputError
 
 SOURCES = ("paper", "release", "trial", "inferred", "assumption")
 """Where a number comes from (see the header of the facts file)."""
@@ -55,8 +58,8 @@ REQUIRED = {
 COMMON = ("source", "cite", "note")
 
 
-class FactsError(ValueError):
-    """The facts file is malformed: a missing field or an out-of-range value."""
+class FactsError(InputError):
+    """The facts file is malformed: a YAML error, a duplicated key or record, a missing field or an out-of-range value."""
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,26 @@ class Facts:
     study: dict[str, Any]
     tables: dict[str, pd.DataFrame] = field(repr=False)
     records: dict[str, list[dict[str, Any]]] = field(repr=False, default_factory=dict)
+    source: str = field(default="", repr=False)
+    """The file the facts were read from ("" if built from a mapping)."""
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
         if name in tables:
             return tables[name]
         raise AttributeError(name)
+
+    def key(self) -> str:
+        """A fingerprint of the content (every table and the study block): equal content, equal key.
+
+        Caches built on facts (the target population) are keyed by it, so an
+        edited :class:`Facts` never gets a result computed from other numbers.
+        """
+        h = hashlib.sha256(repr(sorted(self.study.items())).encode())
+        for name in sorted(self.tables):
+            h.update(name.encode())
+            h.update(self.tables[name].to_csv(index=False).encode())
+        return h.hexdigest()
 
     def value(self, section: str, name: str) -> Any:
         """The ``value`` of record ``name`` in ``section`` (design, sample, outcomes, missing)."""
@@ -148,6 +165,48 @@ def _validate_record(section: str, i: int, rec: Any) -> None:
         _check_range(where, "value", rec["value"], 0.0, 1.0)
     if section in ("design", "sample", "outcomes", "missing"):
         _check_range(where, "value", rec["value"], 0, 1e6)
+        unit = str(rec.get("unit", ""))
+        if unit == "percent":
+            _check_range(where, "value (percent)", rec["value"], 0, 100)
+        elif unit.startswith("fraction"):
+            _check_range(where, "value (fraction)", rec["value"], 0, 1)
+
+
+def _record_key(section: str, rec: dict[str, Any]) -> Any:
+    """What identifies a record: its name, or the unordered pair (x, y) of a correlation record."""
+    if section in ("correlations", "correlation_assumptions"):
+        return frozenset((rec["x"], rec["y"]))
+    return rec.get("name")
+
+
+def _check_counts(raw: dict[str, Any]) -> None:
+    """A count of participants cannot exceed the participants randomized (design: n_randomized)."""
+    total = next((r["value"] for r in raw["design"] if r.get("name") == "n_randomized"), None)
+    if total is None:
+        return
+    for section in ("design", "sample", "outcomes", "missing"):
+        for i, rec in enumerate(raw[section]):
+            if rec.get("unit") == "participants" and rec["value"] > total:
+                raise FactsError(f"{_where(section, i, rec)}: value = {rec['value']} participants is more than the "
+                                 f"{total} randomized (design: n_randomized); valid: 0-{total}")
+
+
+def _check_duplicates(raw: dict[str, Any]) -> None:
+    """Refuse a record given twice in a section, and a correlation both published and assumed."""
+    seen_pairs: dict[frozenset, str] = {}
+    for section in SECTIONS:
+        seen: dict[Any, int] = {}
+        for i, rec in enumerate(raw[section]):
+            key = _record_key(section, rec)
+            if key in seen:
+                raise FactsError(f"{_where(section, i, rec)}: duplicates {_where(section, seen[key], raw[section][seen[key]])}; "
+                                 "each record may appear once (remove one of them)")
+            seen[key] = i
+            if section in ("correlations", "correlation_assumptions"):
+                if key in seen_pairs and not seen_pairs[key].startswith(section + "["):
+                    raise FactsError(f"{_where(section, i, rec)}: the pair is also {seen_pairs[key]}; a correlation "
+                                     "is either published or assumed, not both")
+                seen_pairs[key] = _where(section, i, rec)
 
 
 def validate(raw: dict[str, Any]) -> Facts:
@@ -169,17 +228,77 @@ def validate(raw: dict[str, Any]) -> Facts:
             raise FactsError(f"section {section!r} must be a non-empty list of records")
         for i, rec in enumerate(records):
             _validate_record(section, i, rec)
-        tables[section] = pd.DataFrame(records)
+    _check_duplicates(raw)
+    _check_counts(raw)
+    for section in SECTIONS:
+        tables[section] = pd.DataFrame(raw[section])
     records = {section: [dict(r) for r in raw[section]] for section in SECTIONS}
     return Facts(study=dict(raw["study"]), tables=tables, records=records)
 
 
-@lru_cache(maxsize=4)
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml's safe loader, but a mapping with a key given twice is an error, not a silent replacement."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    loader.flatten_mapping(node)
+    seen: dict[Any, Any] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key {key!r} appears twice in one mapping (first on line {seen[key].line + 1}); "
+                "YAML would keep only the last one", key_node.start_mark)
+        seen[key] = key_node.start_mark
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file with :class:`_UniqueKeyLoader`; a syntax error or a duplicated key (a section,
+    a field) raises :class:`FactsError` naming the file, the line and the column."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.load(fh, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        raise FactsError(f"{path}{at}: {problem}" + (f" ({context})" if context else "")) from None
+    except UnicodeDecodeError as exc:
+        raise FactsError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+_CACHE: dict[tuple[str, int, int], dict[str, Any]] = {}
+"""(resolved path, mtime in ns, size in bytes) -> the validated raw mapping; never handed out itself."""
+
+
 def load_facts(path: str | Path = FACTS_PATH) -> Facts:
-    """Load and validate the facts file (default: ``data/levin2024_facts.yaml``)."""
-    path = Path(path)
+    """Load and validate the facts file (default: ``data/levin2024_facts.yaml``).
+
+    Every call returns a new :class:`Facts` (its tables are the caller's own,
+    so editing them changes nothing for the next caller). The parsed file is
+    cached under its path, modification time and size, so a file changed on
+    disk is read and validated again. Raises :class:`FactsError` for a YAML
+    syntax error, a key given twice, a duplicated record, a missing field or a
+    value out of range, naming the file, the line or the record.
+    """
+    path = Path(path).resolve()
     if not path.exists():
         raise FileNotFoundError(f"facts file not found: {path}")
-    with path.open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
-    return validate(raw)
+    if not path.is_file():
+        raise FactsError(f"{path} is not a file; pass the path of a facts YAML file")
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if key not in _CACHE:
+        raw = read_yaml(path)
+        validate(raw)  # raises on bad content; only valid files are cached
+        for old in [k for k in _CACHE if k[0] == key[0]]:
+            del _CACHE[old]
+        _CACHE[key] = raw
+    facts = validate(copy.deepcopy(_CACHE[key]))
+    object.__setattr__(facts, "source", str(path))
+    return facts

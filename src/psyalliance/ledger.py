@@ -11,9 +11,12 @@ Verdicts (see :class:`Tolerances` for the exact rules):
   direction holds and its r is within .10 of the r the simulation assumed,
   but p misses .05 because that assumed r is below the smallest |r| that is
   significant at the available n (:func:`psyalliance.correlations.r_threshold`);
-* ``not reproducible without the data``: outside the tolerance, or the claim
-  needs something no simulated dataset can supply (the paper's own models,
-  tests or formulas).
+* ``not reproduced``: the recomputed value is wrong: outside the tolerance,
+  on the other side of .05, of the opposite sign, or a qualitative claim that
+  does not hold on the data;
+* ``not reproducible without the data``: only where that is the reason: the
+  claim needs something no simulated dataset can supply (the paper's own
+  models, tests or formulas), or the value cannot be computed from the data.
 
 A match on simulated data shows that the simulation reproduces the published
 summary numbers; it is not evidence that the finding replicates. Each row's
@@ -38,9 +41,12 @@ from psyalliance.alliance import paired_change
 from psyalliance.correlations import LABELS, format_p, pearson, r_threshold
 from psyalliance.facts import DATA_DIR, Facts, load_facts
 from psyalliance.simulate import DATASET_PATH, load_dataset  # noqa: F401  (DATASET_PATH re-exported)
+from psyalliance.validation import check_data
 
-VERDICTS = ("reproduced", "approximated", "not reproducible without the data")
-"""The three verdicts, best first."""
+VERDICTS = ("reproduced", "approximated", "not reproduced", "not reproducible without the data")
+"""The four verdicts, best first; the last is for claims no simulated dataset can check."""
+
+NOT_REPRODUCED, NOT_CHECKABLE = "not reproduced", "not reproducible without the data"
 
 LEDGER_PATH = DATA_DIR / "simulated" / "claims_ledger.csv"
 """Where :func:`write_ledger` writes the ledger (at book build time, by the scorecard chapter)."""
@@ -78,14 +84,14 @@ def judge_value(published: float, recomputed: float, decimals: int, tolerance: f
                 ) -> tuple[str, str]:
     """Verdict for a number printed with ``decimals`` decimals: equal when rounded, or within ``tolerance``."""
     if not np.isfinite(recomputed):
-        return VERDICTS[2], f"the {what} cannot be computed from the simulated data"
+        return NOT_CHECKABLE, f"the {what} cannot be computed from the simulated data"
     rounded = _dec(recomputed, decimals)
     diff = recomputed - published
     if abs(rounded - published) < 10 ** (-decimals) / 2:
         return VERDICTS[0], f"{recomputed:.{decimals + 2}f} rounds to the published {published:.{decimals}f}"
     if abs(diff) <= tolerance:
         return VERDICTS[1], f"{recomputed:.{decimals + 2}f} is {diff:+.{decimals + 1}f} from {published:.{decimals}f}, within ±{tolerance:g}"
-    return VERDICTS[2], (f"{recomputed:.{decimals + 2}f} is {diff:+.{decimals + 1}f} from {published:.{decimals}f}, "
+    return NOT_REPRODUCED, (f"{recomputed:.{decimals + 2}f} is {diff:+.{decimals + 1}f} from {published:.{decimals}f}, "
                          f"beyond ±{tolerance:g}: the simulation does not pin this number")
 
 
@@ -96,13 +102,13 @@ def judge_p(published: float, op: str, recomputed: float, decimals: int = 3) -> 
             return VERDICTS[0], f"p = {recomputed:.2g} is below the published bound {published:.3f}"
         if recomputed < ALPHA:
             return VERDICTS[1], f"p = {recomputed:.4f} is not below {published:.3f} but is below {ALPHA}"
-        return VERDICTS[2], f"p = {recomputed:.4f} is not significant at {ALPHA}"
+        return NOT_REPRODUCED, f"p = {recomputed:.4f} is not significant at {ALPHA}"
     if abs(_dec(recomputed, decimals) - published) < 10 ** (-decimals) / 2:
         return VERDICTS[0], f"p = {recomputed:.4f} rounds to the published {published:.{decimals}f}"
     if (recomputed < ALPHA) == (published < ALPHA):
         return VERDICTS[1], (f"p = {recomputed:.4f} differs from {published:.3f} but is on the same side of {ALPHA}"
                              " (the real n behind the p is only inferred)")
-    return VERDICTS[2], f"p = {recomputed:.4f} and the published {published:.3f} fall on opposite sides of {ALPHA}"
+    return NOT_REPRODUCED, f"p = {recomputed:.4f} and the published {published:.3f} fall on opposite sides of {ALPHA}"
 
 
 def judge_count(published: float, recomputed: float, tolerance: float, what: str) -> tuple[str, str]:
@@ -111,7 +117,7 @@ def judge_count(published: float, recomputed: float, tolerance: float, what: str
         return VERDICTS[0], f"{what}: {recomputed:g} equals the published {published:g}"
     if abs(recomputed - published) <= tolerance:
         return VERDICTS[1], f"{what}: {recomputed:g} is within {tolerance:.3g} of the published {published:g}"
-    return VERDICTS[2], f"{what}: {recomputed:g} is more than {tolerance:.3g} from the published {published:g}"
+    return NOT_REPRODUCED, f"{what}: {recomputed:g} is more than {tolerance:.3g} from the published {published:g}"
 
 
 def _row(section: str, claim: str, published: str, recomputed: str, verdict: tuple[str, str], source: str,
@@ -141,7 +147,7 @@ def _correlation_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list
         op = "< " if rec.p_op == "<" else ""
         v = judge_p(rec.p, rec.p_op, c.p)
         if np.sign(c.r) != np.sign(rec.r):
-            v = (VERDICTS[2], f"the recomputed r = {_fmt_r(c.r)} has the opposite sign, so its p = {c.p:.4f} "
+            v = (NOT_REPRODUCED, f"the recomputed r = {_fmt_r(c.r)} has the opposite sign, so its p = {c.p:.4f} "
                               "says nothing about the published one")
         shown = f"{c.p:.4f}" if c.p >= 0.001 else f"{c.p:.1e}"
         v = (v[0], v[1] + f"; the n = {rec.n} behind the published p was back-solved from this r and p, so the p "
@@ -182,6 +188,10 @@ def _hamd_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list[dict]:
                              (v[0], why), rec.sd_source if rec.sd_source != "none" else rec.source, rec.cite,
                              rec.sd, x.std(ddof=1)))
     return rows
+
+
+_OUTCOME_COLUMNS = ("hamd_1wk", "hamd_4wk", "hamd_12mo")
+"""The GRID-HAMD waves of the response and remission claims."""
 
 
 def _outcome_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list[dict]:
@@ -324,16 +334,16 @@ def _judge_pairs(data: pd.DataFrame, q: QualitativeClaim, facts: Facts, tol: Tol
         if sign == 0:
             if c.p < ALPHA:
                 found.append(text)
-                return "does not hold", VERDICTS[2], "does not hold on the simulated data: " + "; ".join(found)
+                return "does not hold", NOT_REPRODUCED, "does not hold on the simulated data: " + "; ".join(found)
         elif np.sign(c.r) != sign:
             found.append(text)
-            return "does not hold", VERDICTS[2], "does not hold on the simulated data (wrong sign): " + "; ".join(found)
+            return "does not hold", NOT_REPRODUCED, "does not hold on the simulated data (wrong sign): " + "; ".join(found)
         elif c.p >= ALPHA:
             ref = assumed_r(facts, x, y)
             crit = r_threshold(c.n, ALPHA)
             if ref is None or abs(ref[0]) >= crit or abs(c.r - ref[0]) > tol.r:
                 found.append(text)
-                return "does not hold", VERDICTS[2], "does not hold on the simulated data: " + "; ".join(found)
+                return "does not hold", NOT_REPRODUCED, "does not hold on the simulated data: " + "; ".join(found)
             short.append(f"{text}: the direction and size are there, significance is not, because the assumed "
                          f"r = {_fmt_r(ref[0])} (facts file, source {ref[1]}) is smaller in size than {_fmt_p(crit)}, "
                          f"the smallest |r| with p < {f'{ALPHA:g}'.lstrip('0')} at n = {c.n}; the simulation could not be expected to reach significance")
@@ -358,9 +368,9 @@ def _qualitative_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list
             holds, found = q.check(data)
             recomputed = "holds" if holds else "does not hold"
             verdict, why = (VERDICTS[0], f"holds on the simulated data: {found}") if holds else \
-                (VERDICTS[2], f"does not hold on the simulated data: {found}")
+                (NOT_REPRODUCED, f"does not hold on the simulated data: {found}")
         else:
-            recomputed, verdict = "-", VERDICTS[2]
+            recomputed, verdict = "-", NOT_CHECKABLE
             why = ("the paper's models, estimator and coefficients are not public; the book's path models "
                    "are reconstructions")
         rows.append(_row("qualitative", q.claim, "stated", recomputed, (verdict, why), q.source, q.cite,
@@ -368,17 +378,40 @@ def _qualitative_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list
     return rows
 
 
+def required_columns(facts: Facts) -> list[str]:
+    """The score columns the ledger reads: every variable of a published claim, in the facts file's order."""
+    cols: list[str] = []
+    pairs = [(x, y) for x, y in zip(facts.correlations.x, facts.correlations.y)]
+    pairs += [(x, y) for x, y in zip(facts.alliance_change.x, facts.alliance_change.y)]
+    pairs += [(x, y) for q in QUALITATIVE for x, y, _ in q.pairs]
+    names = [v for pair in pairs for v in pair] + list(facts.hamd.name) + ["hamd_baseline", *_OUTCOME_COLUMNS]
+    for v in names:
+        if v not in cols:
+            cols.append(v)
+    return cols
+
+
 def claims_ledger(data: pd.DataFrame | None = None, facts: Facts | None = None,
-                  tolerances: Tolerances = Tolerances()) -> pd.DataFrame:
+                  tolerances: Tolerances = Tolerances(), ranges=None) -> pd.DataFrame:
     """The replication scorecard: one row per published claim, recomputed on ``data``.
 
     ``data`` defaults to the committed simulated dataset; ``facts`` to the
     facts file. Columns: see :data:`COLUMNS` (``claim, published, recomputed,
     verdict`` plus ``why``, the section, the source and citation key, and the
     numeric values where there are any).
+
+    The score columns (:func:`required_columns`) are checked first
+    (:func:`psyalliance.validation.check_data`): present, numeric, finite and
+    inside their instrument's range from the facts file (alliance item means
+    1-5, MEQ30/PIQ item means 0-5, GRID-HAMD totals 0-52). ``ranges``: other
+    scales for your own data (``{column or instrument: (low, high)}``), or
+    False to skip the range check. Raises
+    :class:`~psyalliance.validation.DataError` naming the column, the row,
+    the value and the valid range.
     """
     data = load_dataset() if data is None else data
     facts = load_facts() if facts is None else facts
+    check_data(data, required_columns(facts), ranges=ranges, func="claims_ledger", facts=facts)
     rows = (_sample_rows(data, facts, tolerances) + _correlation_rows(data, facts, tolerances)
             + _alliance_rows(data, facts, tolerances) + _hamd_rows(data, facts, tolerances)
             + _outcome_rows(data, facts, tolerances) + _qualitative_rows(data, facts, tolerances))
@@ -415,3 +448,23 @@ def write_ledger(ledger: pd.DataFrame, path: str | Path = LEDGER_PATH) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     ledger.to_csv(path, index=False, float_format="%.6g")
     return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m psyalliance.ledger``: write the claims ledger of a dataset (default: the committed one)."""
+    import argparse
+
+    from psyalliance.simulate import check_root
+
+    parser = argparse.ArgumentParser(description="Write the claims ledger of the simulated dataset.")
+    parser.add_argument("--data", type=Path, default=DATASET_PATH, help="the dataset (default: the committed one)")
+    parser.add_argument("--out", type=Path, default=LEDGER_PATH, help="the CSV to write")
+    parser.add_argument("--expect-root", type=Path, default=None,
+                        help="refuse to run unless the package is imported from this checkout")
+    args = parser.parse_args(argv)
+    check_root(args.expect_root)
+    print("wrote", write_ledger(claims_ledger(load_dataset(args.data)), args.out))
+
+
+if __name__ == "__main__":
+    main()

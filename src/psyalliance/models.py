@@ -64,7 +64,8 @@ import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from psyalliance import fitstats  # noqa: E402
-from psyalliance.syntax import ModelError, ModelSyntax, Term, read_syntax  # noqa: E402
+from psyalliance.syntax import ModelSyntax, Term, read_syntax  # noqa: E402
+from psyalliance.validation import ModelError, check_model_input  # noqa: E402
 
 MISSING_OPTIONS = ("listwise", "fiml")
 """How :func:`fit_model` treats missing values."""
@@ -123,6 +124,20 @@ class FitResult:
     def n(self) -> int:
         """Number of cases used."""
         return int(self.fit["n"])
+
+    def r2_table(self) -> pd.DataFrame:
+        """R-squared and adjusted R-squared of each endogenous variable (rows), with k and n.
+
+        Adjusted R-squared = 1 - (1 - R^2) (n - 1) / (n - k - 1) for an equation
+        with k predictors on n cases (for a FIML fit, n counts every case used,
+        so the adjustment is only approximate there). Both are proportions
+        (0-1; the adjusted one can fall below 0).
+        """
+        reg = self.estimates[self.estimates.op == "~"]
+        k = reg.groupby("lval")["rval"].size().reindex(list(self.r2.index)).fillna(0).astype(int)
+        n = self.n
+        adj = 1 - (1 - self.r2) * (n - 1) / (n - k - 1).where(n - k - 1 > 0)
+        return pd.DataFrame({"R-squared": self.r2, "adjusted R-squared": adj, "k": k, "n": n})
 
 
 def model_variables(syntax: str) -> tuple[list[str], list[str], list[str]]:
@@ -288,7 +303,8 @@ def _estimates_table(inspected: pd.DataFrame) -> pd.DataFrame:
     return est.reset_index(drop=True)
 
 
-def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, syntax: str | None = None) -> FitResult:
+def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, syntax: str | None = None,
+              ranges: Mapping[str, tuple[float, float]] | bool | None = None) -> FitResult:
     """Fit a path model of :data:`MODELS` (or your own ``syntax``) with semopy, by maximum likelihood.
 
     Parameters
@@ -312,7 +328,15 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         ``y1 + y2 ~ x`` or ``y1, y2 ~ x``) of an observed-variable path model,
         read by :func:`psyalliance.syntax.read_syntax`. As lavaan's ``sem()``,
         the residual covariances of outcomes that predict nothing are free
-        unless the syntax fixes them (``auto.cov.y``).
+        unless the syntax fixes them (``auto.cov.y``). Empty syntax, a
+        self-loop, a feedback cycle or a term like ``a*b*x`` is refused.
+    ranges
+        The scales the data are checked against. None (default): columns named
+        like the book's (``alliance_*``, ``mystical_*``, ``insight_*``,
+        ``hamd_*``) must lie in their instrument's range from the facts file
+        (alliance item means 1-5, MEQ30/PIQ item means 0-5, GRID-HAMD totals
+        0-52). For data on other scales pass ``{column or instrument: (low,
+        high)}``, e.g. ``ranges={"hamd": (0, 100)}``, or ``False`` to skip the check.
 
     Every reported number follows lavaan 0.6's ``sem()`` (listwise:
     ``sem(model, data)``; FIML: ``sem(model, data, missing = "ml", fixed.x =
@@ -321,8 +345,11 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
     Raises
     ------
     ModelError
-        Unknown model name (the valid names are listed), missing columns (named),
-        too few usable rows for the number of free parameters.
+        Unknown model name (the valid names are listed), bad syntax, missing columns (named),
+        too few usable rows for the number of free parameters. Its subclass
+        :class:`~psyalliance.validation.DataError`: a value that is not numeric,
+        inf, or outside its scale (named with its row and the valid range), or a
+        constant or perfectly collinear column in the rows the estimator uses.
     ConvergenceError
         The optimizer did not converge.
     """
@@ -334,9 +361,10 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         syntax = MODELS[name]
     if missing not in MISSING_OPTIONS:
         raise ModelError(f"missing = {missing!r} is not one of {', '.join(MISSING_OPTIONS)}")
+    check_model_input(name, syntax, data, missing, ranges)
     if not isinstance(data, pd.DataFrame):
         raise ModelError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    spec = read_syntax(syntax)
+    spec = read_syntax(syntax, name)
     _check_fixed_values(spec, name)
     observed, endo, exo = list(spec.observed), list(spec.endogenous), list(spec.exogenous)
     absent = [v for v in observed if v not in data.columns]

@@ -40,6 +40,8 @@ from threadpoolctl import threadpool_limits
 
 from psyalliance.paths import Fit, PathModel, fit_moments, get_model, ml_cov, population_values
 from psyalliance.simulate import DATASET_PATH
+from psyalliance.validation import (SettingsError, check_count, check_fraction, check_memory, check_seed,
+                                    check_weights)
 
 __all__ = [
     "MissingPattern",
@@ -82,6 +84,18 @@ class MissingPattern:
 
     patterns: pd.DataFrame
     weights: np.ndarray
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.patterns, pd.DataFrame) or self.patterns.empty:
+            raise SettingsError(f"patterns must be a non-empty DataFrame of True/False (observed), got {self.patterns!r}")
+        if not all(pd.api.types.is_bool_dtype(self.patterns[c]) for c in self.patterns.columns):
+            raise SettingsError(f"patterns must hold True (observed) / False (missing); column dtypes: "
+                                f"{dict(self.patterns.dtypes.astype(str))}")
+        w = check_weights(self.weights, "MissingPattern weights")
+        if len(w) != len(self.patterns):
+            raise SettingsError(f"MissingPattern has {len(self.patterns)} pattern(s) but {len(w)} weight(s); "
+                                "give one share per pattern")
+        object.__setattr__(self, "weights", w)
 
     @classmethod
     def complete(cls, variables: Sequence[str]) -> MissingPattern:
@@ -176,26 +190,45 @@ class MonteCarloSettings:
             object.__setattr__(self, "models", (self.models,))
         for name in self.models:
             get_model(name)
-        if not isinstance(self.n, (int, np.integer)) or isinstance(self.n, bool) or self.n < 3:
-            raise ValueError(f"n = {self.n!r} must be a whole number of participants >= 3")
-        if not isinstance(self.reps, (int, np.integer)) or self.reps < 1:
-            raise ValueError(f"reps = {self.reps!r} must be a whole number >= 1")
-        if not 0 < self.alpha < 1:
-            raise ValueError(f"alpha = {self.alpha!r} must lie strictly between 0 and 1")
+        check_count(self.n, "n", low=3)
+        check_count(self.reps, "reps", low=1)
+        check_seed(self.seed, "MonteCarloSettings seed")
+        check_fraction(self.alpha, "alpha")
         if self.inference not in ("t", "z"):
-            raise ValueError(f"inference = {self.inference!r} must be 't' or 'z'")
+            raise SettingsError(f"inference = {self.inference!r} must be 't' or 'z'")
         if self.missing not in ("auto", "dataset", "facts", "none"):
-            raise ValueError(f"missing = {self.missing!r} must be 'auto', 'dataset', 'facts' or 'none'")
+            raise SettingsError(f"missing = {self.missing!r} must be 'auto', 'dataset', 'facts' or 'none'")
         if self.indirect_ci not in ("sobel", "montecarlo", "bootstrap"):
-            raise ValueError(f"indirect_ci = {self.indirect_ci!r} must be 'sobel', 'montecarlo' or 'bootstrap'")
-        if not isinstance(self.boot_resamples, (int, np.integer)) or self.boot_resamples < 100:
-            raise ValueError(f"boot_resamples = {self.boot_resamples!r} must be a whole number >= 100")
-        if not isinstance(self.mc_draws, (int, np.integer)) or self.mc_draws < 100:
-            raise ValueError(f"mc_draws = {self.mc_draws!r} must be a whole number >= 100")
-        if not 0 <= self.mar_strength <= 100:
-            raise ValueError(f"mar_strength = {self.mar_strength!r} must lie in [0, 100]")
-        if self.chunk_cells < 1:
-            raise ValueError(f"chunk_cells = {self.chunk_cells!r} must be >= 1")
+            raise SettingsError(f"indirect_ci = {self.indirect_ci!r} must be 'sobel', 'montecarlo' or 'bootstrap'")
+        check_count(self.boot_resamples, "boot_resamples", low=100)
+        check_count(self.mc_draws, "mc_draws", low=100)
+        check_fraction(self.mar_strength, "mar_strength", 0, 100, open_=False)
+        check_count(self.chunk_cells, "chunk_cells", low=1)
+        if self.mar_on is not None and not isinstance(self.mar_on, str):
+            raise SettingsError(f"mar_on = {self.mar_on!r} must be None or the name of a variable")
+
+
+def montecarlo_memory(settings: MonteCarloSettings, variables: int, widths: Sequence[int]) -> float:
+    """Estimated peak memory (bytes) of :func:`run_montecarlo`.
+
+    ``variables``: columns drawn per sample; ``widths``: paths + chains per
+    model. Counts the kept results (estimate, SE and two limits per effect and
+    replication, 8 bytes each), one chunk of simulated data with its copies
+    (about 6 times ``chunk * n * variables``), and the largest interval
+    block: Monte Carlo CIs (500 samples x ``mc_draws`` x paths, 3 copies) or
+    the batched bootstrap (50 samples x ``boot_resamples`` x n x variables,
+    data, indices and centred copy).
+    """
+    s = settings
+    chunk = max(1, min(s.reps, s.chunk_cells // (s.n * variables)))
+    kept = 4 * 8 * s.reps * sum(widths)
+    data = 6 * 8 * chunk * s.n * variables
+    block = 0
+    if s.indirect_ci == "montecarlo":
+        block = 3 * 8 * min(500, chunk) * s.mc_draws * max(widths)
+    elif s.indirect_ci == "bootstrap":
+        block = 4 * 8 * min(50, chunk) * s.boot_resamples * s.n * variables
+    return float(kept + data + block)
 
 
 def facts_pattern(facts=None) -> MissingPattern:
@@ -307,6 +340,13 @@ def run_montecarlo(
     unknown = [v for v in needed if v not in pop.cov.index]
     if unknown:
         raise ValueError(f"the population lacks the variables {unknown}")
+    widths = [len(m.paths) + len(m.chains) for m in models]
+    check_memory(montecarlo_memory(s, len(needed), widths),
+                 f"run_montecarlo (n = {s.n}, reps = {s.reps:,}, indirect_ci = {s.indirect_ci!r}, "
+                 f"boot_resamples = {s.boot_resamples:,}, mc_draws = {s.mc_draws:,})",
+                 "Lower reps, boot_resamples, mc_draws or chunk_cells.")
+    if pattern is not None and not isinstance(pattern, MissingPattern):
+        raise SettingsError(f"pattern must be a MissingPattern, got {type(pattern).__name__}")
     pat = pattern or _pattern(s, needed)
     obs_rows = pat.rows(s.n, needed)  # (n, V)
     col = {v: i for i, v in enumerate(needed)}
@@ -496,15 +536,19 @@ def percentile_bootstrap(
         data = data[None]
     if data.ndim != 3 or data.shape[-1] != len(m.variables):
         raise ValueError(f"data have shape {data.shape}; model {m.name!r} needs (reps, n, {len(m.variables)})")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha = {alpha!r} must lie strictly between 0 and 1")
+    check_fraction(alpha, "alpha")
+    if not np.all(np.isfinite(data)):
+        bad = np.argwhere(~np.isfinite(data))[0]
+        raise SettingsError(f"percentile_bootstrap: data hold {data[tuple(bad)]} at sample {bad[0]}, row {bad[1]}, "
+                            f"column {m.variables[bad[2]]}; bootstrap data must be finite (complete rows, no NaN or inf)")
     reps, n, _ = data.shape
     m.check_n(n)
     if idx is None:
         if rng is None:
             raise ValueError("pass rng (random resamples) or idx (fixed resample indices)")
-        if resamples < 2:
-            raise ValueError(f"resamples = {resamples!r} must be >= 2")
+        check_count(resamples, "resamples", low=2)
+        check_memory(4 * 8 * min(block, reps) * resamples * n * data.shape[-1],
+                     f"percentile_bootstrap ({resamples:,} resamples of {n} rows)", "Lower resamples or block.")
     elif idx.shape[0] != reps or idx.shape[-1] != n:
         raise ValueError(f"idx has shape {idx.shape}; expected ({reps}, resamples, {n})")
     width = len(m.paths) + len(m.chains)
@@ -581,13 +625,18 @@ def compare_intervals(results: dict[str, MonteCarloResult], model: str, kind: st
     return out
 
 
-def interval_table(model: str, data: pd.DataFrame, settings=None, alpha: float = 0.05) -> pd.DataFrame:
+def interval_table(model: str, data: pd.DataFrame, settings=None, alpha: float = 0.05, ranges=None) -> pd.DataFrame:
     """Intervals for the chains of ``model`` on one dataset: percentile bootstrap, BCa, Sobel.
+
+    Also BCa's bias correction ``BCa z0``, acceleration ``BCa a`` and the
+    quantile of the bootstrap distribution its lower limit reports.
 
     The bootstrap comes from :func:`psyalliance.effects.bootstrap_effects`
     (``settings``: its BootstrapSettings); Sobel is estimate +- z * delta-method
     SE (OLS SEs), z the 1 - alpha/2 normal quantile. One row per chain, with the
     number of complete rows ``n``. Bootstrap level and Sobel level must agree.
+    ``ranges``: the scales the data are checked against
+    (:func:`psyalliance.effects.complete_cases`; False for data on other scales).
     """
     from psyalliance.effects import EFFECTS, BootstrapSettings, bootstrap_effects
     from psyalliance.models import MODELS
@@ -599,7 +648,7 @@ def interval_table(model: str, data: pd.DataFrame, settings=None, alpha: float =
     m = get_model(model)
     chains = list(m.chain_names)
     effects = [e for e in EFFECTS[model] if e.name in chains]
-    boot = bootstrap_effects(MODELS[model], data, effects, settings).set_index("effect").loc[chains]
+    boot = bootstrap_effects(MODELS[model], data, effects, settings, ranges=ranges).set_index("effect").loc[chains]
     fit = fit_dataframe(model, data)
     z = stats.norm.ppf(1 - alpha / 2)
     return pd.DataFrame(
@@ -611,6 +660,9 @@ def interval_table(model: str, data: pd.DataFrame, settings=None, alpha: float =
             "BCa upper": boot["bca_high"],
             "Sobel lower": fit.indirect - z * fit.se_indirect_t,
             "Sobel upper": fit.indirect + z * fit.se_indirect_t,
+            "BCa z0": boot["bca_z0"],
+            "BCa a": boot["bca_accel"],
+            "BCa lower quantile": boot["bca_q_low"],
             "n": boot["n"].astype(int),
         },
         index=pd.Index(chains, name="effect"),
@@ -647,6 +699,9 @@ def run_over_n(
     ``progress``: a tqdm bar over the sample sizes (None: only for long runs).
     Other keyword arguments go to :class:`MonteCarloSettings`.
     """
+    check_seed(seed, "run_over_n seed")
+    for n in sample_sizes:
+        check_count(n, "sample size in sample_sizes", low=3)
     seqs = np.random.SeedSequence(seed).spawn(len(sample_sizes))
     pop = _population(population)
     progress = kwargs.pop("progress", None)

@@ -167,10 +167,7 @@ def parse_model(syntax: str, name: str = "model") -> PathModel:
     ML = per-equation OLS), and covariances fixed at 0 (``y1 ~~ 0*y2``); anything else raises
     :class:`~psyalliance.syntax.ModelError` (a ValueError) naming the problem.
     """
-    try:
-        spec = read_syntax(syntax)
-    except ModelError as exc:
-        raise ModelError(f"model {name!r}: {exc}") from None
+    spec = read_syntax(syntax, name)  # refuses empty syntax, self-loops, cycles, a*b*x, ... naming the model
     fixed = [f"{r.outcome} ~ {r.term.fixed:g}*{r.term.var}" for r in spec.regressions if r.term.fixed is not None]
     fixed += [f"{c.left} ~~ {c.term.fixed:g}*{c.term.var}" for c in spec.covariances
               if c.term.fixed is not None and not (c.term.fixed == 0 and c.left != c.term.var)]
@@ -368,7 +365,9 @@ def fit_dataframe(model: str | PathModel, df: pd.DataFrame) -> Fit:
     missing = [v for v in m.variables if v not in df.columns]
     if missing:
         raise ValueError(f"data lack the variables {missing} of model {m.name!r}")
-    x = df[list(m.variables)].dropna().to_numpy(float)
+    from psyalliance.validation import check_data
+
+    x = check_data(df, list(m.variables), ranges=False, func="fit_dataframe").dropna().to_numpy(float)
     m.check_n(len(x), "n after listwise deletion")
     return fit_moments(m, ml_cov(x), len(x))
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Mapping
 
 import numpy as np
@@ -543,9 +542,17 @@ def _build(facts: Facts, overrides: Mapping[str, Any] | None) -> Population:
     )
 
 
-@lru_cache(maxsize=1)
-def _default_population() -> Population:
-    return _build(load_facts(), None)
+_POPULATIONS: dict[str, Population] = {}
+"""facts content key -> the population built from it without overrides; handed out only as copies."""
+
+
+def copy_population(pop: Population) -> Population:
+    """A deep copy: the caller may edit its tables without changing anyone else's population."""
+    return Population(
+        means=pop.means.copy(), sds=pop.sds.copy(), corr=pop.corr.copy(), status=pop.status.copy(),
+        moment_status=pop.moment_status.copy(), ranges=pop.ranges.copy(), splits=dict(pop.splits),
+        r_intervals=pop.r_intervals.copy(),
+    )
 
 
 def target_population(facts: Facts | None = None, overrides: Mapping[str, Any] | None = None) -> Population:
@@ -556,8 +563,15 @@ def target_population(facts: Facts | None = None, overrides: Mapping[str, Any] |
     ``{"corr": {("mystical_peak", "insight_peak"): 0.4}, "mean": {"alliance_prep": 3.9}, "sd": {...}}``.
     Overriding a published correlation, mean or SD is an error, as is an unknown
     variable, r outside [-1, 1], a mean outside the scale's range or an impossible
-    SD. The default population (no arguments) is computed once and cached.
+    SD. A population without overrides is computed once per facts content
+    (:meth:`Facts.key`) and handed out as a copy, so a caller's edit never
+    reaches the next caller, and edited facts never get a stale population.
     """
-    if not overrides and (facts is None or facts is load_facts()):
-        return _default_population()
-    return _build(facts or load_facts(), overrides)
+    facts = facts if facts is not None else load_facts()
+    if overrides:
+        return _build(facts, overrides)
+    key = facts.key()
+    if key not in _POPULATIONS:
+        _POPULATIONS.clear()
+        _POPULATIONS[key] = _build(facts, None)
+    return copy_population(_POPULATIONS[key])

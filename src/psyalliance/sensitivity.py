@@ -44,6 +44,7 @@ __all__ = [
     "infeasible_phrase",
     "setting_values",
     "assumptions_within",
+    "change_compatible_r",
 ]
 
 SETTINGS = ("low", "base", "high")
@@ -178,7 +179,11 @@ def assumptions(facts=None) -> pd.DataFrame:
     """The assumed quantities and their plausible ranges, one row each.
 
     Columns: ``kind`` ("corr" or "mean"), ``key`` (a variable pair or a
-    variable), ``label``, ``base``, ``low``, ``high`` and ``source``. Only
+    variable), ``label``, ``base``, ``low``, ``high``, ``source``, and
+    ``plausible_low``, ``plausible_high`` and ``restricted``: the facts file's
+    range, and whether ``low``-``high`` is narrower because published numbers
+    rule part of it out (r(alliance_prep, alliance_post2) must be compatible
+    with the published change's p and d: :func:`change_compatible_r`). Only
     assumptions with a range are listed.
     """
     from psyalliance.facts import load_facts
@@ -186,14 +191,66 @@ def assumptions(facts=None) -> pd.DataFrame:
     f = facts or load_facts()
     rows = []
     for rec in f.correlation_assumptions.to_dict("records"):
+        low, high, restricted = rec["low"], rec["high"], False
+        if {rec["x"], rec["y"]} == set(CHANGE_PAIR):
+            c_low, c_high = change_compatible_r(f)
+            low, high = max(low, c_low), min(high, c_high)
+            restricted = (low, high) != (rec["low"], rec["high"])
         rows.append({"kind": "corr", "key": (rec["x"], rec["y"]), "label": f"r({rec['x']}, {rec['y']})",
-                     "base": rec["r"], "low": rec["low"], "high": rec["high"], "source": rec["source"]})
+                     "base": rec["r"], "low": low, "high": high, "source": rec["source"],
+                     "plausible_low": rec["low"], "plausible_high": rec["high"], "restricted": restricted})
     for rec in f.scale_assumptions.to_dict("records"):
         if rec["low_mean"] is None or pd.isna(rec["low_mean"]):
             continue
         rows.append({"kind": "mean", "key": rec["name"], "label": f"mean({rec['name']})",
-                     "base": rec["mean"], "low": rec["low_mean"], "high": rec["high_mean"], "source": rec["source"]})
+                     "base": rec["mean"], "low": rec["low_mean"], "high": rec["high_mean"], "source": rec["source"],
+                     "plausible_low": rec["low_mean"], "plausible_high": rec["high_mean"], "restricted": False})
     return pd.DataFrame(rows)
+
+
+CHANGE_PAIR = ("alliance_prep", "alliance_post2")
+"""The assumed correlation that the published alliance-change test (p and d) constrains."""
+
+
+def _printed_half_unit(value: float) -> float:
+    """Half a unit of the last printed decimal of a number as the facts file types it (0.03 -> 0.005)."""
+    text = repr(float(value))
+    decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 3
+    return 0.5 * 10.0 ** (-decimals)
+
+
+def change_compatible_r(facts=None, step: float = 1e-4, d_points: int = 201) -> tuple[float, float]:
+    """The values of r(alliance_prep, alliance_post2) compatible with the published alliance change.
+
+    The book reads the change as a paired t test on the complete pairs (n =
+    participants analysed minus missing preparation ratings, from the facts
+    file) with d_av = mean change / mean of the two SDs, and assumes the two
+    SDs of ``scale_assumptions``. For a given r, the change's t is
+    ``d_av * (s1 + s2) / 2 / sqrt(s1^2 + s2^2 - 2 r s1 s2) * sqrt(n)`` on n - 1
+    df. r is compatible when some d_av that rounds to the printed d gives a
+    two-tailed p that rounds to the printed p. Found on a grid of r (``step``)
+    and of d over its rounding interval (``d_points``); returns (lowest,
+    highest) compatible r. Raises ValueError if none is.
+    """
+    from scipy import stats
+
+    from psyalliance.facts import load_facts
+
+    f = facts or load_facts()
+    ch = f.alliance_change.set_index("name")
+    p_pub, d_pub = float(ch.loc["p", "value"]), float(ch.loc["d", "value"])
+    n = int(f.value("design", "n_analysed")) - int(f.value("missing", "alliance_prep"))
+    sa = f.scale_assumptions.set_index("name")["sd"]
+    s1, s2 = float(sa[CHANGE_PAIR[0]]), float(sa[CHANGE_PAIR[1]])
+    hp, hd = _printed_half_unit(p_pub), _printed_half_unit(d_pub)
+    r = np.round(np.arange(-1 + step, 1, step), 10)[:, None]
+    d = np.linspace(d_pub - hd, d_pub + hd, d_points)[1:-1][None, :]  # open ends: .xx5 rounds either way
+    t = d * (s1 + s2) / 2 / np.sqrt(s1**2 + s2**2 - 2 * r * s1 * s2) * np.sqrt(n)
+    p = 2 * stats.t.sf(t, n - 1)
+    ok = (np.abs(p - p_pub) < hp).any(axis=1)
+    if not ok.any():
+        raise ValueError(f"no r gives p = {p_pub} with d = {d_pub} at n = {n} pairs (SDs {s1}, {s2})")
+    return float(r[ok, 0].min()), float(r[ok, 0].max())
 
 
 def _override(kind: str, key, value: float) -> dict:
@@ -225,7 +282,9 @@ def sensitivity_table(
     with ``ok = False`` and NaN values.
     """
     from psyalliance.population import target_population
+    from psyalliance.validation import check_seed
 
+    check_seed(seed, "sensitivity_table seed")
     table = assumptions(facts)
     table = table[table["kind"].isin(kinds)]
     if only is not None:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -63,6 +62,14 @@ METHODS = ("exact", "population")
 MIN_N = {"population": 2, "exact": 18}
 """Smallest n per method. Exact: the complete cases (about two thirds of n, after the
 missing insight ratings) must outnumber the eleven primary scores."""
+
+MAX_N = {"population": 10_000_000, "exact": 48}
+"""Largest n per method. Exact: each sweep of the +/-1 search costs about n^2 work (every cell of
+every participant, each step re-evaluating the statistics) and the sweeps needed grow with n: about
+a minute at n = 24 and at n = 48 (``make bench``), but at n = 64 and n = 96 the search gave up after
+400 sweeps (11 and 22 minutes on the development machine): with the published p of the alliance change
+held fixed, a larger n needs ever more extreme values elsewhere. So the exact method stops at 48, the
+largest n seen to finish. Population: memory (items of every participant)."""
 
 UNITS = {v: (12 if v.startswith("alliance") else 30 if v.startswith("mystical") else 23 if v.startswith("insight") else 1)
          for v in PRIMARY}
@@ -157,13 +164,18 @@ def latent_correlation(pop: Population, facts: Facts | None = None) -> pd.DataFr
     return pd.DataFrame(lat, index=list(PRIMARY), columns=list(PRIMARY))
 
 
-@lru_cache(maxsize=1)
-def _default_latent() -> pd.DataFrame:
-    return latent_correlation(target_population())
+_LATENT: dict[bytes, pd.DataFrame] = {}
+"""Population content -> its copula's latent correlation (handed out as copies)."""
 
 
 def _latent(pop: Population) -> pd.DataFrame:
-    return _default_latent() if pop is target_population() else latent_correlation(pop)
+    """The latent correlation of ``pop``, computed once per population content (means, SDs, correlations)."""
+    key = b"".join(np.ascontiguousarray(a.to_numpy(float)).tobytes() for a in (pop.means, pop.sds, pop.corr))
+    if key not in _LATENT:
+        if len(_LATENT) > 8:
+            _LATENT.clear()
+        _LATENT[key] = latent_correlation(pop)
+    return _LATENT[key].copy()
 
 
 # --------------------------------------------------------------------------- checks
@@ -178,6 +190,14 @@ def _check_inputs(n: object, seed: object, method: object, population: object) -
         raise SimulationError(f"n = {n!r} is not allowed; allowed: a whole number of participants")
     if n < MIN_N[method]:
         raise SimulationError(f"n = {n} is too small for method={method!r}; allowed: n >= {MIN_N[method]}")
+    if n > MAX_N[method]:
+        alt = "; for a larger simulated sample use method='population' (a random draw, no exact targets)" \
+            if method == "exact" else ""
+        why = ("its +/-1 search slows with n and, because the published alliance-change p is held fixed, must push "
+               "the other statistics further as n grows: n = 64 and n = 96 gave up after 400 sweeps, in 11 and 22 minutes"
+               if method == "exact" else "its memory grows with n")
+        raise SimulationError(f"n = {n} is too large for method={method!r}: it would not finish in reasonable time "
+                              f"({why}); allowed: n <= {MAX_N[method]}{alt}")
     if population is not None and not isinstance(population, Population):
         raise SimulationError(f"population must be a Population (see target_population()), got {type(population).__name__}")
 
@@ -749,10 +769,27 @@ def load_dataset(path: Path = DATASET_PATH) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
+def check_root(expected: Path | None) -> None:
+    """Refuse to run if this package is not the one under ``expected``/src (``make data`` passes its checkout).
+
+    A virtual environment whose editable install points at another checkout
+    would otherwise read that checkout's facts file and write its data folder.
+    """
+    if expected is None:
+        return
+    here = Path(__file__).resolve().parents[2]
+    if here != Path(expected).resolve():
+        raise SystemExit(f"psyalliance was imported from {here}, not from the checkout {Path(expected).resolve()}; "
+                         f"run with PYTHONPATH={Path(expected).resolve() / 'src'} (as `make data` does)")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Write the simulated dataset and its codebook (fixed seed).")
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder (default: data/simulated)")
+    parser.add_argument("--expect-root", type=Path, default=None,
+                        help="refuse to run unless the package is imported from this checkout")
     args = parser.parse_args(argv)
+    check_root(args.expect_root)
     start = time.perf_counter()
     data_path, book_path = write_files(args.out)
     print(f"wrote {data_path} and {book_path} in {time.perf_counter() - start:.1f} s (simulated data)")

@@ -11,9 +11,12 @@ Read by :func:`psyalliance.models.fit_model` (semopy fits) and
   ``y ~~ y``, with several variables on either side;
 * comments after ``#`` or ``!``; statements separated by new lines or ``;``.
 
-Not supported (a :class:`ModelError` names the line): latent variables
-(``=~``), defined parameters (``:=``), constraints (``==``, ``<``, ``>``),
-intercepts (``~ 1``), and modifiers other than one label or one number.
+Refused (a :class:`ModelSyntaxError`, a :class:`~psyalliance.validation.ModelError`,
+names the model and the line): empty or comment-only syntax, a model without a
+regression, latent variables (``=~``), defined parameters (``:=``), constraints
+(``==``, ``<``, ``>``), intercepts (``~ 1``), an empty term (``y ~ x +``), more
+than one modifier (``a*b*x``), a self-loop (``y ~ y``) and a feedback cycle
+(``y1 ~ y2`` with ``y2 ~ y1``): the book's estimators are for *recursive* models.
 The reader only reads; which covariances are *free by default* (lavaan's
 ``auto.cov.y``) is :meth:`ModelSyntax.default_covariances`.
 """
@@ -24,7 +27,10 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-__all__ = ["ModelError", "Term", "Regression", "Covariance", "ModelSyntax", "read_syntax"]
+from psyalliance.validation import ModelError
+
+__all__ = ["ModelError", "ModelSyntaxError", "Term", "Regression", "Covariance", "ModelSyntax", "read_syntax",
+           "read_model", "regressions", "check_recursive"]
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_.]*"
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -34,8 +40,8 @@ _UNSUPPORTED = {"=~": "latent variables (=~)", ":=": "defined parameters (:=)", 
                 "~*~": "scaling factors (~*~)"}
 
 
-class ModelError(ValueError):
-    """A model cannot be read or fitted: bad syntax, unknown name, missing columns, too little data."""
+class ModelSyntaxError(ModelError):
+    """The model syntax cannot be read or describes a model the package cannot fit."""
 
 
 @dataclass(frozen=True)
@@ -126,19 +132,28 @@ def _statements(syntax: str) -> list[str]:
 
 def _names(side: str, line: str) -> list[str]:
     parts = [p.strip() for p in re.split(r"[+,]", side)]
+    if any(not p for p in parts):
+        raise ModelSyntaxError(f"the model line {line!r} has an empty term on the left of the operator; expected "
+                               "names joined by '+', e.g. 'y1 + y2 ~ x'")
     if not all(re.fullmatch(_NAME, p) for p in parts):
-        raise ModelError(f"cannot parse the left-hand side {side.strip()!r} of the model line {line!r}; expected "
+        raise ModelSyntaxError(f"cannot parse the left-hand side {side.strip()!r} of the model line {line!r}; expected "
                          "variable names joined by '+' (lavaan) or ',' (semopy)")
     return parts
 
 
 def _term(text: str, line: str) -> Term:
     text = text.strip()
+    if not text:
+        raise ModelSyntaxError(f"the model line {line!r} has an empty term on the right of the operator; expected "
+                               "names joined by '+', e.g. 'y ~ x1 + x2'")
+    if text.count("*") > 1:
+        raise ModelSyntaxError(f"the term {text!r} in the model line {line!r} has {text.count('*')} '*'; a term takes "
+                               "at most one modifier, a label as in 'a*x' or a fixed value as in '0*x'")
     if text == "1":
-        raise ModelError(f"intercepts ('~ 1') are not supported; cannot fit the line {line!r}")
+        raise ModelSyntaxError(f"intercepts ('~ 1') are not supported; cannot fit the line {line!r}")
     m = _TERM.fullmatch(text)
     if not m:
-        raise ModelError(f"cannot parse the term {text!r} in the model line {line!r}; expected 'x', 'label*x' or "
+        raise ModelSyntaxError(f"cannot parse the term {text!r} in the model line {line!r}; expected 'x', 'label*x' or "
                          "'number*x' (one modifier)")
     mod = m["mod"]
     if mod is None:
@@ -148,24 +163,25 @@ def _term(text: str, line: str) -> Term:
     return Term(m["var"], label=mod)
 
 
-def read_syntax(syntax: str) -> ModelSyntax:
+def read_syntax(syntax: str, name: str = "model") -> ModelSyntax:
     """Read lavaan-style syntax into a :class:`ModelSyntax`; :class:`ModelError` names any unreadable line.
 
     Raises for empty syntax, an unsupported operator (named), an unreadable
     variable name or term, and a model without a regression.
     """
     if not isinstance(syntax, str):
-        raise ModelError(f"model syntax must be a string, got {type(syntax).__name__}")
+        raise ModelSyntaxError(f"model {name!r}: syntax must be a string of lavaan-style lines, got "
+                               f"{type(syntax).__name__}")
     regs: list[Regression] = []
     covs: list[Covariance] = []
     for line in _statements(syntax):
         for op, what in _UNSUPPORTED.items():
             if op in line:
-                raise ModelError(f"unsupported line {line!r}: only observed-variable path models are supported "
+                raise ModelSyntaxError(f"unsupported line {line!r}: only observed-variable path models are supported "
                                  f"({what} are not)")
         m = re.fullmatch(r"(.+?)\s*(~~|~)\s*(.+)", line)
         if not m:
-            raise ModelError(f"cannot parse the model line {line!r}; expected 'y ~ x1 + x2' or 'y1 ~~ y2'")
+            raise ModelSyntaxError(f"cannot parse the model line {line!r}; expected 'y ~ x1 + x2' or 'y1 ~~ y2'")
         lhs, op, rhs = m.groups()
         left = _names(lhs, line)
         terms = [_term(t, line) for t in rhs.split("+")]
@@ -175,7 +191,54 @@ def read_syntax(syntax: str) -> ModelSyntax:
                     regs.append(Regression(name, t))
                 else:
                     covs.append(Covariance(name, t))
+    if not regs and not covs:
+        raise ModelSyntaxError(f"model {name!r}: the syntax is empty (or only comments); it needs at least one "
+                               "regression line such as 'hamd_4wk ~ alliance_prep'")
     if not regs:
-        raise ModelError("the model syntax has no regression ('y ~ x'); "
-                         + ("it is empty or only comments" if not covs else "only covariances were given"))
-    return ModelSyntax(tuple(regs), tuple(covs))
+        raise ModelSyntaxError(f"model {name!r}: the syntax has no regression (a line 'y ~ x'), only covariances; "
+                               "a path model needs one")
+    spec = ModelSyntax(tuple(regs), tuple(covs))
+    check_recursive(spec, name)
+    return spec
+
+
+def read_model(syntax: str, name: str = "model") -> ModelSyntax:
+    """The same as :func:`read_syntax` (kept for the name used by the input checks)."""
+    return read_syntax(syntax, name)
+
+
+def regressions(spec: ModelSyntax) -> list[tuple[str, str, str | None]]:
+    """(outcome, predictor, label) of every regression path, in syntax order."""
+    return [(r.outcome, r.term.var, r.term.label) for r in spec.regressions]
+
+
+def check_recursive(spec: ModelSyntax, name: str = "model") -> None:
+    """Refuse self-loops (``y ~ y``) and feedback cycles among the regressions (the model must be recursive)."""
+    edges: dict[str, set[str]] = {}
+    for r in spec.regressions:
+        if r.term.var == r.outcome:
+            raise ModelSyntaxError(f"model {name!r}: {r.outcome} is regressed on itself ('{r.outcome} ~ "
+                                   f"{r.outcome}', a self-loop); a recursive path model has no variable among its "
+                                   "own predictors")
+        edges.setdefault(r.outcome, set()).add(r.term.var)
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(v: str) -> None:
+        state[v] = 1
+        stack.append(v)
+        for x in sorted(edges.get(v, ())):
+            if state.get(x) == 1:
+                cycle = stack[stack.index(x):] + [x]
+                raise ModelSyntaxError(
+                    f"model {name!r} is not recursive: the regressions form the feedback cycle "
+                    f"{' <- '.join(cycle)} (each variable predicted by the next); the package fits recursive "
+                    "models only (no variable may depend on itself through other variables)")
+            if state.get(x) is None:
+                visit(x)
+        stack.pop()
+        state[v] = 2
+
+    for v in sorted(edges):
+        if state.get(v) is None:
+            visit(v)

@@ -1,0 +1,318 @@
+"""Checks of user input, in one place: the package's error types and the validators that raise them.
+
+Every public function of the package that takes data, a model, a seed or a
+setting calls a validator from here before doing any work, so that bad input
+gets one clear message naming the bad value and the valid range, never a
+silent answer and never a traceback from deep inside numpy, semopy or yaml.
+
+* :func:`check_data`: a DataFrame of scale scores (numeric, finite, each score
+  inside its instrument's range from the facts file's ``measures`` section:
+  alliance (WAI-SR) item means 1-5, MEQ30 and PIQ item means 0-5, GRID-HAMD
+  totals 0-52; a user whose data use other scales passes ``ranges=``);
+* :func:`check_variation`: no constant column and no exact linear dependence
+  among the columns a model uses (either estimator);
+* :func:`check_seed`, :func:`check_count`, :func:`check_fraction`: settings;
+* :func:`check_weights`: shares that must sum to 1;
+* :func:`check_memory`: a long job's estimated memory against what the machine has.
+
+The model-syntax checks (empty syntax, self-loops, cycles, ``a*b*x``) live in
+:mod:`psyalliance.syntax`, the package's one reader of model syntax.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "InputError", "ModelError", "DataError", "SettingsError", "ResourceError",
+    "INSTRUMENTS", "instrument_of", "scale_ranges", "check_data", "check_variation",
+    "check_seed", "check_count", "check_fraction", "check_weights", "available_memory", "check_memory",
+]
+
+
+class InputError(ValueError):
+    """Bad input to the package: the message names the value and the valid range."""
+
+
+class ModelError(InputError):
+    """A model cannot be fitted: unknown name, bad syntax, missing columns, too little data, no convergence."""
+
+
+class DataError(ModelError):
+    """A dataset holds a value the analysis cannot use (not numeric, inf, outside the scale, no variation)."""
+
+
+class SettingsError(InputError):
+    """A settings value (seed, count, share, level) is outside its valid range."""
+
+
+class ResourceError(InputError):
+    """A job would need more memory (or time) than the machine can give it."""
+
+
+INSTRUMENTS = ("alliance", "mystical", "insight", "hamd")
+"""Column prefixes of the book's scale scores; the ranges come from the facts file's ``measures``."""
+
+RANGES_HINT = ("if your data use another scale, pass ranges={{{col!r}: (low, high)}} (or ranges=False to skip "
+               "the range check) to {func}")
+
+
+def instrument_of(column: str) -> str | None:
+    """The instrument of a column named like the book's (``hamd_4wk`` -> ``hamd``), else None."""
+    head = str(column).split("_", 1)[0]
+    return head if head in INSTRUMENTS and "_" in str(column) else None
+
+
+def scale_ranges(facts: Any = None) -> dict[str, tuple[float, float, str]]:
+    """Instrument -> (low, high, description) from the facts file's ``measures`` section.
+
+    Item means range over the items' response range (``item_min``-``item_max``);
+    a total (GRID-HAMD) from 0 to ``item_max``, which the facts file gives as the
+    total's maximum (52). The description reads like "GRID-HAMD totals".
+    """
+    if facts is None:
+        from psyalliance.facts import load_facts
+
+        facts = load_facts()
+    out = {}
+    for rec in facts.measures.to_dict("records"):
+        inst = str(rec["instrument"])
+        short = inst[inst.rfind("(") + 1: inst.rfind(")")] if inst.endswith(")") else rec["name"]
+        if rec["score"] == "total":
+            out[rec["name"]] = (0.0, float(rec["item_max"]), f"{short} totals")
+        else:
+            out[rec["name"]] = (float(rec["item_min"]), float(rec["item_max"]), f"{short} item means")
+    return out
+
+
+def _row_label(data: pd.DataFrame, pos: int) -> str:
+    if "id" in data.columns:
+        return str(data["id"].iloc[pos])
+    return str(data.index[pos])
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def check_data(data: Any, columns: Sequence[str], *, ranges: Mapping[str, tuple[float, float]] | bool | None = None,
+               func: str = "fit_model", facts: Any = None) -> pd.DataFrame:
+    """Check the ``columns`` of ``data`` and return them as a float DataFrame (NaN = missing).
+
+    Raises :class:`DataError` if ``data`` is not a DataFrame, a column is
+    absent, not numeric (booleans and text are refused), holds inf, or holds a
+    value outside its scale. Scales: columns named like the book's
+    (``alliance_*``, ``mystical_*``, ``insight_*``, ``hamd_*``) are checked
+    against the facts file's instrument ranges (alliance item means 1-5,
+    MEQ30/PIQ item means 0-5, GRID-HAMD totals 0-52). ``ranges``: None (those
+    defaults), a mapping of column or instrument name -> (low, high) that
+    replaces them (and adds columns of other names), or False to skip the range
+    check. ``func`` names the caller in the messages.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"{func}: data must be a pandas DataFrame (one row per participant), got {type(data).__name__}")
+    absent = [c for c in columns if c not in data.columns]
+    if absent:
+        raise DataError(f"{func}: the data lack the column(s) {', '.join(absent)}; columns present: "
+                        f"{', '.join(map(str, data.columns))}")
+    bad = [c for c in columns if pd.api.types.is_bool_dtype(data[c]) or not pd.api.types.is_numeric_dtype(data[c])]
+    if bad:
+        kinds = ", ".join(f"{c} ({data[c].dtype})" for c in bad)
+        raise DataError(f"{func}: columns must be numeric scale scores (NaN for a missing value); not numeric: {kinds}")
+    frame = data[list(columns)].astype(float)
+    values = frame.to_numpy()
+    inf = np.isinf(values)
+    if inf.any():
+        i, j = map(int, np.argwhere(inf)[0])
+        raise DataError(f"{func}: {columns[j]} has {values[i, j]:g} in row {_row_label(data, i)}; values must be "
+                        "finite numbers (NaN marks a missing value)")
+    if ranges is False:
+        return frame
+    if ranges is not None and not isinstance(ranges, Mapping):
+        raise DataError(f"{func}: ranges = {ranges!r} must be None, False or a dict of column -> (low, high)")
+    own = dict(ranges or {})
+    for key, lim in own.items():
+        if not (isinstance(lim, (tuple, list)) and len(lim) == 2 and all(isinstance(v, (int, float)) for v in lim)
+                and lim[0] < lim[1]):
+            raise DataError(f"{func}: ranges[{key!r}] = {lim!r} must be a pair (low, high) of numbers with low < high")
+    book = scale_ranges(facts) if any(instrument_of(c) for c in columns) else {}
+    for j, col in enumerate(columns):
+        inst = instrument_of(col)
+        if col in own:
+            lo, hi = own[col]
+            what, origin = f"the range you gave for {col} is", "ranges"
+        elif inst in own:
+            lo, hi = own[inst]
+            what, origin = f"the range you gave for {inst} scores is", "ranges"
+        elif inst in book:
+            lo, hi, label = book[inst]
+            what, origin = f"{label} are", "facts"
+        else:
+            continue
+        x = values[:, j]
+        out = np.flatnonzero(~np.isnan(x) & ((x < lo) | (x > hi)))
+        if len(out):
+            i = int(out[0])
+            more = f" (and {len(out) - 1} more row(s))" if len(out) > 1 else ""
+            msg = f"{func}: {col} has {_fmt(x[i])} in row {_row_label(data, i)}{more}; {what} {_fmt(lo)}-{_fmt(hi)}"
+            if origin == "facts":
+                msg += "; " + RANGES_HINT.format(col=col, func=func)
+            raise DataError(msg)
+    return frame
+
+
+def _dependence(x: np.ndarray, names: Sequence[str]) -> str | None:
+    """A readable exact linear dependence among the columns of complete rows ``x``, or None."""
+    xc = x - x.mean(axis=0)
+    scale = np.sqrt((xc**2).sum(axis=0))
+    z = xc / scale
+    _, sv, vt = np.linalg.svd(z, full_matrices=False)
+    if sv[-1] > 1e-8 * max(sv[0], 1.0):
+        return None
+    v = vt[-1] / scale  # weights on the raw (centred) columns
+    w = np.abs(vt[-1])
+    k = int(np.argmax(w))
+    terms = [f"{-v[j] / v[k]:.4g} * {names[j]}" for j in range(len(names)) if j != k and w[j] > 1e-6 * w[k]]
+    const = float(x.mean(axis=0) @ (v / v[k]))
+    rhs = " + ".join(terms) if terms else "a constant"
+    return f"{names[k]} = {rhs}" + (f" + {const:.4g}" if terms and abs(const) > 1e-9 else "")
+
+
+def check_variation(frame: pd.DataFrame, what: str, complete_only: bool) -> None:
+    """Refuse a constant column or perfectly collinear columns among the rows a model will use.
+
+    ``frame``: the model's columns, NaN = missing. ``complete_only``: the rows
+    used are the complete ones (listwise); otherwise (FIML) every observed
+    value counts for the constant check, and collinearity is checked on the
+    complete rows (when there are more of them than columns) and on every pair
+    of columns. Raises :class:`DataError` naming the column(s) and the rows.
+    """
+    rows = frame.dropna() if complete_only else frame
+    where = f"the {len(rows)} complete rows" if complete_only else f"the {len(rows)} rows used"
+    for col in frame.columns:
+        x = rows[col].dropna()
+        if len(x) and x.nunique() <= 1:
+            raise DataError(f"{what}: {col} is constant ({_fmt(float(x.iloc[0]))} in all {len(x)} observed values of "
+                            f"{where}); a variable needs at least two different values to enter a model")
+    cc = frame.dropna().to_numpy(float)
+    names = list(frame.columns)
+    if len(cc) > len(names):
+        dep = _dependence(cc, names)
+        if dep:
+            raise DataError(f"{what}: the columns are perfectly collinear in the {len(cc)} complete rows ({dep}); "
+                            "their covariance matrix is singular, so the model's paths are not identified. Drop "
+                            "or combine one of them")
+    if not complete_only:
+        for a in range(len(names)):
+            for b in range(a + 1, len(names)):
+                pair = frame[[names[a], names[b]]].dropna().to_numpy(float)
+                if len(pair) >= 5 and np.ptp(pair[:, 0]) > 0 and np.ptp(pair[:, 1]) > 0:
+                    r = np.corrcoef(pair.T)[0, 1]
+                    if abs(r) > 1 - 1e-12:
+                        raise DataError(f"{what}: {names[a]} and {names[b]} are perfectly correlated (r = {r:+.0f} "
+                                        f"on their {len(pair)} complete pairs); the model's paths are not identified")
+
+
+def check_seed(seed: Any, what: str = "seed") -> int:
+    """A seed must be a whole number >= 0 (an int or numpy integer, not a bool); returns it as int."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise SettingsError(f"{what} = {seed!r} is not allowed; a seed is a whole number >= 0 "
+                            "(it goes to numpy.random.default_rng)")
+    return int(seed)
+
+
+def check_count(value: Any, what: str, low: int = 1, high: int | None = None) -> int:
+    """A whole number in [low, high] (an int or numpy integer, not a bool); returns it as int."""
+    ok = not isinstance(value, bool) and isinstance(value, (int, np.integer))
+    if not ok or value < low or (high is not None and value > high):
+        rng = f">= {low}" if high is None else f"from {low} to {high}"
+        raise SettingsError(f"{what} = {value!r} is not allowed; it must be a whole number {rng}")
+    return int(value)
+
+
+def check_fraction(value: Any, what: str, low: float = 0.0, high: float = 1.0, open_: bool = True) -> float:
+    """A finite real number strictly between (``open_``) or within [low, high]; returns it as float."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    v = float(value) if ok else math.nan
+    inside = (low < v < high) if open_ else (low <= v <= high)
+    if not ok or not inside:
+        rng = f"strictly between {_fmt(low)} and {_fmt(high)}" if open_ else f"from {_fmt(low)} to {_fmt(high)}"
+        raise SettingsError(f"{what} = {value!r} is not allowed; it must be a number {rng}")
+    return v
+
+
+def check_weights(weights: Any, what: str = "weights", tol: float = 1e-9) -> np.ndarray:
+    """Shares: finite, >= 0 and summing to 1 (within ``tol``); returns them as a float array."""
+    w = np.asarray(weights, dtype=float).ravel()
+    if w.size == 0 or not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise SettingsError(f"{what} = {w.tolist()} must be finite shares >= 0")
+    if abs(w.sum() - 1) > tol:
+        raise SettingsError(f"{what} sum to {w.sum():.6g}; shares must sum to 1 (within {tol:g})")
+    return w
+
+
+def available_memory() -> int:
+    """Bytes of memory available to a new job: ``MemAvailable`` of /proc/meminfo, else free physical pages."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 2**63
+
+
+MEMORY_SHARE = 0.8
+"""A job may use at most this share of the available memory."""
+
+
+def check_memory(nbytes: float, what: str, hint: str, available: int | None = None) -> None:
+    """Refuse a job whose estimated peak memory ``nbytes`` exceeds :data:`MEMORY_SHARE` of what is available.
+
+    ``what`` names the job and its settings, ``hint`` what to lower. Raises
+    :class:`ResourceError` giving both numbers in GB.
+    """
+    avail = available_memory() if available is None else available
+    if nbytes > MEMORY_SHARE * avail:
+        raise ResourceError(f"{what} would need about {_gb(nbytes)} GB of memory at once; "
+                            f"{_gb(avail)} GB are available (at most {MEMORY_SHARE:.0%} may be used). {hint}")
+
+
+def _gb(nbytes: float) -> str:
+    gb = nbytes / 1e9
+    return f"{gb:,.0f}" if gb >= 100 else f"{gb:.3g}"
+
+
+def model_columns(syntax: str, name: str = "model") -> list[str]:
+    """The observed variables of ``syntax``, in order of appearance, after :func:`psyalliance.syntax.read_syntax`."""
+    from psyalliance.syntax import read_syntax
+
+    return list(read_syntax(syntax, name).observed)
+
+
+def check_model_input(name: str, syntax: str, data: Any, missing: str,
+                      ranges: Mapping[str, tuple[float, float]] | bool | None = None, func: str = "fit_model") -> None:
+    """Everything :func:`psyalliance.models.fit_model` checks before it fits.
+
+    The syntax is read by :func:`psyalliance.syntax.read_syntax` (empty, self-loop,
+    cycle, ``a*b*x`` ... are refused); the model's columns by :func:`check_data`
+    (numeric, finite, inside the instruments' ranges unless ``ranges`` says
+    otherwise); the rows the estimator will use (complete rows for
+    ``"listwise"``, rows with any observed value for ``"fiml"``) by
+    :func:`check_variation` (no constant column, no collinear columns).
+    """
+    columns = model_columns(syntax, name)
+    frame = check_data(data, columns, ranges=ranges, func=f"{func}({name!r})")
+    used = frame.dropna() if missing == "listwise" else frame[~frame.isna().all(axis=1)]
+    if len(used) > 1:
+        check_variation(used, f"{func}({name!r}, missing={missing!r})", complete_only=missing == "listwise")
