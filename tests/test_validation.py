@@ -19,8 +19,15 @@ from psyalliance.facts import FACTS_PATH
 from psyalliance.models import MODELS, ModelError
 from psyalliance.simulate import load_dataset
 from psyalliance.syntax import ModelSyntaxError, read_model, regressions
-from psyalliance.validation import (DataError, ResourceError, SettingsError, check_memory, check_seed, check_weights,
-                                    scale_ranges)
+from psyalliance.validation import (
+    DataError,
+    ResourceError,
+    SettingsError,
+    check_memory,
+    check_seed,
+    check_weights,
+    scale_ranges,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -40,8 +40,7 @@ from threadpoolctl import threadpool_limits
 
 from psyalliance.paths import Fit, PathModel, fit_moments, get_model, ml_cov, population_values
 from psyalliance.simulate import DATASET_PATH
-from psyalliance.validation import (SettingsError, check_count, check_fraction, check_memory, check_seed,
-                                    check_weights)
+from psyalliance.validation import SettingsError, check_count, check_fraction, check_memory, check_seed, check_weights
 
 __all__ = [
     "MissingPattern",
