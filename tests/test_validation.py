@@ -18,7 +18,7 @@ from psyalliance import FactsError, claims_ledger, fit_model, load_facts
 from psyalliance.facts import FACTS_PATH
 from psyalliance.models import MODELS, ModelError
 from psyalliance.simulate import load_dataset
-from psyalliance.syntax import ModelSyntaxError, read_model, regressions
+from psyalliance.syntax import ModelSyntaxError, read_syntax, regressions
 from psyalliance.validation import (
     DataError,
     ResourceError,
@@ -56,10 +56,10 @@ def _with(data, col, row, value):
     ("hamd_4wk ~ a*b*alliance_post2", r"the term 'a\*b\*alliance_post2' has 2 '\*'; a term takes at most one modifier"),
     ("hamd_4wk ~~ alliance_post2", r"no regression"),
     ("hamd_4wk ~ alliance_post2 +", r"line 1 .*empty term"),
-    ("f =~ hamd_4wk + hamd_12mo", r"measurement models .*unsupported"),
-    ("hamd_4wk alliance_post2", r"no operator"),
-    ("hamd_4wk ~ 0.5*alliance_post2", r"fixes a parameter at 0.5; fixed values are unsupported"),
-    ("hamd_4wk ~ alliance_post2\na == b", r"line 2 'a == b': equality constraints \('=='\) are unsupported"),
+    ("f =~ hamd_4wk + hamd_12mo", r"line 1 .*latent variables \(=~\) are unsupported"),
+    ("hamd_4wk alliance_post2", r"line 1 .*no operator"),
+    ("hamd_4wk ~ 0.5*alliance_post2", r"only paths and covariances fixed at 0 are supported; cannot fit hamd_4wk ~ 0.5\*alliance_post2"),
+    ("hamd_4wk ~ alliance_post2\na == b", r"line 2 'a == b': equality constraints \(==\) are unsupported"),
 ])
 def test_fit_model_refuses_bad_syntax(data, syntax, message):
     with pytest.raises(ModelSyntaxError, match=message):
@@ -82,11 +82,11 @@ def test_the_batched_estimator_reads_syntax_with_the_same_reader(syntax):
 
 def test_reader_accepts_both_multi_outcome_spellings_and_the_registry():
     for spelling in ("y1 + y2 ~ a*x1 + x2", "y1, y2 ~ a*x1 + x2"):
-        st = read_model(spelling)
-        assert st[0].lhs == ("y1", "y2")
+        st = read_syntax(spelling)
+        assert st.endogenous == ("y1", "y2")
         assert regressions(st) == [("y1", "x1", "a"), ("y1", "x2", None), ("y2", "x1", "a"), ("y2", "x2", None)]
     for name, syntax in MODELS.items():
-        assert read_model(syntax, name)
+        assert read_syntax(syntax, name).regressions
 
 
 # --------------------------------------------------------------------------- data

@@ -64,7 +64,7 @@ import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from psyalliance import fitstats  # noqa: E402
-from psyalliance.syntax import ModelSyntax, Term, read_syntax  # noqa: E402
+from psyalliance.syntax import ModelSyntax, ModelSyntaxError, Term, read_syntax  # noqa: E402
 from psyalliance.validation import ModelError, check_model_input  # noqa: E402
 
 MISSING_OPTIONS = ("listwise", "fiml")
@@ -177,13 +177,13 @@ def semopy_description(spec: ModelSyntax, missing: str = "listwise") -> str:
 
 
 def _check_fixed_values(spec: ModelSyntax, name: str) -> None:
-    """Only zeros may be fixed (a path or covariance left out); other fixed values raise :class:`ModelError`."""
+    """Only zeros may be fixed (a path or covariance left out); other fixed values raise :class:`ModelSyntaxError`."""
     bad = [f"{r.outcome} ~ {r.term.fixed:g}*{r.term.var}" for r in spec.regressions
            if r.term.fixed is not None and r.term.fixed != 0]
     bad += [f"{c.left} ~~ {c.term.fixed:g}*{c.term.var}" for c in spec.covariances
             if c.term.fixed is not None and (c.term.fixed != 0 or c.left == c.term.var)]
     if bad:
-        raise ModelError(f"model {name!r}: only paths and covariances fixed at 0 are supported; cannot fit "
+        raise ModelSyntaxError(f"model {name!r}: only paths and covariances fixed at 0 are supported; cannot fit "
                          f"{', '.join(bad)}")
 
 

@@ -30,7 +30,7 @@ from functools import cached_property
 from psyalliance.validation import ModelError
 
 __all__ = ["ModelError", "ModelSyntaxError", "Term", "Regression", "Covariance", "ModelSyntax", "read_syntax",
-           "read_model", "regressions", "check_recursive"]
+           "regressions", "check_recursive"]
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_.]*"
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -122,18 +122,42 @@ class ModelSyntax:
         return tuple((a, b) for i, a in enumerate(pure) for b in pure[i + 1:] if frozenset((a, b)) not in written)
 
 
-def _statements(syntax: str) -> list[str]:
+def _statements(syntax: str) -> list[tuple[int, str]]:
+    """(line number, statement) for every statement, comments and blank lines dropped."""
     out = []
-    for raw in syntax.splitlines():
+    for number, raw in enumerate(syntax.splitlines(), start=1):
         line = re.split(r"[#!]", raw, maxsplit=1)[0]
-        out += [part.strip() for part in line.split(";") if part.strip()]
+        out += [(number, part.strip()) for part in line.split(";") if part.strip()]
     return out
+
+
+def _statement(line: str) -> tuple[list[Regression], list[Covariance]]:
+    for op, what in _UNSUPPORTED.items():
+        if op in line:
+            raise ModelSyntaxError(f"{what} are unsupported; only observed-variable path models "
+                                   "('y ~ x', 'y1 ~~ y2') can be fitted")
+    m = re.fullmatch(r"(.+?)\s*(~~|~)\s*(.+)", line)
+    if not m:
+        raise ModelSyntaxError("no operator, or nothing on one side of it; expected 'y ~ x1 + x2' (regression) "
+                               "or 'y1 ~~ y2' (covariance)")
+    lhs, op, rhs = m.groups()
+    left = _names(lhs, line)
+    terms = [_term(t, line) for t in rhs.split("+")]
+    regs: list[Regression] = []
+    covs: list[Covariance] = []
+    for outcome in left:
+        for t in terms:
+            if op == "~" and t.var == outcome:
+                raise ModelSyntaxError(f"{outcome} is regressed on itself (a self-loop); a recursive path model "
+                                       "has no variable among its own predictors")
+            (regs if op == "~" else covs).append(Regression(outcome, t) if op == "~" else Covariance(outcome, t))
+    return regs, covs
 
 
 def _names(side: str, line: str) -> list[str]:
     parts = [p.strip() for p in re.split(r"[+,]", side)]
     if any(not p for p in parts):
-        raise ModelSyntaxError(f"the model line {line!r} has an empty term on the left of the operator; expected "
+        raise ModelSyntaxError("an empty term on the left of the operator; expected "
                                "names joined by '+', e.g. 'y1 + y2 ~ x'")
     if not all(re.fullmatch(_NAME, p) for p in parts):
         raise ModelSyntaxError(f"cannot parse the left-hand side {side.strip()!r} of the model line {line!r}; expected "
@@ -144,10 +168,10 @@ def _names(side: str, line: str) -> list[str]:
 def _term(text: str, line: str) -> Term:
     text = text.strip()
     if not text:
-        raise ModelSyntaxError(f"the model line {line!r} has an empty term on the right of the operator; expected "
+        raise ModelSyntaxError("an empty term on the right of the operator; expected "
                                "names joined by '+', e.g. 'y ~ x1 + x2'")
     if text.count("*") > 1:
-        raise ModelSyntaxError(f"the term {text!r} in the model line {line!r} has {text.count('*')} '*'; a term takes "
+        raise ModelSyntaxError(f"the term {text!r} has {text.count('*')} '*'; a term takes "
                                "at most one modifier, a label as in 'a*x' or a fixed value as in '0*x'")
     if text == "1":
         raise ModelSyntaxError(f"intercepts ('~ 1') are not supported; cannot fit the line {line!r}")
@@ -174,23 +198,13 @@ def read_syntax(syntax: str, name: str = "model") -> ModelSyntax:
                                f"{type(syntax).__name__}")
     regs: list[Regression] = []
     covs: list[Covariance] = []
-    for line in _statements(syntax):
-        for op, what in _UNSUPPORTED.items():
-            if op in line:
-                raise ModelSyntaxError(f"unsupported line {line!r}: only observed-variable path models are supported "
-                                 f"({what} are not)")
-        m = re.fullmatch(r"(.+?)\s*(~~|~)\s*(.+)", line)
-        if not m:
-            raise ModelSyntaxError(f"cannot parse the model line {line!r}; expected 'y ~ x1 + x2' or 'y1 ~~ y2'")
-        lhs, op, rhs = m.groups()
-        left = _names(lhs, line)
-        terms = [_term(t, line) for t in rhs.split("+")]
-        for name in left:
-            for t in terms:
-                if op == "~":
-                    regs.append(Regression(name, t))
-                else:
-                    covs.append(Covariance(name, t))
+    for number, line in _statements(syntax):
+        try:
+            r, c = _statement(line)
+        except ModelSyntaxError as exc:
+            raise ModelSyntaxError(f"model {name!r}, line {number} {line!r}: {exc}") from None
+        regs += r
+        covs += c
     if not regs and not covs:
         raise ModelSyntaxError(f"model {name!r}: the syntax is empty (or only comments); it needs at least one "
                                "regression line such as 'hamd_4wk ~ alliance_prep'")
@@ -200,11 +214,6 @@ def read_syntax(syntax: str, name: str = "model") -> ModelSyntax:
     spec = ModelSyntax(tuple(regs), tuple(covs))
     check_recursive(spec, name)
     return spec
-
-
-def read_model(syntax: str, name: str = "model") -> ModelSyntax:
-    """The same as :func:`read_syntax` (kept for the name used by the input checks)."""
-    return read_syntax(syntax, name)
 
 
 def regressions(spec: ModelSyntax) -> list[tuple[str, str, str | None]]:
