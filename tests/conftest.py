@@ -1,7 +1,8 @@
 """Session fixtures shared by the slow tests: one strict book build, a browser, and static HTTP servers.
 
 - built_book: the book built ONCE per test session, strictly (-W -n --keep-going), into a fresh folder
-  (nothing cached, every notebook executes). A BuiltBook(html, log, returncode); the build's own
+  (nothing cached, every notebook executes), started in the background when collection ends while the
+  fast tests run first (on 2 cores they overlap). A BuiltBook(html, log, returncode); the build's own
   assertions are in tests/test_book.py. Tests needing the pages call book_pages(built_book).
 - chromium: one headless Chromium WebDriver (selenium) for the session, 1280 x 900 CSS px, fresh profile,
   console recorded (helpers in tests/browser.py). Skipped with a message when no browser is installed;
@@ -14,8 +15,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -51,9 +54,45 @@ def book_pages(book: BuiltBook) -> list[Path]:
     return sorted(p.relative_to(book.html) for p in book.html.rglob("*.html") if p.relative_to(book.html).parts[0] not in skip)
 
 
+def _build_command(out: Path) -> list[str]:
+    jb = Path(sys.executable).with_name("jupyter-book")
+    # a fresh output folder: nothing cached, every notebook executes again
+    return [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(out)]
+
+
+_BACKGROUND: dict[str, Any] = {}  # the book build started when collection ends (see pytest_collection_finish)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Fast tests first, slow ones after (each group in its usual order), so that the book build can run
+    on the second core while the fast tests run on the first."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is not None)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the session's book build in the background as soon as it is known that a test needs it."""
+    if os.environ.get("PSYALLIANCE_BUILT_BOOK") or not any(
+            "built_book" in getattr(item, "fixturenames", ()) for item in session.items):
+        return
+    out = Path(tempfile.mkdtemp(prefix="psyalliance-book-"))
+    log = (out / "build.log").open("w")
+    _BACKGROUND.update(out=out, log=log, proc=subprocess.Popen(_build_command(out), stdout=log,
+                                                              stderr=subprocess.STDOUT, cwd=ROOT))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    proc = _BACKGROUND.get("proc")
+    if proc is not None:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        _BACKGROUND["log"].close()
+        shutil.rmtree(_BACKGROUND["out"], ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory: pytest.TempPathFactory) -> BuiltBook:
-    """One fresh strict build for the session.
+    """One fresh strict build for the session (started in the background when collection ended).
 
     A developer re-running the slow tests can point ``PSYALLIANCE_BUILT_BOOK`` at a folder that holds a
     ``_build/`` made by ``make book``; the tests then check that build instead of making one.
@@ -61,16 +100,16 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> BuiltBook:
     reuse = os.environ.get("PSYALLIANCE_BUILT_BOOK")
     if reuse:
         return BuiltBook(html=Path(reuse) / "_build" / "html", log="build succeeded (reused, not rebuilt)", returncode=0)
-    out = tmp_path_factory.mktemp("book")
-    jb = Path(sys.executable).with_name("jupyter-book")
-    # a fresh output folder: nothing cached, every notebook executes again
-    result = subprocess.run(
-        [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    return BuiltBook(html=out / "_build" / "html", log=result.stdout + result.stderr, returncode=result.returncode)
+    if _BACKGROUND:
+        out, proc = _BACKGROUND["out"], _BACKGROUND["proc"]
+        returncode = proc.wait(timeout=1800)
+        _BACKGROUND["log"].flush()
+        log = (out / "build.log").read_text()
+    else:
+        out = tmp_path_factory.mktemp("book")
+        result = subprocess.run(_build_command(out), capture_output=True, text=True, timeout=1800, cwd=ROOT)
+        returncode, log = result.returncode, result.stdout + result.stderr
+    return BuiltBook(html=out / "_build" / "html", log=log, returncode=returncode)
 
 
 @pytest.fixture(scope="session")
