@@ -200,12 +200,12 @@ def test_chapter_reads_in_jupyterlab_after_run_all(chapter, lab, built_book, dri
     # cells the web page hides are collapsed (their output, if any, shows)
     expected = [bool(c.metadata.get("jupyter", {}).get("source_hidden")) for c in reader.cells if c.cell_type == "code"]
     assert [x for x in state["collapsed"] if x is not None] == expected
-    if chapter == "08_how_much_24":
+    if chapter == "09_how_much_24":
         check_widget_answers_its_slider(driver)
 
 
 def check_widget_answers_its_slider(driver) -> None:
-    """After Run All, moving the sample-size slider of chapter 08's power explorer changes its output."""
+    """After Run All, moving the sample-size slider of chapter 09's power explorer changes its output."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -213,7 +213,7 @@ def check_widget_answers_its_slider(driver) -> None:
     before = driver.execute_script(output)
     assert "n = 24" in before, f"the widget's first output is missing: {before[:300]!r}"
     readouts = driver.find_elements(By.CSS_SELECTOR, ".widget-readout")
-    assert readouts, "no slider readout in chapter 08"
+    assert readouts, "no slider readout in chapter 09"
     readout = readouts[0]
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", readout)
     readout.click()
