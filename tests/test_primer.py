@@ -13,6 +13,8 @@ from psyalliance.lavaan import USER_MODELS, load_reference
 from psyalliance.models import MODELS
 from psyalliance.primer import (
     count_parameters,
+    full_mediation_chisq,
+    indirect_by_ols,
     judge_fit,
     lavaan_fit_statistics,
     load_cutoffs,
@@ -116,3 +118,36 @@ def test_cutoffs_and_judgement():
     with pytest.raises(InputError, match="lack srmr"):
         judge_fit({k: v for k, v in at.items() if k != "srmr"})
     assert load_cutoffs() is not load_cutoffs() and np.isfinite(cut["cutoff"]).all()
+
+
+def test_indirect_by_ols_equals_total_minus_direct():
+    # the OLS identity c = c' + a b on the same rows: an independent route to a b
+    data = load_dataset()
+    rows = data[["alliance_prep", "mystical_peak", "hamd_4wk"]].dropna()
+    x = np.column_stack([np.ones(len(rows)), rows["alliance_prep"]])
+    total = np.linalg.lstsq(x, rows["hamd_4wk"], rcond=None)[0][1]
+    xm = np.column_stack([x, rows["mystical_peak"]])
+    direct = np.linalg.lstsq(xm, rows["hamd_4wk"], rcond=None)[0][1]
+    assert indirect_by_ols(data, "alliance_prep", "mystical_peak", "hamd_4wk") == pytest.approx(total - direct)
+    with pytest.raises(InputError, match="lack column"):
+        indirect_by_ols(data, "alliance_prep", "nope", "hamd_4wk")
+
+
+def test_full_mediation_chisq_is_nested_lr_statistic():
+    # chi-square of M1 without its direct path = n log(RSS0 / RSS1) of the depression equation (saturated rest)
+    data = load_dataset()
+    rows = data[["alliance_prep", "mystical_peak", "insight_peak", "hamd_4wk"]].dropna()
+
+    def rss(cols):
+        design = np.column_stack([np.ones(len(rows)), rows[cols]])
+        res = rows["hamd_4wk"] - design @ np.linalg.lstsq(design, rows["hamd_4wk"], rcond=None)[0]
+        return float(res @ res)
+
+    expected = len(rows) * math.log(rss(["mystical_peak", "insight_peak"])
+                                    / rss(["mystical_peak", "insight_peak", "alliance_prep"]))
+    assert full_mediation_chisq(data) == pytest.approx(expected, rel=1e-3)
+
+
+def test_answers_module_registers_primer_exercises():
+    pytest.importorskip("psyalliance.selfcheck", reason="helper 'assign' provides psyalliance.selfcheck")
+    import psyalliance.answers  # noqa: F401  (registers the answers)

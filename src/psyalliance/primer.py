@@ -33,7 +33,8 @@ from psyalliance.syntax import ModelSyntax, read_syntax
 from psyalliance.validation import InputError, ModelError
 
 __all__ = ["ESTIMATORS", "CUTOFFS_PATH", "ParameterCount", "count_parameters", "parameter_table",
-           "lavaan_fit_statistics", "load_cutoffs", "judge_fit", "rmsea_false_alarm"]
+           "lavaan_fit_statistics", "load_cutoffs", "judge_fit", "rmsea_false_alarm", "indirect_by_ols",
+           "full_mediation_chisq"]
 
 ESTIMATORS = ("listwise", "fiml")
 """listwise: complete cases, exogenous moments fixed (lavaan ``fixed.x = TRUE``); fiml: every variable modelled."""
@@ -210,3 +211,51 @@ def rmsea_false_alarm(df: int, n: int, cutoff: float) -> float:
     if not cutoff > 0:
         raise InputError(f"cutoff must be positive, got {cutoff!r}")
     return float(stats.chi2.sf(df * (1 + n * cutoff**2), df))
+
+
+def indirect_by_ols(data: pd.DataFrame, x: str, mediator: str, y: str, covariates: list[str] | None = None) -> float:
+    """The indirect effect a * b of ``x`` on ``y`` through ``mediator``, from two OLS regressions (numpy lstsq).
+
+    ``a``: slope of ``x`` in ``mediator ~ x``; ``b``: slope of ``mediator`` in
+    ``y ~ x + mediator + covariates``; both on the rows complete in every
+    variable named. In units of ``y`` per unit of ``x`` (for the book's
+    variables, GRID-HAMD points, 0-52, per alliance item-mean point, 1-5).
+    """
+    columns = list(dict.fromkeys([x, mediator, y, *(covariates or [])]))
+    absent = [c for c in columns if c not in data.columns]
+    if absent:
+        raise InputError(f"the data lack column(s) {', '.join(absent)}")
+    rows = data[columns].dropna().astype(float)
+    if len(rows) < len(columns) + 1:
+        raise InputError(f"{len(rows)} complete row(s) for {len(columns)} variables; need at least {len(columns) + 1}")
+
+    def slope(outcome: str, predictors: list[str], of: str) -> float:
+        design = np.column_stack([np.ones(len(rows)), rows[predictors].to_numpy()])
+        coef = np.linalg.lstsq(design, rows[outcome].to_numpy(), rcond=None)[0]
+        return float(coef[1 + predictors.index(of)])
+
+    others = [c for c in columns if c not in (x, mediator, y)]
+    return slope(mediator, [x], x) * slope(y, [x, mediator, *others], mediator)
+
+
+M1_FULL_MEDIATION = """
+mystical_peak ~ a1*alliance_prep
+insight_peak ~ a2*alliance_prep
+hamd_4wk ~ b1*mystical_peak + b2*insight_peak
+mystical_peak ~~ insight_peak
+"""
+"""M1 without its direct path (alliance_prep -> hamd_4wk): the model of the primer's third exercise."""
+
+
+def full_mediation_chisq(data: pd.DataFrame) -> float:
+    """Chi-square (lavaan conventions, 1 df) of :data:`M1_FULL_MEDIATION` fitted with ``semopy.Model`` to the complete rows."""
+    import semopy
+
+    model = semopy.Model(M1_FULL_MEDIATION)
+    observed = list(model.vars["observed"])
+    absent = [c for c in observed if c not in data.columns]
+    if absent:
+        raise InputError(f"the data lack column(s) {', '.join(absent)}")
+    rows = data[observed].dropna()
+    model.fit(rows)
+    return float(lavaan_fit_statistics(model, rows)["chisq"])
