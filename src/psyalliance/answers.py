@@ -35,3 +35,13 @@ def _(data: pd.DataFrame) -> float:
     from psyalliance.primer import full_mediation_chisq
 
     return full_mediation_chisq(data)
+
+
+# --- chapter 03, Where the data come from (helper "primer") -----------------------------------------------------
+
+@answer("ex-data-2", tolerance=1e-6,
+        hint="the Pearson correlation of alliance_post2 and hamd_12mo on the rows where both are present "
+             "(data[[...]].dropna()), a number between -1 and 1; it should be negative")
+def _(data: pd.DataFrame) -> float:
+    pair = data[["alliance_post2", "hamd_12mo"]].dropna().astype(float)
+    return float(pair["alliance_post2"].corr(pair["hamd_12mo"]))
