@@ -17,6 +17,9 @@ Modules, one idea each:
 * ``nested``: the exact F test beside the likelihood-ratio chi-square for nested regressions;
 * ``syntax``: the one reader of model syntax (refuses self-loops, cycles, empty syntax ...);
 * ``validation``: the error types and the checks of user input (data, scales, seeds, memory);
+* ``primer``: df and parameter counts of a syntax, lavaan-convention fit statistics of a plain
+  ``semopy.Model``, the conventional fit cut-offs (``data/fit_cutoffs.yaml``) and the RMSEA false-alarm rate;
+* ``answers``: the expected answers of the computable exercises (for ``selfcheck``);
 * ``figures``, ``diagrams``, ``powerplots``: the book's figures.
 
 The public API for re-running the analyses: :data:`MODELS`, :func:`fit_model`,
