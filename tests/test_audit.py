@@ -215,3 +215,17 @@ def test_bad_input_names_the_value_and_the_range(call, words):
     with pytest.raises(AuditError) as e:
         call()
     assert words in str(e.value)
+
+
+def test_the_ledger_carries_the_audit():
+    from psyalliance.ledger import claims_ledger
+
+    led = claims_ledger()
+    p_rows = led[led["claim"].str.startswith("p, ")]
+    assert len(p_rows) == 11
+    assert (p_rows["audit_consistent"] == "yes").all()
+    assert (p_rows["audit_holm"] == "significant").sum() == 5     # by hand, see above
+    assert (p_rows["audit_bh"] == "significant").sum() == 11
+    pct = led[led["claim"].str.endswith("(%)")]
+    assert len(pct) == 4 and (pct["audit_consistent"] == "yes").all()
+    assert (led.loc[led["section"] == "GRID-HAMD", "audit_consistent"] == "").all()
