@@ -199,6 +199,10 @@ def test_feasible_ranges_hold_the_target_population():
     assert len(tab) == 28 - 11
     assert tab["inside"].all()
     assert (tab["one_low"] < tab["target"]).all() and (tab["target"] < tab["one_high"]).all()
+    # a full PSD matrix has PSD 3 x 3 submatrices, and the target's published entries lie within rounding,
+    # so the one-entry range lies within the bounds from the published correlations alone
+    assert (tab["triangle_low"] <= tab["one_low"] + 1e-9).all()
+    assert (tab["one_high"] <= tab["triangle_high"] + 1e-9).all()
 
 
 @pytest.mark.parametrize("call, words", [
