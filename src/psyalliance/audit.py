@@ -194,6 +194,11 @@ def dz_range(p: float, n: int, decimals: int = 2) -> tuple[float, float]:
     return float(t_lo / np.sqrt(n)), float(t_hi / np.sqrt(n))
 
 
+CHANGE_R_STEP = 5e-4
+"""Grid step of r for :func:`psyalliance.sensitivity.change_compatible_r` in :func:`change_check`
+(coarser than its default, so the chapter runs fast; r is shown to three decimals)."""
+
+
 def change_check(facts: Facts | None = None) -> pd.DataFrame:
     """Which d formula the published alliance change (p, d) implies, as ranges over rounding.
 
@@ -217,7 +222,7 @@ def change_check(facts: Facts | None = None) -> pd.DataFrame:
     d_lo, d_hi = d_pub - 0.005, d_pub + 0.005
     z_lo, z_hi = dz_range(p_pub, n)
     possible = [k for k in range(4, n_all + 1) if (lambda a, b: a <= d_hi and b >= d_lo)(*dz_range(p_pub, k))]
-    r_lo, r_hi = change_compatible_r(facts)
+    r_lo, r_hi = change_compatible_r(facts, step=CHANGE_R_STEP)
     return pd.DataFrame([
         dict(formula="d_z", n=n, d_low=z_lo, d_high=z_hi, d_printed_low=d_lo, d_printed_high=d_hi,
              consistent=bool(z_lo <= d_hi and z_hi >= d_lo), r_low=np.nan, r_high=np.nan,
