@@ -14,6 +14,9 @@ Modules, one idea each:
 * ``effects``: direct, indirect and total effects with bootstrap intervals;
 * ``montecarlo`` and ``sensitivity``: how far n = 24 can be trusted;
 * ``ledger``: the claims ledger (the replication scorecard);
+* ``audit``: the published numbers checked against one another (p from r over rounding, GRIM, matrix
+  feasibility, Holm and Benjamini-Hochberg);
+* ``answers``: the expected answers of the computable exercises;
 * ``nested``: the exact F test beside the likelihood-ratio chi-square for nested regressions;
 * ``syntax``: the one reader of model syntax (refuses self-loops, cycles, empty syntax ...);
 * ``validation``: the error types and the checks of user input (data, scales, seeds, memory);

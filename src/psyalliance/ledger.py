@@ -26,6 +26,15 @@ facts file), and ``by_construction`` whether the simulation was built to hit
 it (a target of :func:`psyalliance.simulate.simulate_dataset`'s exact method,
 or a check that only reads correlations the simulation fixed), so that a
 "reproduced" there is circular.
+
+Three columns carry the verdicts of :mod:`psyalliance.audit`, which checks the
+published numbers against one another (no data needed): ``audit_consistent``
+("yes"/"no": for a correlation, whether the printed p is what the printed r
+gives at the book's n over the rounding of both; for a percentage, whether a
+whole number of the participants rounds to it), ``audit_holm`` and
+``audit_bh`` ("significant"/"not significant" at .05 after Holm and after
+Benjamini-Hochberg across the published correlations). Empty where a check
+does not apply.
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from psyalliance.alliance import paired_change
+from psyalliance.audit import grim_percentages, published_consistency
 from psyalliance.correlations import LABELS, format_p, pearson, r_threshold
 from psyalliance.facts import DATA_DIR, Facts, load_facts
 from psyalliance.simulate import DATASET_PATH, load_dataset  # noqa: F401  (DATASET_PATH re-exported)
@@ -52,7 +62,7 @@ LEDGER_PATH = DATA_DIR / "simulated" / "claims_ledger.csv"
 """Where :func:`write_ledger` writes the ledger (at book build time, by the scorecard chapter)."""
 
 COLUMNS = ("section", "claim", "published", "recomputed", "verdict", "why", "source", "by_construction", "cite",
-           "published_value", "recomputed_value")
+           "published_value", "recomputed_value", "audit_consistent", "audit_holm", "audit_bh")
 """Columns of the ledger; ``claim, published, recomputed, verdict`` first in importance."""
 
 SOURCES = ("paper", "trial", "release", "inferred", "assumption")
@@ -121,12 +131,22 @@ def judge_count(published: float, recomputed: float, tolerance: float, what: str
 
 
 def _row(section: str, claim: str, published: str, recomputed: str, verdict: tuple[str, str], source: str,
-         cite: str, pub_value: float = np.nan, rec_value: float = np.nan, by_construction: bool = True) -> dict:
+         cite: str, pub_value: float = np.nan, rec_value: float = np.nan, by_construction: bool = True,
+         audit: tuple[str, str, str] = ("", "", "")) -> dict:
     if source not in SOURCES:  # pragma: no cover - the facts file is validated
         raise ValueError(f"source {source!r} is not one of {', '.join(SOURCES)}")
     return dict(section=section, claim=claim, published=published, recomputed=recomputed, verdict=verdict[0],
                 why=verdict[1], source=source, by_construction=bool(by_construction), cite=cite,
-                published_value=pub_value, recomputed_value=rec_value)
+                published_value=pub_value, recomputed_value=rec_value, audit_consistent=audit[0],
+                audit_holm=audit[1], audit_bh=audit[2])
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _sig(flag: bool) -> str:
+    return "significant" if flag else "not significant"
 
 
 def _fmt_r(r: float) -> str:
@@ -139,11 +159,14 @@ def _fmt_p(p: float) -> str:
 
 def _correlation_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list[dict]:
     rows = []
-    for rec in facts.correlations.itertuples():
+    audit = published_consistency(facts)
+    for rec, a in zip(facts.correlations.itertuples(), audit.itertuples()):
+        verdicts = (_yes(a.consistent), _sig(a.holm), _sig(a.bh))
         c = pearson(data, rec.x, rec.y)
         pair = f"{LABELS.get(rec.x, rec.x)} - {LABELS.get(rec.y, rec.y)}"
         rows.append(_row("correlations", f"r, {pair}", _fmt_r(rec.r), f"{_fmt_r(c.r)} (n = {c.n})",
-                         judge_value(rec.r, c.r, 2, tol.r, "correlation"), rec.source, rec.cite, rec.r, c.r))
+                         judge_value(rec.r, c.r, 2, tol.r, "correlation"), rec.source, rec.cite, rec.r, c.r,
+                         audit=verdicts))
         op = "< " if rec.p_op == "<" else ""
         v = judge_p(rec.p, rec.p_op, c.p)
         if np.sign(c.r) != np.sign(rec.r):
@@ -153,7 +176,7 @@ def _correlation_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list
         v = (v[0], v[1] + f"; the n = {rec.n} behind the published p was back-solved from this r and p, so the p "
                           "follows from the r")
         rows.append(_row("correlations", f"p, {pair}", f"{op}{_fmt_p(rec.p)}", f"{shown} (n = {c.n})",
-                         v, rec.source, rec.cite, rec.p, c.p))
+                         v, rec.source, rec.cite, rec.p, c.p, audit=verdicts))
     return rows
 
 
@@ -199,6 +222,7 @@ def _outcome_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list[dic
     drop = float(out.loc["response_drop_fraction", "value"])
     cut = float(out.loc["remission_max", "value"])
     base = data["hamd_baseline"].astype(float)
+    grim = grim_percentages(facts).set_index("name")["consistent"]
     rows = []
     specs = [
         ("response_1wk_pct", "hamd_1wk", "response", True), ("response_4wk_pct", "hamd_4wk", "response", True),
@@ -217,7 +241,8 @@ def _outcome_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list[dic
         rows.append(_row("outcomes", f"{kind} at {LABELS[col].split(', ')[1]}" + (" (%)" if pct else " (participants)"),
                          f"{published:g}" + ("%" if pct else ""), f"{value:.1f}%" if pct else f"{count}",
                          v, out.loc[name, "source"], out.loc[name, "cite"], published, value,
-                         by_construction=name in CONSTRUCTED_OUTCOMES))
+                         by_construction=name in CONSTRUCTED_OUTCOMES,
+                         audit=(_yes(bool(grim[name])), "", "") if name in grim.index else ("", "", "")))
     return rows
 
 
