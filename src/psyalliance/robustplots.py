@@ -64,14 +64,14 @@ def coverage_figure(grid: pd.DataFrame, effect: str, level: float = 0.95):
         ok = d[col].notna().to_numpy()
         ax.errorbar(d[col][ok], y[ok], xerr=2 * d[se][ok], fmt="o", ms=4, capsize=2)
         for yy in y[~ok]:
-            ax.text(level, yy, "no closed-form SE", ha="center", va="center", fontsize=7, color="grey")
+            ax.text(0.62, yy, "FIML: no closed-form SE", ha="left", va="center", fontsize=7, color="grey")
         ax.axvline(level, color="black", lw=0.8, ls="--")
         ax.set_xlim(0.6, 1.0)
         ax.set_title(title, fontsize=10)
-        ax.set_xlabel("coverage (share of intervals holding the population value)")
     axes[0].set_yticks(y, labels)
     axes[0].invert_yaxis()
     axes[0].set_ylabel("data condition, estimator")
+    fig.supxlabel("coverage (share of intervals holding the population value)")
     fig.suptitle(f"Coverage of 95% intervals for {effect}, M1 at n = 24, simulated")
     fig.tight_layout()
     return fig
