@@ -110,3 +110,17 @@ def test_condition_and_estimator_must_fit_together(pop):
         run_condition("normal", "fiml", RobustnessSettings(reps=10, boot_samples=2, boot_resamples=50), pop)
     with pytest.raises(SettingsError, match="condition"):
         run_condition("weird", "complete", RobustnessSettings(reps=10, boot_samples=2, boot_resamples=50), pop)
+
+
+def test_implied_population_makes_m2_hold_exactly(pop):
+    from psyalliance.robustness import implied_population
+    from psyalliance.sensitivity import implied_cov
+
+    m = get_model("m2_cycle")
+    mv = list(m.variables)
+    ipop = implied_population("m2_cycle", pop)
+    cov = ipop.cov.loc[mv, mv].to_numpy(float)
+    assert np.allclose(implied_cov(m, cov, 10**9), cov, atol=1e-10)  # the model reproduces it
+    assert not np.allclose(pop.cov.loc[mv, mv].to_numpy(float), cov)  # and it differs from the target's
+    x = draw("bounded", mv, 1, 100_000, np.random.default_rng(9), ipop)[0]
+    assert np.abs(np.corrcoef(x.T) - ipop.corr.loc[mv, mv].to_numpy()).max() < 0.01

@@ -51,6 +51,7 @@ __all__ = [
     "run_condition",
     "run_grid",
     "chisq_type1",
+    "implied_population",
     "path_fwer",
     "complete_n",
 ]
@@ -353,29 +354,50 @@ def complete_n(model: str, data: pd.DataFrame | None = None) -> int:
     return int(d[list(get_model(model).variables)].notna().all(axis=1).sum())
 
 
-def chisq_type1(model: str = "m2_cycle", n: int | None = None, reps: int = 4000, bs_reps: int = 200,
-                bs_resamples: int = 200, alpha: float = 0.05, seed: int = 20240312, population=None) -> pd.DataFrame:
-    """Type I error of ``model``'s chi-square test at n when the model is true (simulated, normal data).
+def implied_population(model: str, population=None):
+    """A copy of the population whose correlations among ``model``'s variables are the model-implied ones.
 
-    Data are drawn from the model-implied covariance of the target population
-    (so the model holds exactly). Tests: the ML chi-square, its Bartlett and
+    The model then holds exactly in it (means, SDs and all other correlations
+    unchanged), for normal and for bounded (copula) draws alike.
+    """
+    from dataclasses import replace
+
+    from psyalliance.population import copy_population
+    from psyalliance.sensitivity import implied_cov
+
+    pop = copy_population(_population(population))
+    mv = list(get_model(model).variables)
+    sigma = implied_cov(get_model(model), pop.cov.loc[mv, mv].to_numpy(float), 10**9)
+    sd = np.sqrt(np.diag(sigma))
+    corr = pop.corr.copy()
+    corr.loc[mv, mv] = sigma / np.outer(sd, sd)
+    sds = pop.sds.copy()
+    sds[mv] = sd
+    return replace(pop, corr=corr, sds=sds)
+
+
+def chisq_type1(model: str = "m2_cycle", n: int | None = None, reps: int = 4000, bs_reps: int = 200,
+                bs_resamples: int = 200, alpha: float = 0.05, seed: int = 20240312, population=None,
+                kind: str = "normal") -> pd.DataFrame:
+    """Type I error of ``model``'s chi-square test at n when the model is true (simulated data).
+
+    Data are drawn (``kind``: ``"normal"`` or ``"bounded"``, see :func:`draw`)
+    from :func:`implied_population`, in which the model holds exactly. Tests: the ML chi-square, its Bartlett and
     Swain corrections (``reps`` samples) and the Bollen-Stine bootstrap (the
     first ``bs_reps`` samples, ``bs_resamples`` resamples each). ``n``: default
     the complete rows of the committed simulated dataset. One row per test:
     rejection rate at ``alpha`` and its Monte Carlo standard error.
     """
-    from psyalliance.sensitivity import implied_cov
     from psyalliance.smallsample import bollen_stine_pvalue, chisq_batch, corrected_chisq, model_df
 
     m = get_model(model)
     n = complete_n(model) if n is None else check_count(n, "n", low=m.n_params + 1)
     check_count(bs_reps, "bs_reps", low=2, high=reps)
-    pop = _population(population)
+    pop = implied_population(model, population)
     mv = list(m.variables)
-    sigma = implied_cov(m, pop.cov.loc[mv, mv].to_numpy(float), 10**9)
     rng_x, rng_b = (np.random.default_rng(c) for c in np.random.SeedSequence(seed).spawn(2))
     with threadpool_limits(1, user_api="blas"):
-        x = rng_x.standard_normal((reps, n, len(mv))) @ np.linalg.cholesky(sigma).T
+        x = draw(kind, mv, reps, n, rng_x, pop)
         t = chisq_batch(m, x)
         c = corrected_chisq(t, n, len(mv), model_df(m))
         p_bs = bollen_stine_pvalue(m, x[:bs_reps], bs_resamples, rng=rng_b)
@@ -384,7 +406,7 @@ def chisq_type1(model: str = "m2_cycle", n: int | None = None, reps: int = 4000,
                           ("Swain", "p_swain", reps), ("Bollen-Stine", None, bs_reps)):
         p = p_bs if key is None else c[key]
         rate = float(np.mean(p < alpha)) if key else float(np.mean(p <= alpha))
-        rows.append({"test": label, "type1": rate, "mcse": np.sqrt(rate * (1 - rate) / k), "reps": k,
+        rows.append({"test": label, "data": kind, "type1": rate, "mcse": np.sqrt(rate * (1 - rate) / k), "reps": k,
                      "n": n, "df": model_df(m), "alpha": alpha})
     return pd.DataFrame(rows)
 

@@ -78,15 +78,24 @@ def coverage_figure(grid: pd.DataFrame, effect: str, level: float = 0.95):
 
 
 def type1_figure(table: pd.DataFrame, fwer: dict, alpha: float = 0.05):
-    """Rejection rates of a true model's chi-square tests, and the family-wise error of the path tests."""
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [3, 2]})
-    x = np.arange(len(table))
-    a1.bar(x, table["type1"], yerr=2 * table["mcse"], capsize=3, color="tab:blue")
+    """Rejection rates of a true model's chi-square tests (bars grouped by data kind), and the FWER of the path tests."""
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.9), gridspec_kw={"width_ratios": [3, 2]})
+    kinds = list(dict.fromkeys(table["data"])) if "data" in table else [None]
+    tests = list(dict.fromkeys(table["test"]))
+    width = 0.8 / len(kinds)
+    for k, kind in enumerate(kinds):
+        d = table if kind is None else table[table["data"] == kind]
+        d = d.set_index("test").loc[tests]
+        x = np.arange(len(tests)) + (k - (len(kinds) - 1) / 2) * width
+        a1.bar(x, d["type1"], width, yerr=2 * d["mcse"], capsize=3, label=f"{kind} data" if kind else None)
+    reps = table.drop_duplicates("test").set_index("test")["reps"]
     a1.axhline(alpha, color="black", ls="--", lw=0.8)
-    a1.set_xticks(x, [f"{t}\n({r:,} samples)" for t, r in zip(table["test"], table["reps"])], fontsize=8)
+    a1.set_xticks(np.arange(len(tests)), [f"{t}\n({reps[t]:,} samples)" for t in tests], fontsize=8)
     a1.set_ylabel("type I error (share rejecting a true model)")
     a1.set_xlabel("test of model fit")
     a1.set_title(f"M2 chi-square at n = {int(table['n'].iloc[0])}, simulated", fontsize=10)
+    if kinds != [None]:
+        a1.legend(fontsize=8)
     vals = [fwer["fwer"], fwer["independent"], fwer["fwer_holm"]]
     a2.bar(range(3), vals, yerr=[2 * fwer["mcse"], 0, 2 * np.sqrt(alpha * (1 - alpha) / fwer["reps"])],
            capsize=3, color=["tab:red", "lightgrey", "tab:green"])
