@@ -13,11 +13,16 @@ Modules, one idea each:
 * ``paths``: a batched estimator for recursive path models (ML = per-equation OLS);
 * ``effects``: direct, indirect and total effects with bootstrap intervals;
 * ``montecarlo`` and ``sensitivity``: how far n = 24 can be trusted;
+* ``smallsample``: Bartlett and Swain corrections of the chi-square, the Bollen-Stine bootstrap;
+* ``robustness``: the Monte Carlo under bounded and incomplete data (listwise, FIML, auxiliary variable),
+  the chi-square's type I error and the family-wise error rate of path tests;
+* ``ignorability``: sensitivity of an indirect effect to a mediator-outcome confounder (Imai's rho);
 * ``ledger``: the claims ledger (the replication scorecard);
 * ``nested``: the exact F test beside the likelihood-ratio chi-square for nested regressions;
 * ``syntax``: the one reader of model syntax (refuses self-loops, cycles, empty syntax ...);
 * ``validation``: the error types and the checks of user input (data, scales, seeds, memory);
-* ``figures``, ``diagrams``, ``powerplots``: the book's figures.
+* ``figures``, ``diagrams``, ``powerplots``, ``robustplots``: the book's figures;
+* ``answers``: expected answers of the computable exercises.
 
 The public API for re-running the analyses: :data:`MODELS`, :func:`fit_model`,
 :func:`claims_ledger` and :func:`load_facts`.

@@ -142,9 +142,18 @@ def bollen_stine_transform(model: str | PathModel, data: np.ndarray) -> np.ndarr
     return xc @ _sym_power(s, -0.5) @ _sym_power(sigma, 0.5)
 
 
+def _exogenous_misfit(m: PathModel, xb: np.ndarray, s0: np.ndarray) -> np.ndarray:
+    """N * F_ML of the exogenous block of resamples ``xb`` against the fixed block ``s0`` (q x q)."""
+    q = len(m.exogenous)
+    s = _ml_cov(xb[..., :q])
+    _, ld_s = np.linalg.slogdet(s)
+    tr = np.trace(np.linalg.solve(s0, s), axis1=-2, axis2=-1)
+    return xb.shape[-2] * (np.linalg.slogdet(s0)[1] - ld_s + tr - q)
+
+
 def bollen_stine_pvalue(model: str | PathModel, data: np.ndarray, resamples: int = 1000,
                         rng: np.random.Generator | None = None, idx: np.ndarray | None = None,
-                        block: int = 25) -> np.ndarray:
+                        block: int = 25, exogenous: str = "resample") -> np.ndarray:
     """Bollen-Stine bootstrap p value of ``model``'s chi-square for every sample of ``data``.
 
     ``data``: (reps, N, p) or (N, p) complete rows in ``model.variables`` order.
@@ -153,7 +162,17 @@ def bollen_stine_pvalue(model: str | PathModel, data: np.ndarray, resamples: int
     (reps, resamples, N)), every resample is refitted, and p is the share of
     resampled chi-squares >= the observed one. Returns p, shape (reps,) (a
     scalar array for one sample). Monte Carlo error of p: sqrt(p(1-p)/resamples).
+
+    ``exogenous``: how a refit treats the exogenous variables' (co)variances,
+    which ``fixed.x = TRUE`` takes from the data. ``"resample"`` (default):
+    from each resample, as the observed chi-square took them from the sample,
+    so they never add misfit. ``"original"``: held at the original sample's
+    values, so a resample's own exogenous spread adds misfit; this is what R
+    lavaan 0.6-14's ``bootstrapLavaan(type = "bollen.stine")`` does (its p is
+    larger; ``tests/test_smallsample.py`` compares the two).
     """
+    if exogenous not in ("resample", "original"):
+        raise SettingsError(f"exogenous = {exogenous!r} must be 'resample' or 'original'")
     m = get_model(model)
     x = np.asarray(data, dtype=float)
     single = x.ndim == 2
@@ -173,6 +192,10 @@ def bollen_stine_pvalue(model: str | PathModel, data: np.ndarray, resamples: int
         sl = slice(start, start + block)
         b = z[sl].shape[0]
         ii = idx[sl] if idx is not None else rng.integers(0, n, size=(b, resamples, n))
-        boot = chisq_batch(m, z[sl][np.arange(b)[:, None, None], ii])  # (b, resamples)
+        zb = z[sl][np.arange(b)[:, None, None], ii]
+        boot = chisq_batch(m, zb)  # (b, resamples)
+        if exogenous == "original":
+            q = len(m.exogenous)
+            boot = boot + _exogenous_misfit(m, zb, _ml_cov(z[sl])[:, None, :q, :q])
         p[sl] = np.mean(boot >= observed[sl, None], axis=1)
     return p[0] if single else p
