@@ -58,6 +58,9 @@ LAVAAN_OUT ?= tests/lavaan/reference
 lavaan-reference: $(STAMP)  ## refit every model with R lavaan into tests/lavaan/reference/ (needs Rscript and r-cran-lavaan)
 	$(BIN)/python -m psyalliance.lavaan export $(LAVAAN_IN)
 	Rscript tests/lavaan/make_reference.R $(LAVAAN_IN) $(LAVAAN_OUT)
+	$(BIN)/python -c 'from psyalliance.models import MODELS; open("tests/lavaan/bollen_stine/m2_cycle.txt", "w").write(MODELS["m2_cycle"])'
+	Rscript tests/lavaan/bollen_stine/make_reference.R data/simulated/levin2024_simulated.csv \
+		tests/lavaan/bollen_stine/m2_cycle.txt tests/lavaan/bollen_stine/reference.csv
 
 bench: $(STAMP)  ## print speed figures (name: value unit)
 	$(BIN)/python benchmarks/run.py

@@ -19,6 +19,13 @@ quick ones). Run with ``make bench`` (or ``python benchmarks/run.py``);
   (percentile and BCa intervals) of M1's / M2's effects on the committed dataset.
 * ``fit_model_m1_listwise`` / ``fit_model_m1_fiml``: the book's full semopy fit of
   M1 (tight tolerance, polish, lavaan-convention fit statistics).
+* ``robustness_grid_total``: the chapter "When the assumptions bend"'s robustness grid
+  (``psyalliance.robustness.run_grid``: 11 condition x estimator cells of M1 at n = 24, 1,000 simulated
+  studies each, 200 of them with 300 bootstrap resamples for percentile and BCa intervals).
+* ``bollen_stine_200``: one Bollen-Stine bootstrap p value of M2 on the committed dataset, 200 resamples.
+* ``chisq_type1_4000_bs300x200``: the chapter's chi-square type I error experiment (4,000 simulated
+  studies; Bollen-Stine on 300 of them with 200 resamples each).
+* ``path_fwer_20000``: the family-wise error rate of M2's path tests, 20,000 simulated studies.
 * ``simulate_exact_n24`` / ``simulate_exact_n48``: one run of the exact
   simulator (``simulate_dataset(method="exact")``) at n = 24 (the committed
   dataset) and n = 48; the search grows with n, which is why
@@ -147,6 +154,20 @@ def main() -> None:
     for missing in ("listwise", "fiml"):
         ft, _ = timed(lambda: fit_model("m1_mediation", df, missing), args.runs)
         print(f"fit_model_m1_{missing}: {ft:.2f} s", flush=True)
+
+    from psyalliance.robustness import RobustnessSettings, chisq_type1, path_fwer, run_grid
+    from psyalliance.smallsample import bollen_stine_pvalue
+
+    grid_settings = RobustnessSettings(n=24, reps=1_000, boot_samples=200, boot_resamples=300)
+    gt, _ = timed(lambda: run_grid(grid_settings, pop), args.runs)
+    print(f"robustness_grid_total: {gt:.2f} s", flush=True)
+    m2_rows = df[list(get_model("m2_cycle").variables)].dropna().to_numpy(float)
+    bs, _ = timed(lambda: bollen_stine_pvalue("m2_cycle", m2_rows, 200, rng=np.random.default_rng(1)), max(5, args.runs))
+    print(f"bollen_stine_200: {bs * 1e3:.1f} ms", flush=True)
+    ct, _ = timed(lambda: chisq_type1("m2_cycle", reps=4_000, bs_reps=300, bs_resamples=200, population=pop), args.runs)
+    print(f"chisq_type1_4000_bs300x200: {ct:.2f} s", flush=True)
+    ft, _ = timed(lambda: path_fwer("m2_cycle", reps=20_000), args.runs)
+    print(f"path_fwer_20000: {ft:.2f} s", flush=True)
 
     from psyalliance.simulate import simulate_dataset
 

@@ -13,6 +13,10 @@ Modules, one idea each:
 * ``paths``: a batched estimator for recursive path models (ML = per-equation OLS);
 * ``effects``: direct, indirect and total effects with bootstrap intervals;
 * ``montecarlo`` and ``sensitivity``: how far n = 24 can be trusted;
+* ``smallsample``: Bartlett and Swain corrections of the chi-square, the Bollen-Stine bootstrap;
+* ``robustness``: the Monte Carlo under bounded and incomplete data (listwise, FIML, auxiliary variable),
+  the chi-square's type I error and the family-wise error rate of path tests;
+* ``ignorability``: sensitivity of an indirect effect to a mediator-outcome confounder (Imai's rho);
 * ``ledger``: the claims ledger (the replication scorecard);
 * ``audit``: the published numbers checked against one another (p from r over rounding, GRIM, matrix
   feasibility, Holm and Benjamini-Hochberg);
@@ -22,8 +26,7 @@ Modules, one idea each:
 * ``validation``: the error types and the checks of user input (data, scales, seeds, memory);
 * ``primer``: df and parameter counts of a syntax, lavaan-convention fit statistics of a plain
   ``semopy.Model``, the conventional fit cut-offs (``data/fit_cutoffs.yaml``) and the RMSEA false-alarm rate;
-* ``answers``: the expected answers of the computable exercises (for ``selfcheck``);
-* ``figures``, ``diagrams``, ``powerplots``: the book's figures.
+* ``figures``, ``diagrams``, ``powerplots``, ``robustplots``: the book's figures.
 
 The public API for re-running the analyses: :data:`MODELS`, :func:`fit_model`,
 :func:`claims_ledger` and :func:`load_facts`.

@@ -75,3 +75,10 @@ def _(data: pd.DataFrame) -> int:
     from psyalliance.audit import published_consistency
 
     return int(multipletests(published_consistency()["p"], alpha=0.05, method="bonferroni")[0].sum())
+
+@answer("ex-ch11-2", tolerance=1e-6, hint="mediation_parts with insight_peak as the mediator, then rho_at_zero")
+def _(data: pd.DataFrame) -> float:
+    """The mediator-outcome residual correlation that erases the indirect effect through insight."""
+    from psyalliance.ignorability import mediation_parts, rho_at_zero
+
+    return rho_at_zero(mediation_parts(data, "alliance_prep", "insight_peak", "hamd_4wk"))

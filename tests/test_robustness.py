@@ -1,0 +1,126 @@
+"""Robustness Monte Carlo: properties with closed-form expectations, and FIML against the EM algorithm."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from psyalliance.fitstats import em_saturated
+from psyalliance.paths import fit_moments, get_model
+from psyalliance.population import target_population
+from psyalliance.robustness import (
+    RobustnessSettings,
+    chisq_type1,
+    draw,
+    estimate_cov,
+    missing_mask,
+    path_fwer,
+    run_condition,
+)
+from psyalliance.validation import SettingsError
+
+VARS = ["alliance_prep", "mystical_peak", "insight_peak", "hamd_4wk", "alliance_post1"]
+MODEL_VARS = VARS[:4]
+
+
+@pytest.fixture(scope="module")
+def pop():
+    return target_population()
+
+
+def test_fwer_of_independent_tests_is_one_minus_power_of_level():
+    # murphy2022: two single-predictor equations; their t tests are independent under the null
+    out = path_fwer("murphy2022", n=20, reps=40_000, seed=1)
+    assert out["k"] == 2
+    assert abs(out["fwer"] - (1 - 0.95**2)) < 4 * out["mcse"]
+
+
+def test_fwer_of_m2_lies_between_alpha_and_sidak_and_holm_controls_it():
+    out = path_fwer("m2_cycle", n=16, reps=40_000, seed=2)
+    assert out["k"] == 8
+    assert 0.05 < out["fwer"] < out["independent"] + 4 * out["mcse"]  # Sidak's inequality
+    assert out["fwer_holm"] < 0.05 + 4 * np.sqrt(0.05 * 0.95 / out["reps"])
+
+
+def test_chisq_type1_near_level_at_large_n():
+    tab = chisq_type1(n=400, reps=3000, bs_reps=2, bs_resamples=50, seed=3).set_index("test")
+    for test in ("ML chi-square", "Bartlett", "Swain"):
+        assert abs(tab.loc[test, "type1"] - 0.05) < 4 * np.sqrt(0.05 * 0.95 / 3000)
+
+
+def test_normal_large_n_intervals_cover_and_estimates_are_unbiased(pop):
+    s = RobustnessSettings(n=300, reps=2000, boot_samples=120, boot_resamples=200, seed=4)
+    tab = run_condition("normal", "complete", s, pop)
+    assert (np.abs(tab["bias"]) < 4 * tab["mcse_bias"]).all()
+    assert (np.abs(tab["coverage_t"] - 0.95) < 4 * np.sqrt(0.95 * 0.05 / s.reps)).all()
+    assert (np.abs(tab["coverage_percentile"] - 0.95) < 4 * np.sqrt(0.95 * 0.05 / s.boot_samples)).all()
+
+
+def test_listwise_is_unbiased_under_mcar(pop):
+    s = RobustnessSettings(n=24, reps=6000, boot_samples=2, boot_resamples=50, seed=5)
+    tab = run_condition("mcar", "listwise", s, pop)
+    assert (np.abs(tab["bias"]) < 4 * tab["mcse_bias"]).all()
+    # listwise t intervals are exact for the paths under normal MCAR data
+    paths = tab[tab["kind"] == "path"]
+    assert (np.abs(paths["coverage_t"] - 0.95) < 4 * np.sqrt(0.95 * 0.05 / s.reps)).all()
+
+
+@pytest.mark.parametrize("estimator, columns", [("fiml", MODEL_VARS), ("fiml_aux", VARS)])
+def test_fiml_closed_form_equals_the_em_algorithm(pop, estimator, columns):
+    rng = np.random.default_rng(6)
+    x = draw("normal", VARS, 1, 30, rng, pop)
+    obs = missing_mask("mar_auxiliary", x, VARS, 9, 2.0, rng)
+    cov = estimate_cov(x, obs, estimator, VARS, MODEL_VARS, "alliance_prep", "alliance_post1")[0]
+    data = pd.DataFrame(x[0], columns=VARS)
+    data.loc[~obs[0], "alliance_prep"] = np.nan
+    _, em = em_saturated(data[columns].to_numpy(float))
+    pick = [columns.index(v) for v in MODEL_VARS]
+    assert np.allclose(cov, em[np.ix_(pick, pick)], atol=1e-9)
+    m = get_model("m1_mediation")
+    assert np.allclose(fit_moments(m, cov, 30).coef, fit_moments(m, em[np.ix_(pick, pick)], 30).coef, atol=1e-8)
+
+
+def test_bounded_draws_stay_on_the_scales_and_keep_the_pearson_correlations(pop):
+    x = draw("bounded", VARS, 1, 100_000, np.random.default_rng(7), pop)[0]
+    for j, v in enumerate(VARS):
+        lo, hi = pop.ranges.loc[v, "low"], pop.ranges.loc[v, "high"]
+        assert lo <= x[:, j].min() and x[:, j].max() <= hi
+    assert np.abs(np.corrcoef(x.T) - pop.corr.loc[VARS, VARS].to_numpy()).max() < 0.01  # NORTA
+
+
+def test_mar_mask_removes_the_highest_scores_more_often(pop):
+    rng = np.random.default_rng(8)
+    x = draw("normal", VARS, 500, 24, rng, pop)
+    obs = missing_mask("mar_outcome", x, VARS, 6, 2.0, rng)
+    assert (obs.sum(axis=1) == 18).all()
+    hamd = x[..., VARS.index("hamd_4wk")]
+    assert hamd[~obs].mean() > hamd[obs].mean()
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"missing_share": 0.9}, "missing_share"), ({"boot_samples": 10, "reps": 5}, "boot_samples"),
+    ({"incomplete": "hamd_12mo"}, "incomplete"), ({"auxiliary": "hamd_4wk"}, "auxiliary"),
+])
+def test_bad_settings_are_refused(kwargs, match):
+    with pytest.raises(SettingsError, match=match):
+        RobustnessSettings(**kwargs)
+
+
+def test_condition_and_estimator_must_fit_together(pop):
+    with pytest.raises(SettingsError, match="complete"):
+        run_condition("normal", "fiml", RobustnessSettings(reps=10, boot_samples=2, boot_resamples=50), pop)
+    with pytest.raises(SettingsError, match="condition"):
+        run_condition("weird", "complete", RobustnessSettings(reps=10, boot_samples=2, boot_resamples=50), pop)
+
+
+def test_implied_population_makes_m2_hold_exactly(pop):
+    from psyalliance.robustness import implied_population
+    from psyalliance.sensitivity import implied_cov
+
+    m = get_model("m2_cycle")
+    mv = list(m.variables)
+    ipop = implied_population("m2_cycle", pop)
+    cov = ipop.cov.loc[mv, mv].to_numpy(float)
+    assert np.allclose(implied_cov(m, cov, 10**9), cov, atol=1e-10)  # the model reproduces it
+    assert not np.allclose(pop.cov.loc[mv, mv].to_numpy(float), cov)  # and it differs from the target's
+    x = draw("bounded", mv, 1, 100_000, np.random.default_rng(9), ipop)[0]
+    assert np.abs(np.corrcoef(x.T) - ipop.corr.loc[mv, mv].to_numpy()).max() < 0.01
