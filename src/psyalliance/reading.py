@@ -187,14 +187,16 @@ def reading_minutes(notebook: str | Path | nbformat.NotebookNode, rates: Reading
     return ReadingTime(**c, reading=_round_up(reading), exercises=_round_up(exercises))
 
 
-def glue_times(notebook: str | Path, glue: Any = None) -> ReadingTime:
-    """Glue ``time_reading`` and ``time_exercises`` (minutes) for a chapter's Prerequisites line."""
+def glue_times(notebook: str | Path, glue: Any = None) -> None:
+    """Glue ``time_reading`` and ``time_exercises`` (minutes) for a chapter's Prerequisites line.
+
+    ``glue`` defaults to myst-nb's; a chapter calls ``glue_times("NN_name.ipynb")`` in a remove-cell.
+    """
     if glue is None:
         from myst_nb import glue
     time = reading_minutes(notebook)
     glue("time_reading", time.reading, display=False)
     glue("time_exercises", time.exercises, display=False)
-    return time
 
 
 __all__ = ["ReadingRates", "ReadingTime", "reading_minutes", "prose_words", "glue_times"]
