@@ -31,3 +31,22 @@ def test_book_builds_with_zero_warnings(built_book):
         if line.startswith(("- file:", "root:")):
             page = line.split(":", 1)[1].strip()
             assert (html / f"{page}.html").exists(), f"{page}.html was not built"
+
+
+@pytest.mark.slow
+def test_glossary_index_and_instructor_guide_pages(built_book):
+    html = built_book.html
+    glossary = (html / "book" / "glossary.html").read_text(encoding="utf-8")
+    # Sphinx writes each glossary term as <dt id="term-...">; the chapters' {term} links point there
+    terms = re.findall(r'<dt id="term-([^"]+)"', glossary)
+    assert len(terms) >= 30 and "path-model" in terms and "GRID-HAMD" in terms
+    chapter = (html / "notebooks" / "07_path_models.html").read_text(encoding="utf-8")
+    assert re.search(r'href="\.\./book/glossary\.html#term-path-model"', chapter)
+    # the index is not empty: every glossary term is an index entry linking back to the glossary
+    index = (html / "genindex.html").read_text(encoding="utf-8")
+    assert index.count("book/glossary.html#term-") >= len(terms)
+    intro = (html / "book" / "intro.html").read_text(encoding="utf-8")
+    assert 'href="../genindex.html"' in intro
+    guide = (html / "book" / "instructor_guide.html").read_text(encoding="utf-8")
+    assert re.search(r"<title>Instructor", guide)
+    assert "Session plan" in guide and "Assessments" in guide

@@ -269,3 +269,16 @@ def test_page_buttons_open_and_download_the_reader_notebook(built_book, chapter)
     assert f'href="../_sources/notebooks/{chapter}.ipynb"' in page
     download = built_book.html / "_sources" / "notebooks" / f"{chapter}.ipynb"
     assert download.read_bytes() == (built_book.reader / f"{chapter}.ipynb").read_bytes()
+
+
+def test_term_links_to_the_glossary_page_or_is_italic_without_a_web_address():
+    cell = ("md", "A {term}`path model`, {term}`indirect effects <indirect effect>` and {term}`GRID-HAMD`.")
+    offline = rn.reader_notebook(notebook(cell), context())
+    assert md(offline, 1) == "A *path model*, *indirect effects* and *GRID-HAMD*."
+    ctx = context()
+    ctx.glossary_url = "https://example.org/book/glossary.html"
+    online = rn.reader_notebook(notebook(cell), ctx)
+    # Sphinx's ids for glossary terms: "term-" + the term with spaces as hyphens, case kept
+    assert md(online, 1) == ("A [path model](https://example.org/book/glossary.html#term-path-model), "
+                             "[indirect effects](https://example.org/book/glossary.html#term-indirect-effect) and "
+                             "[GRID-HAMD](https://example.org/book/glossary.html#term-GRID-HAMD).")

@@ -71,6 +71,7 @@ class BookContext:
     full_references: dict[str, str] = field(default_factory=dict)  # bibtex key -> formatted entry (markdown)
     book_title: str = ""
     chapter: str = ""
+    glossary_url: str = ""  # the glossary's web page (from html_baseurl); "" when the book has no web address
 
 
 @dataclass
@@ -124,6 +125,25 @@ def _ref(ctx: BookContext, text: str) -> str:
     return ctx.titles[label]
 
 
+def term_anchor(term: str) -> str:
+    """The HTML id Sphinx gives a glossary term: ``term-`` + the term, case kept, other characters as ``-``.
+
+    Sphinx's own rule (``sphinx.util.nodes._make_id``, as the std domain's glossary calls it).
+    """
+    from sphinx.util.nodes import _make_id
+
+    return _make_id(f"term-{term}")
+
+
+def _term(ctx: BookContext, text: str) -> str:
+    """``{term}`shown <term>``` as a link to the glossary's web page, or as *italic* text without one."""
+    title, label = _label(text)
+    shown = title or label
+    if not ctx.glossary_url:
+        return f"*{shown}*"
+    return f"[{shown}]({ctx.glossary_url}#{term_anchor(label)})"
+
+
 def _cite(ctx: BookContext, role: str, text: str, state: _State) -> str:
     keys = [k.strip() for k in text.split(",") if k.strip()]
     for key in keys:
@@ -153,7 +173,9 @@ def inline(text: str, ctx: BookContext, state: _State) -> str:
             return _numref(ctx, content)
         if role in ("ref", "doc"):
             return _ref(ctx, content)
-        if role in ("term", "index"):
+        if role == "term":
+            return _term(ctx, content)
+        if role == "index":
             title, label = _label(content)
             return title or label
         if role == "math":
@@ -544,8 +566,11 @@ def _context(app, docname: str) -> BookContext:
     glue = {k: v.get("data", {}) for k, v in json.loads(glue_path.read_text()).items()} if glue_path.exists() else {}
     bibfiles = [Path(app.srcdir) / f for f in app.config.bibtex_bibfiles]
     refs, full = bibliography(bibfiles)
+    base = (app.config.html_baseurl or "").rstrip("/")
+    glossary = next((d for d in env.found_docs if Path(d).name == "glossary"), None)
     return BookContext(numbers=numbers, titles=titles, glue=glue, references=refs, full_references=full,
-                       book_title=app.config.html_title or app.config.project, chapter=docname)
+                       book_title=app.config.html_title or app.config.project, chapter=docname,
+                       glossary_url=f"{base}/{glossary}.html" if base and glossary else "")
 
 
 def notebook_docs(app) -> list[str]:
