@@ -32,7 +32,13 @@ def _backsolve_points() -> list[tuple[float, int]]:
 def _call_p_from_r(func: Any, data: pd.DataFrame) -> dict[str, float]:
     if not callable(func):
         raise TypeError("pass the function p_from_r itself (no brackets)")
-    return {f"p_from_r({r:g}, {n})": float(func(r, n)) for r, n in _backsolve_points()}
+    out = {}
+    for r, n in _backsolve_points():
+        p = func(r, n)
+        if p is ...:
+            raise NotImplementedError("Exercise ex-study-backsolve: p_from_r still returns ...; fill in its body")
+        out[f"p_from_r({r:g}, {n})"] = float(p)
+    return out
 
 
 @answer("ex-study-backsolve", tol=5e-5, uses_data=False, prepare=_call_p_from_r,
