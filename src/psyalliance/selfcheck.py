@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from psyalliance.simulate import DATASET_ENV  # a student's dataset (a CSV like the committed simulated one)
+
 STUDENT_FILE = "my_dataset.csv"  # the same, found in the working directory
 DEFAULT_TOL = 0.005  # half a unit of the second decimal: an answer rounded to 2 decimals passes
 
