@@ -617,8 +617,7 @@ def write_assignments(app, exception: Exception | None) -> None:
     from psyalliance.assignments import write_assignments as write
 
     outdir = Path(app.outdir)
-    written = write(outdir.parent / READER_DIR, outdir.parent / ASSIGNMENTS_DIR,
-                    title=app.config.html_title or app.config.project)
+    written = write(outdir.parent / READER_DIR, outdir.parent / ASSIGNMENTS_DIR)  # as `make assignments` does
     target = outdir / STUDENT_ZIP
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(written["student.zip"], target)

@@ -148,7 +148,7 @@ def instructor_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nb
     return out
 
 
-STUDENT_README = """# Student notebooks: {title}
+STUDENT_README = """# Student notebooks: Alliance and psilocybin therapy, a replication with simulated data
 
 One notebook per chapter of the book, without the solutions. Every dataset is **simulated**.
 
@@ -163,7 +163,7 @@ One notebook per chapter of the book, without the solutions. Every dataset is **
    first cell says which one is in use). The environment variable `PSYALLIANCE_DATASET` can name it instead.
 """
 
-INSTRUCTOR_README = """# Instructor notebooks: {title}
+INSTRUCTOR_README = """# Instructor notebooks: Alliance and psilocybin therapy, a replication with simulated data
 
 One notebook per chapter with every solution: each solution's code runs after its fold, followed by the
 self-check the students run (it should print *Correct*). Every dataset is **simulated**.
@@ -186,7 +186,7 @@ def _zip(path: Path, files: dict[str, bytes]) -> None:
             z.writestr(info, files[name])
 
 
-def write_assignments(reader_dir: Path, out_dir: Path, title: str = "the book") -> dict[str, Path]:
+def write_assignments(reader_dir: Path, out_dir: Path) -> dict[str, Path]:
     """Write ``student/``, ``instructor/``, ``student.zip`` and ``instructor.zip`` under ``out_dir``."""
     reader_dir, out_dir = Path(reader_dir), Path(out_dir)
     sources = sorted(reader_dir.glob("*.ipynb"))
@@ -199,13 +199,13 @@ def write_assignments(reader_dir: Path, out_dir: Path, title: str = "the book") 
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("*.ipynb"):
             old.unlink()
-        files = {f"{kind}/README.md": readme.format(title=title).encode()}
+        files = {f"{kind}/README.md": readme.encode()}
         for src in sources:
             nb = make(nbformat.read(src, as_version=4), src.name)
             text = nbformat.writes(nb) + "\n"
             (folder / src.name).write_text(text, encoding="utf-8")
             files[f"{kind}/{src.name}"] = text.encode()
-        (folder / "README.md").write_text(readme.format(title=title), encoding="utf-8")
+        (folder / "README.md").write_text(readme, encoding="utf-8")
         _zip(out_dir / f"{kind}.zip", files)
         written[kind] = folder
         written[f"{kind}.zip"] = out_dir / f"{kind}.zip"
