@@ -18,6 +18,8 @@ Modules, one idea each:
 * ``syntax``: the one reader of model syntax (refuses self-loops, cycles, empty syntax ...);
 * ``validation``: the error types and the checks of user input (data, scales, seeds, memory);
 * ``figures``, ``diagrams``, ``powerplots``: the book's figures.
+* ``selfcheck`` and ``answers``: the exercises' self-checks and their expected answers, computed on call;
+* ``assignments`` and ``studentdata``: student and instructor notebooks, a simulated dataset per student.
 
 The public API for re-running the analyses: :data:`MODELS`, :func:`fit_model`,
 :func:`claims_ledger` and :func:`load_facts`.
