@@ -9,7 +9,7 @@ BUILD  := _build
 LINKCHECK := $(BUILD)/linkcheck
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book test test-fast lint linkcheck data lavaan-reference bench lab clean clean-all
+.PHONY: help venv book test test-fast lint linkcheck data lavaan-reference bench lab clean clean-all assignments student-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -64,6 +64,14 @@ lavaan-reference: $(STAMP)  ## refit every model with R lavaan into tests/lavaan
 
 bench: $(STAMP)  ## print speed figures (name: value unit)
 	$(BIN)/python benchmarks/run.py
+
+assignments: book  ## student and instructor notebooks and zips from the built book (_build/assignments/)
+	$(BIN)/python -m psyalliance.assignments $(BUILD)/reader $(BUILD)/assignments
+
+ROSTER ?=
+student-data: $(STAMP)  ## a simulated dataset per student and the answer key: make student-data ROSTER=roster.txt
+	@test -n "$(ROSTER)" || { echo "usage: make student-data ROSTER=roster.txt (one student id per line)"; exit 2; }
+	$(BIN)/python -m psyalliance.studentdata $(ROSTER) --out $(BUILD)/students
 
 lab: book  ## open the reader notebooks (the chapters as they read on the web) in JupyterLab
 	$(BIN)/jupyter lab $(BUILD)/reader/

@@ -77,6 +77,7 @@ class BookContext:
 @dataclass
 class _State:
     solution: int | None = None  # exercise number of the open solution
+    solution_labels: dict[int, str] = field(default_factory=dict)  # exercise number -> its label
     exercise: int | None = None
     cited: list[str] = field(default_factory=list)
     attachments: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -309,6 +310,7 @@ def render_markdown(text: str, ctx: BookContext, state: _State) -> list[Segment]
         elif name == "solution-start":
             cut()
             state.solution = _exercise_number(ctx, arg)
+            state.solution_labels[state.solution] = arg
         elif name == "solution-end":
             cut()
             state.solution = None
@@ -425,15 +427,19 @@ def reader_notebook(nb: nbformat.NotebookNode, ctx: BookContext, web_url: str | 
     cells = [_header(ctx, web_url)]
     fold: list[Segment] = []  # the parts of the open solution
     fold_number: list[int] = []
+    fold_code: list[dict] = []  # the solution's code cells (sources and metadata), for psyalliance.assignments
 
     def close_fold(index: int) -> None:
-        if fold:
+        if fold or fold_code:
             body = "\n\n".join(seg.text for seg in fold)
             attachments = {k: v for seg in fold for k, v in seg.attachments.items()}
             text = f"<details>\n<summary>Solution to Exercise {fold_number[0]}</summary>\n\n{body}\n\n</details>"
-            cells.append(_markdown_cell(text, attachments, f"reader-solution-{fold_number[0]}"))
+            cell = _markdown_cell(text, attachments, f"reader-solution-{fold_number[0]}")
+            cell.metadata["reader"] = {"solution": state.solution_labels[fold_number[0]], "code": list(fold_code)}
+            cells.append(cell)
         fold.clear()
         fold_number.clear()
+        fold_code.clear()
 
     executed_cells = executed.cells if executed is not None else None
     if executed_cells is not None and [c.source for c in executed_cells] != [c.source for c in nb.cells]:
@@ -454,8 +460,9 @@ def reader_notebook(nb: nbformat.NotebookNode, ctx: BookContext, web_url: str | 
                 close_fold(i)
         elif cell.cell_type == "code" and state.solution is not None:
             seg = _solution_code(cell, executed_cells[i] if executed_cells is not None else None, f"solution-{i}")
+            fold_number[:1] = [state.solution]
+            fold_code.append({"source": "".join(cell.source), "metadata": copy.deepcopy(dict(cell.get("metadata", {})))})
             if seg is not None:
-                fold_number[:1] = [state.solution]
                 fold.append(seg)
         elif cell.cell_type == "code":
             close_fold(i)
@@ -621,9 +628,30 @@ def point_launch_buttons(app, pagename: str, templatename: str, context: dict, d
     walk(context.get("header_buttons", []))
 
 
+ASSIGNMENTS_DIR = "assignments"  # under the build folder (_build/assignments)
+STUDENT_ZIP = "_downloads/student.zip"  # in the HTML output: the introduction links it
+
+
+def write_assignments(app, exception: Exception | None) -> None:
+    """build-finished, after the reader notebooks: the student and instructor notebooks and zips
+    (psyalliance.assignments), and the student zip in the HTML output for download."""
+    if exception is not None or app.builder.format != "html":
+        return
+    import shutil
+
+    from psyalliance.assignments import write_assignments as write
+
+    outdir = Path(app.outdir)
+    written = write(outdir.parent / READER_DIR, outdir.parent / ASSIGNMENTS_DIR)  # as `make assignments` does
+    target = outdir / STUDENT_ZIP
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(written["student.zip"], target)
+
+
 def setup(app):
     app.connect("html-page-context", point_launch_buttons, priority=900)
     app.connect("build-finished", write_reader_notebooks)
+    app.connect("build-finished", write_assignments, priority=600)  # after write_reader_notebooks (500)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 

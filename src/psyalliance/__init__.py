@@ -26,7 +26,9 @@ Modules, one idea each:
 * ``validation``: the error types and the checks of user input (data, scales, seeds, memory);
 * ``primer``: df and parameter counts of a syntax, lavaan-convention fit statistics of a plain
   ``semopy.Model``, the conventional fit cut-offs (``data/fit_cutoffs.yaml``) and the RMSEA false-alarm rate;
-* ``figures``, ``diagrams``, ``powerplots``, ``robustplots``: the book's figures.
+* ``figures``, ``diagrams``, ``powerplots``, ``robustplots``: the book's figures;
+* ``selfcheck`` and ``answers``: the exercises' self-checks and their expected answers, computed on call;
+* ``assignments`` and ``studentdata``: student and instructor notebooks, a simulated dataset per student.
 
 The public API for re-running the analyses: :data:`MODELS`, :func:`fit_model`,
 :func:`claims_ledger` and :func:`load_facts`.

@@ -1,23 +1,255 @@
-"""Expected answers of the computable exercises, one function per exercise label.
+"""Expected answers of the book's coding exercises, one function per exercise label.
 
-Each function takes the dataset the notebook uses (the book's simulated
-dataset, or a student's own simulated dataset) and returns the expected
-answer, computed when the check is called, never typed.
-:func:`psyalliance.selfcheck.check` compares a student's answer with it.
+Each function takes the dataset in use (the committed simulated dataset or a student's, see
+:mod:`psyalliance.selfcheck`) and returns the expected answer, computed then, never typed. ``prepare``
+turns what a student hands to ``check`` (the variable the exercise's scaffold names, often a result
+object) into the shape of the expected answer. Helpers adding exercises append their functions at the end.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pandas as pd
+from scipy import stats
 
 from psyalliance.selfcheck import answer
+
+MC_TOL = 0.03  # Monte Carlo answers: a student's 2,000 replications with any seed, against ours (about 4 MC SEs)
+MC_SEED = 97  # our own seed for the Monte Carlo answers (any seed does, within MC_TOL)
+
+
+# ----------------------------------------------------------------------------- 01 The study
+
+def _backsolve_points() -> list[tuple[float, int]]:
+    from psyalliance.facts import load_facts
+
+    row = load_facts().correlations.query("x == 'alliance_prep' and y == 'hamd_12mo'").iloc[0]
+    return [(float(row.r), n) for n in range(15, 25)] + [(0.3, 10), (-0.1, 40)]
+
+
+def _call_p_from_r(func: Any, data: pd.DataFrame) -> dict[str, float]:
+    if not callable(func):
+        raise TypeError("pass the function p_from_r itself (no brackets)")
+    out = {}
+    for r, n in _backsolve_points():
+        p = func(r, n)
+        if p is ...:
+            raise NotImplementedError("Exercise ex-study-backsolve: p_from_r still returns ...; fill in its body")
+        out[f"p_from_r({r:g}, {n})"] = float(p)
+    return out
+
+
+@answer("ex-study-backsolve", tol=5e-5, uses_data=False, prepare=_call_p_from_r,
+        hint="p_from_r(r, n) should return the TWO-tailed p of a Pearson r: t from |r| and n, the t distribution "
+             "with n - 2 degrees of freedom (scipy.stats.t.sf gives one tail), and a negative r must give the "
+             "same p as a positive one.")
+def _(data: pd.DataFrame) -> dict[str, float]:
+    out = {}
+    for r, n in _backsolve_points():
+        t = abs(r) * np.sqrt(n - 2) / np.sqrt(1 - r**2)
+        out[f"p_from_r({r:g}, {n})"] = float(2 * stats.t.sf(t, n - 2))
+    return out
+
+
+# ----------------------------------------------------------------------------- 04 Exploring
+
+def _response_rate(responded: Any, data: pd.DataFrame) -> float:
+    values = pd.Series(responded)
+    if values.dtype != bool:
+        raise TypeError("responded should be True/False for each participant (a comparison with >=)")
+    return float(values.mean())
+
+
+@answer("ex-explore-2", prepare=_response_rate,
+        hint="a responder's GRID-HAMD fell by at least the published fraction (facts.value('outcomes', "
+             "'response_drop_fraction')) of THEIR OWN baseline: (baseline - 4 weeks) / baseline >= drop, "
+             "one True/False per participant.")
+def _(data: pd.DataFrame) -> float:
+    from psyalliance.facts import load_facts
+
+    drop = load_facts().value("outcomes", "response_drop_fraction")
+    base = data["hamd_baseline"].astype(float)
+    return float(((base - data["hamd_4wk"].astype(float)) / base >= drop).mean())
+
+
+def _subscale_correlations(piq: Any, data: pd.DataFrame) -> pd.Series:
+    if isinstance(piq, pd.DataFrame):
+        return piq.corrwith(data["hamd_4wk"].astype(float))
+    return pd.Series(piq)
+
+
+@answer("ex-explore-3", prepare=_subscale_correlations,
+        hint="score the two PIQ subscales of the session-2 rating with subscale_scores(data, 'insight_s2') "
+             "(one column per subscale, one row per participant), then correlate each column with hamd_4wk.")
+def _(data: pd.DataFrame) -> pd.Series:
+    from psyalliance.instruments import subscale_scores
+
+    return subscale_scores(data, "insight_s2").corrwith(data["hamd_4wk"].astype(float))
+
+
+# ----------------------------------------------------------------------------- 05 Did the alliance grow?
+
+@answer("ex-alliance-2",
+        hint="compare alliance_prep with alliance_post1 (not alliance_post2), on the participants who have both; "
+             "paired_change(data, pre, post) returns n, d_z and d_av.")
+def _(data: pd.DataFrame) -> dict[str, float]:
+    pair = data[["alliance_prep", "alliance_post1"]].dropna()
+    diff = pair["alliance_post1"] - pair["alliance_prep"]
+    sd_av = np.sqrt((pair["alliance_prep"].var(ddof=1) + pair["alliance_post1"].var(ddof=1)) / 2)
+    return {"n": len(pair), "d_z": float(diff.mean() / diff.std(ddof=1)), "d_av": float(diff.mean() / sd_av)}
+
+
+# ----------------------------------------------------------------------------- 06 Correlations
+
+def _spearman_of_pair(pair: Any, data: pd.DataFrame) -> float:
+    if isinstance(pair, pd.DataFrame):
+        if sorted(pair.columns) != ["alliance_post2", "hamd_4wk"]:
+            raise ValueError("pair should hold exactly the columns alliance_post2 and hamd_4wk")
+        return float(stats.spearmanr(pair["alliance_post2"], pair["hamd_4wk"]).statistic)
+    return float(getattr(pair, "statistic", pair))
+
+
+@answer("ex-corr-2", prepare=_spearman_of_pair,
+        hint="keep the rows where BOTH alliance_post2 and hamd_4wk are present (select the two columns, then "
+             ".dropna()); a rank correlation of rows with a missing value is not defined.")
+def _(data: pd.DataFrame) -> float:
+    pair = data[["alliance_post2", "hamd_4wk"]].dropna()
+    return float(stats.spearmanr(pair["alliance_post2"], pair["hamd_4wk"]).statistic)
+
+
+# ----------------------------------------------------------------------------- 07 Path models
+
+def _fit_numbers(fit: Any, data: pd.DataFrame) -> dict[str, float]:
+    return {"chisq": float(fit.fit["chisq"]), "df": int(fit.fit["df"]), "aic": float(fit.fit["aic"])}
+
+
+@answer("ex-path-2", tol=0.01, prepare=_fit_numbers,
+        hint="start from MODELS['m2_cycle'] and add insight_peak as a predictor in the hamd_12mo equation only; "
+             "fit with missing='fiml' (all participants), as the chapter's FIML fit of M2.")
+def _(data: pd.DataFrame) -> dict[str, float]:
+    from psyalliance.models import MODELS, fit_model
+
+    syntax = MODELS["m2_cycle"].replace("hamd_12mo ~ d2*alliance_post2 + e*hamd_4wk",
+                                        "hamd_12mo ~ d2*alliance_post2 + e*hamd_4wk + insight_peak")
+    return _fit_numbers(fit_model("m2_insight", data, missing="fiml", syntax=syntax), data)
+
+
+# ----------------------------------------------------------------------------- 08 Scorecard
+
+def _changed_claims(other: Any, data: pd.DataFrame) -> set[str]:
+    from psyalliance.ledger import claims_ledger
+
+    if isinstance(other, pd.DataFrame):
+        before = claims_ledger(data).set_index("claim")["verdict"]
+        after = other.set_index("claim")["verdict"]
+        return set(before.index[before != after.reindex(before.index)])
+    return set(other)
+
+
+@answer("ex-score-2", prepare=_changed_claims,
+        hint="shift hamd_4wk by +2 on a COPY of the dataset (every participant, nothing else), run claims_ledger "
+             "on the copy and compare its verdict column with the chapter's ledger.")
+def _(data: pd.DataFrame) -> set[str]:
+    from psyalliance.ledger import claims_ledger
+
+    shifted = data.copy()
+    shifted["hamd_4wk"] += 2
+    before = claims_ledger(data).set_index("claim")["verdict"]
+    after = claims_ledger(shifted).set_index("claim")["verdict"]
+    return set(before.index[before != after])
+
+
+# ----------------------------------------------------------------------------- 09 How much can 24 people tell us?
+
+def _m1_path_coverage(result: Any, data: pd.DataFrame) -> dict[str, float]:
+    s = result.summary
+    paths = s[(s["model"] == "m1_mediation") & (s["kind"] == "path")]
+    return dict(zip(paths["effect"], paths["coverage"].astype(float)))
+
+
+@answer("ex-ch08-2", tol=MC_TOL, uses_data=False, prepare=_m1_path_coverage,
+        hint="run the n = 24 experiment for M1 only with inference='z' (ML standard errors, normal reference) and "
+             "about 2,000 replications, and read the coverage of the path rows (kind == 'path').")
+def _(data: pd.DataFrame) -> dict[str, float]:
+    from psyalliance.montecarlo import MonteCarloSettings, run_montecarlo
+
+    settings = MonteCarloSettings(n=24, reps=2_000, seed=MC_SEED, models=("m1_mediation",), inference="z")
+    return _m1_path_coverage(run_montecarlo(settings, correlations=False), data)
+
+
+def _b2_mar(result: Any, data: pd.DataFrame) -> dict[str, float]:
+    row = result.summary.set_index("effect").loc["b2"]
+    return {"relative bias of b2": float(row["bias"] / row["population"]), "coverage of b2": float(row["coverage"])}
+
+
+@answer("ex-ch08-4", tol=MC_TOL, uses_data=False, prepare=_b2_mar,
+        hint="run M1 at n = 24 with mar_on='hamd_4wk' and mar_strength=2 (about 2,000 replications) and read the "
+             "bias and coverage of the b2 row of its summary.")
+def _(data: pd.DataFrame) -> dict[str, float]:
+    from psyalliance.montecarlo import MonteCarloSettings, run_montecarlo
+
+    settings = MonteCarloSettings(n=24, reps=2_000, seed=MC_SEED, models=("m1_mediation",), mar_on="hamd_4wk",
+                                  mar_strength=2.0)
+    return _b2_mar(run_montecarlo(settings, correlations=False), data)
+
+
+# ----------------------------------------------------------------------------- A1 Simulating
+
+def _top_changes(change: Any, data: pd.DataFrame) -> set[frozenset[str]]:
+    if isinstance(change, pd.DataFrame):
+        rows = change[change["status"] == "completed"] if "status" in change.columns else change
+        rows = rows.reindex(rows["change"].abs().sort_values(ascending=False).index).head(3)
+        return {frozenset((x, y)) for x, y in zip(rows["x"], rows["y"])}
+    return {frozenset(p) for p in change}
+
+
+@answer("ex-sim-3", uses_data=False, prepare=_top_changes,
+        hint="override ('mystical_peak', 'insight_peak') at 0.40 in target_population(overrides={'corr': ...}), "
+             "subtract the default population's r from the new one pair by pair, keep the rows whose status is "
+             "'completed' and rank them by the SIZE of the change (its absolute value).")
+def _(data: pd.DataFrame) -> set[frozenset[str]]:
+    from psyalliance.population import target_population
+
+    base = target_population().status.set_index(["x", "y"])
+    other = target_population(overrides={"corr": {("mystical_peak", "insight_peak"): 0.40}}).status.set_index(["x", "y"])
+    completed = base[base["status"] == "completed"].index
+    size = (other.loc[completed, "r"] - base.loc[completed, "r"]).abs().sort_values(ascending=False)
+    return {frozenset(pair) for pair in size.index[:3]}
+
+
+# ----------------------------------------------------------------------------- A2 lavaan
+
+def _chain_changes(fits: Any, data: pd.DataFrame) -> dict[str, float]:
+    chain, fixed = fits
+    return {"chi-square change": float(fixed.fit["chisq"] - chain.fit["chisq"]),
+            "df change": int(fixed.fit["df"] - chain.fit["df"])}
+
+
+@answer("ex-lavaan-2", uses_data=False, prepare=_chain_changes,
+        hint="fit lavaan.USER_MODELS['chain_two_outcomes'].syntax by FIML on semopy's "
+             "multivariate_regression.get_data(), then the same syntax plus the line 'y2 ~~ 0*y3'; pass the two "
+             "fits as (chain, fixed).")
+def _(data: pd.DataFrame) -> dict[str, float]:
+    from semopy.examples import multivariate_regression
+
+    from psyalliance import lavaan
+    from psyalliance.models import fit_model
+
+    example = multivariate_regression.get_data()
+    syntax = lavaan.USER_MODELS["chain_two_outcomes"].syntax
+    chain = fit_model("chain_two_outcomes", example, "fiml", syntax=syntax)
+    fixed = fit_model("chain_fixed", example, "fiml", syntax=syntax + "\ny2 ~~ 0*y3")
+    return _chain_changes((chain, fixed), data)
+
 
 # --- chapter 02, Path models from regression (helper "primer") -------------------------------------------------
 
 _M1_VARIABLES = ["alliance_prep", "mystical_peak", "insight_peak", "hamd_4wk"]
 
 
-@answer("ex-primer-2", tolerance=1e-6,
+@answer("ex-primer-2", tol=1e-6,
         hint="use the complete cases of the four M1 variables; a2 is the slope of alliance_prep in insight_peak ~ "
              "alliance_prep, b2 the slope of insight_peak in hamd_4wk ~ mystical_peak + insight_peak + "
              "alliance_prep; the answer is their product (GRID-HAMD points per alliance point)")
@@ -27,7 +259,7 @@ def _(data: pd.DataFrame) -> float:
     return indirect_by_ols(data, "alliance_prep", "insight_peak", "hamd_4wk", ["mystical_peak"])
 
 
-@answer("ex-primer-3", tolerance=1e-3,
+@answer("ex-primer-3", tol=1e-3,
         hint="fit M1 without the direct path alliance_prep -> hamd_4wk (keep mystical_peak ~~ insight_peak) with "
              "semopy.Model on the complete cases of its four variables, then take lavaan_fit_statistics(model, "
              "rows)['chisq'] (1 df), not semopy.calc_stats")
@@ -39,7 +271,7 @@ def _(data: pd.DataFrame) -> float:
 
 # --- chapter 03, Where the data come from (helper "primer") -----------------------------------------------------
 
-@answer("ex-data-2", tolerance=1e-6,
+@answer("ex-data-2", tol=1e-6,
         hint="the Pearson correlation of alliance_post2 and hamd_12mo on the rows where both are present "
              "(data[[...]].dropna()), a number between -1 and 1; it should be negative")
 def _(data: pd.DataFrame) -> float:
@@ -50,7 +282,7 @@ def _(data: pd.DataFrame) -> float:
 # --------------------------------------------------------------------------- 10_checking_published (audit)
 
 
-@answer("ex-audit-1", tolerance=0,
+@answer("ex-audit-1", tol=0,
         hint="loop n over range(4, 101); keep n when p_range(0.38, n)[0] <= .0205 and p_range(0.38, n)[1] >= .0195")
 def _(data: pd.DataFrame) -> list[int]:
     from psyalliance.audit import p_range, printed_p_interval
@@ -59,7 +291,7 @@ def _(data: pd.DataFrame) -> list[int]:
     return [n for n in range(4, 101) if p_range(0.38, n)[0] <= hi and p_range(0.38, n)[1] >= lo]
 
 
-@answer("ex-audit-2", tolerance=0,
+@answer("ex-audit-2", tol=0,
         hint="count the whole percentages pct in range(101) for which grim_counts(pct, 24) is not an empty list")
 def _(data: pd.DataFrame) -> int:
     from psyalliance.audit import grim_counts
@@ -67,7 +299,7 @@ def _(data: pd.DataFrame) -> int:
     return sum(1 for pct in range(101) if grim_counts(pct, 24))
 
 
-@answer("ex-audit-3", tolerance=0,
+@answer("ex-audit-3", tol=0,
         hint="multipletests(p, alpha=0.05, method='bonferroni')[0] marks the rejected tests; count the True")
 def _(data: pd.DataFrame) -> int:
     from statsmodels.stats.multitest import multipletests
@@ -76,7 +308,7 @@ def _(data: pd.DataFrame) -> int:
 
     return int(multipletests(published_consistency()["p"], alpha=0.05, method="bonferroni")[0].sum())
 
-@answer("ex-ch11-2", tolerance=1e-6, hint="mediation_parts with insight_peak as the mediator, then rho_at_zero")
+@answer("ex-ch11-2", tol=1e-6, hint="mediation_parts with insight_peak as the mediator, then rho_at_zero")
 def _(data: pd.DataFrame) -> float:
     """The mediator-outcome residual correlation that erases the indirect effect through insight."""
     from psyalliance.ignorability import mediation_parts, rho_at_zero

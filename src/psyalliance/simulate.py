@@ -27,6 +27,7 @@ and ``data/simulated/codebook.csv`` from a fixed seed, byte for byte.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -757,13 +758,20 @@ def write_files(out_dir: Path = OUT_DIR, seed: int = SEED) -> tuple[Path, Path]:
     return data_path, book_path
 
 
-def load_dataset(path: Path = DATASET_PATH) -> pd.DataFrame:
+DATASET_ENV = "PSYALLIANCE_DATASET"  # names a student's simulated dataset (psyalliance.selfcheck, make student-data)
+
+
+def load_dataset(path: Path | None = None) -> pd.DataFrame:
     """The committed simulated dataset, one row per simulated participant, NaN for a missing rating.
 
     Plain numpy dtypes (as ``pandas.read_csv`` gives them: columns with a
     missing value are float), so the frame goes straight into semopy,
-    statsmodels or numpy.
+    statsmodels or numpy. Without ``path``, the file named by the environment
+    variable ``PSYALLIANCE_DATASET`` if it is set (a student's own simulated
+    dataset, see ``psyalliance.selfcheck.use_student_dataset``), else the committed one.
     """
+    if path is None:
+        path = os.environ.get(DATASET_ENV) or DATASET_PATH
     if not Path(path).exists():
         raise FileNotFoundError(f"simulated dataset not found: {path} (run `make data` to write it)")
     return pd.read_csv(path)

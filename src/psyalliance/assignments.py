@@ -1,0 +1,226 @@
+"""Student and instructor notebooks, made from the reader notebooks of the built book.
+
+The book's build writes one reader notebook per chapter to ``_build/reader/`` (``book/_ext/
+reader_notebooks.py``); each solution there is one markdown cell, a ``<details>`` fold, whose metadata
+``reader: {solution: "ex-label", code: [...]}`` names its exercise and carries the solution's code cells
+(with their ``assignment: {scaffold, check}`` metadata, see the contract in CONTRIBUTING.md). From them:
+
+* ``student/NN_*.ipynb``: every solution fold removed; for each coding exercise with a self-check, a
+  code cell with its scaffold (``...`` to fill in, ``raise NotImplementedError``) and a code cell with
+  its check (:func:`psyalliance.selfcheck.check`); a conceptual exercise gets a cell for the answer;
+* ``instructor/NN_*.ipynb``: everything, each solution's code as runnable code cells after its fold,
+  followed by the check;
+* ``student.zip`` and ``instructor.zip``: the notebooks and a short README (deterministic bytes).
+
+Run ``python -m psyalliance.assignments [READER_DIR] [OUT_DIR]`` (``make assignments``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+SETUP = ("from psyalliance.selfcheck import check, use_student_dataset\n\n"
+         "use_student_dataset()  # a my_dataset.csv from your instructor, next to this notebook, replaces the book's")
+ZIP_DATE = (2024, 3, 6, 0, 0, 0)  # fixed timestamps: the same notebooks give the same zip bytes
+
+__all__ = ["Exercise", "exercises", "student_notebook", "instructor_notebook", "write_assignments", "main"]
+
+
+class AssignmentError(ValueError):
+    """A reader notebook whose solutions cannot be turned into assignments."""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One solution fold of a reader notebook: its label, number, cell index and (if coding) scaffold and check."""
+
+    label: str
+    number: int
+    index: int
+    code: tuple[str, ...]
+    scaffold: str | None
+    check: str | None
+
+
+def _fold(cell: dict) -> dict | None:
+    meta = cell.get("metadata", {}).get("reader", {})
+    return meta if cell.get("cell_type") == "markdown" and "solution" in meta else None
+
+
+def exercises(nb: nbformat.NotebookNode, name: str = "notebook") -> list[Exercise]:
+    """The solutions of a reader notebook, in order, with their scaffolds and checks."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        meta = _fold(cell)
+        if meta is None:
+            continue
+        m = re.search(r"<summary>Solution to Exercise (\d+)</summary>", cell.source)
+        if m is None:
+            raise AssignmentError(f"{name}: the solution of {meta['solution']} has no 'Solution to Exercise N' summary")
+        specs = [c["metadata"]["assignment"] for c in meta.get("code", []) if "assignment" in c.get("metadata", {})]
+        if len(specs) > 1:
+            raise AssignmentError(f"{name}: {meta['solution']} has {len(specs)} cells with assignment metadata; one only")
+        spec = specs[0] if specs else {}
+        if specs and ("raise NotImplementedError" not in spec.get("scaffold", "") or not spec.get("check", "").strip()):
+            raise AssignmentError(f"{name}: {meta['solution']}: the scaffold must raise NotImplementedError and the "
+                                  "check must be a call of check(...)")
+        found.append(Exercise(meta["solution"], int(m.group(1)), i, tuple(c["source"] for c in meta.get("code", [])),
+                              spec.get("scaffold"), spec.get("check")))
+    return found
+
+
+def _code(source: str, cell_id: str) -> dict:
+    return nbformat.v4.new_code_cell(source.rstrip("\n"), id=cell_id[:64])
+
+
+def _md(source: str, cell_id: str) -> dict:
+    return nbformat.v4.new_markdown_cell(source, id=cell_id[:64])
+
+
+def _header(kind: str, title: str) -> dict:
+    if kind == "student":
+        text = ("> **Student notebook.** A chapter of the book, without the solutions. At each **Your turn**, "
+                "replace every `...` with your code, delete the `raise NotImplementedError` line and run the cell, "
+                "then run the check below it: it says *Correct* or what to look at. Until you do, those two cells "
+                "stop with `NotImplementedError`; the rest of the chapter runs without them. The expected answers "
+                "are computed from the data when you check, never stored. Every dataset here is **simulated**.")
+    else:
+        text = ("> **Instructor notebook.** The chapter with every solution: each solution's code runs after its "
+                "fold, followed by the self-check that students run (it should say *Correct*). Every dataset here "
+                "is **simulated**.")
+    return _md(f"{text}\n>\n> *{title}*", f"assign-header-{kind}")
+
+
+def _setup_cells(kind: str) -> list[dict]:
+    return [_code(SETUP, f"assign-setup-{kind}")]
+
+
+def _base(nb: nbformat.NotebookNode, kind: str) -> tuple[nbformat.NotebookNode, list[dict]]:
+    out = copy.deepcopy(nb)
+    if not out.cells or out.cells[0].get("id") != "reader-header":
+        raise AssignmentError("not a reader notebook: its first cell is not the reader header")
+    title = next((c.source.split("\n")[0].lstrip("# ") for c in out.cells if c.cell_type == "markdown"
+                  and c.source.startswith("# ")), "")
+    return out, [_header(kind, title), *_setup_cells(kind)]
+
+
+def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
+    """The student version of a reader notebook: no solutions; scaffolds and checks for the coding exercises."""
+    out, cells = _base(nb, "student")
+    by_index = {ex.index: ex for ex in exercises(nb, name)}
+    for i, cell in enumerate(out.cells[1:], start=1):
+        ex = by_index.get(i)
+        if ex is None:
+            cells.append(cell)
+        elif ex.scaffold is not None:
+            cells.append(_md(f"**Your turn (Exercise {ex.number}).** Fill in the cell below, then run the check "
+                             "after it.", f"assign-turn-{ex.label}"))
+            cells.append(_code(ex.scaffold, f"assign-scaffold-{ex.label}"))
+            cells.append(_code(ex.check, f"assign-check-{ex.label}"))
+        else:
+            cells.append(_md(f"**Your answer (Exercise {ex.number}).** Write it here (double-click to edit).",
+                             f"assign-answer-{ex.label}"))
+    out.cells = cells
+    return out
+
+
+def instructor_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
+    """The instructor version of a reader notebook: each solution fold, then its code as cells, then its check."""
+    out, cells = _base(nb, "instructor")
+    by_index = {ex.index: ex for ex in exercises(nb, name)}
+    for i, cell in enumerate(out.cells[1:], start=1):
+        cells.append(cell)
+        ex = by_index.get(i)
+        if ex is None:
+            continue
+        cell.metadata.pop("reader", None)
+        cells += [_code(src, f"assign-solution-{ex.label}-{k}") for k, src in enumerate(ex.code)]
+        if ex.check is not None:
+            cells.append(_code(ex.check, f"assign-check-{ex.label}"))
+    out.cells = cells
+    return out
+
+
+STUDENT_README = """# Student notebooks: Alliance and psilocybin therapy, a replication with simulated data
+
+One notebook per chapter of the book, without the solutions. Every dataset is **simulated**.
+
+1. Install the book's package once (Python 3.11): `pip install -r requirements.txt` and `pip install -e .`
+   in a clone of the book's repository (or open the book on Binder, where it is installed).
+2. Open a notebook in JupyterLab and run it top to bottom. At each **Your turn**, replace every `...`
+   with your code, delete the `raise NotImplementedError` line, run the cell, then run the check below it:
+   it prints *Correct* or *Not yet* with what to look at. The expected answers are computed from the data
+   when you run the check.
+3. **Your own dataset.** If your instructor gave you a file `my_dataset.csv`, put it in this folder, next
+   to the notebooks: the chapters and the checks then use it instead of the book's simulated dataset (the
+   first cell says which one is in use). The environment variable `PSYALLIANCE_DATASET` can name it instead.
+"""
+
+INSTRUCTOR_README = """# Instructor notebooks: Alliance and psilocybin therapy, a replication with simulated data
+
+One notebook per chapter with every solution: each solution's code runs after its fold, followed by the
+self-check the students run (it should print *Correct*). Every dataset is **simulated**.
+
+- The student notebooks (`student.zip`) are the same chapters without the solutions, with a scaffold
+  (`...` to fill in, `raise NotImplementedError`) and a check for each coding exercise.
+- A different simulated dataset per student, with an answer key: `make student-data ROSTER=roster.txt`
+  (one student id per line) in the book's repository writes `_build/students/<id>/my_dataset.csv` and
+  `_build/students/answer_key.csv`. A student puts `my_dataset.csv` next to the notebooks.
+- Everything here is generated by `make assignments` from the chapters; edit the chapters, not these files.
+"""
+
+
+def _zip(path: Path, files: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, files[name])
+
+
+def write_assignments(reader_dir: Path, out_dir: Path) -> dict[str, Path]:
+    """Write ``student/``, ``instructor/``, ``student.zip`` and ``instructor.zip`` under ``out_dir``."""
+    reader_dir, out_dir = Path(reader_dir), Path(out_dir)
+    sources = sorted(reader_dir.glob("*.ipynb"))
+    if not sources:
+        raise FileNotFoundError(f"no reader notebooks in {reader_dir}; build the book first (make book)")
+    written: dict[str, Path] = {}
+    for kind, make, readme in (("student", student_notebook, STUDENT_README),
+                               ("instructor", instructor_notebook, INSTRUCTOR_README)):
+        folder = out_dir / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.ipynb"):
+            old.unlink()
+        files = {f"{kind}/README.md": readme.encode()}
+        for src in sources:
+            nb = make(nbformat.read(src, as_version=4), src.name)
+            text = nbformat.writes(nb) + "\n"
+            (folder / src.name).write_text(text, encoding="utf-8")
+            files[f"{kind}/{src.name}"] = text.encode()
+        (folder / "README.md").write_text(readme, encoding="utf-8")
+        _zip(out_dir / f"{kind}.zip", files)
+        written[kind] = folder
+        written[f"{kind}.zip"] = out_dir / f"{kind}.zip"
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Student and instructor notebooks from the built book's reader notebooks.")
+    parser.add_argument("reader", type=Path, nargs="?", default=Path("_build/reader"), help="reader notebooks")
+    parser.add_argument("out", type=Path, nargs="?", default=Path("_build/assignments"), help="output folder")
+    args = parser.parse_args(argv)
+    written = write_assignments(args.reader, args.out)
+    n = len(list(written["student"].glob("*.ipynb")))
+    print(f"wrote {n} student and {n} instructor notebooks, {written['student.zip']} and {written['instructor.zip']}")
+
+
+if __name__ == "__main__":
+    main()
