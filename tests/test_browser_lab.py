@@ -16,6 +16,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -54,9 +55,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def lab(built_book, tmp_path_factory):
-    """A JupyterLab server whose root is the built book's folder (as Binder's root is the repository)."""
+    """A JupyterLab server on a copy of the built book's reader notebooks, at the paths the build gave them
+    (as Binder's root is the repository). A copy: JupyterLab autosaves the notebooks it runs, and the
+    build's own files must stay as built for tests/test_reader_notebooks.py."""
     html = built_book.html
-    root = html.parent.parent
+    root = tmp_path_factory.mktemp("lab-root")
+    reader = root / built_book.reader.relative_to(html.parent.parent)
+    shutil.copytree(built_book.reader, reader)
     settings = tmp_path_factory.mktemp("lab-settings")
     # keep every cell in the page (no virtual scrolling), so the test sees all of a chapter; no news fetches
     for plugin, values in {
@@ -253,14 +258,16 @@ def run_chapter(driver: Any, url: str, root: Path, html: Path, chapter: str) -> 
 
 
 @pytest.fixture(scope="module")
-def chapter_runs(lab, built_book, tmp_path_factory) -> dict[str, Future]:
-    """Every chapter's run_chapter, PARALLEL at a time, longest first: chapter -> Future of its ChapterRun.
+def chapter_runs(lab, built_book, tmp_path_factory, request) -> dict[str, Future]:
+    """The selected chapters' run_chapter, PARALLEL at a time, longest first: chapter -> Future of its ChapterRun.
 
     Chromium instances of their own: JupyterLab's closing websockets must not reach the page tests' console.
     """
     require_browser()
     url, root = lab
-    order = [c for c in LONGEST_FIRST if c in CHAPTERS] + [c for c in CHAPTERS if c not in LONGEST_FIRST]
+    selected = {item.callspec.params["chapter"] for item in request.session.items
+                if getattr(item, "originalname", None) == "test_chapter_reads_in_jupyterlab_after_run_all"}
+    order = [c for c in LONGEST_FIRST if c in selected] + [c for c in CHAPTERS if c in selected and c not in LONGEST_FIRST]
     with ExitStack() as stack:
         drivers: queue.Queue = queue.Queue()
         for k in range(PARALLEL):
