@@ -1,6 +1,7 @@
 """Real-browser helpers shared by the browser tests: Debian's chromium and chromium-driver through selenium.
 
-The pytest fixtures built on these live in tests/conftest.py (`chromium`, `serve_directory`, `book_url`).
+The pytest fixtures built on these live in tests/conftest.py (`chromium`, `serve_directory`, `book_url`); every
+Chromium of the tests is started and quit by :func:`chromium_session`.
 When no browser is installed the browser tests are skipped with a message saying so, unless the
 environment variable CI is set (as .ci/run does): there a missing browser fails the test instead.
 """
@@ -85,6 +86,17 @@ def start_chromium(user_data_dir: Path, width: int = DESKTOP[0], height: int = D
     web = webdriver.Chrome(options=options, service=Service(driver))
     set_viewport(web, width, height)
     return web
+
+
+@contextmanager
+def chromium_session(user_data_dir: Path, width: int = DESKTOP[0], height: int = DESKTOP[1]) -> Iterator[Any]:
+    """start_chromium(...) for a with-block: skips (or, with CI set, fails) without a browser; quits at the end."""
+    require_browser()
+    driver = start_chromium(user_data_dir, width, height)
+    try:
+        yield driver
+    finally:
+        driver.quit()
 
 
 def set_viewport(driver: Any, width: int, height: int) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from browser import require_browser, start_chromium, static_server
+from browser import chromium_session, static_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -126,9 +126,5 @@ def book_url(built_book: BuiltBook, serve_directory: Callable[[Path], str]) -> s
 
 @pytest.fixture(scope="session")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    require_browser()
-    driver = start_chromium(tmp_path_factory.mktemp("chromium-profile"))
-    try:
+    with chromium_session(tmp_path_factory.mktemp("chromium-profile")) as driver:
         yield driver
-    finally:
-        driver.quit()

@@ -3,30 +3,45 @@
 A real JupyterLab server from this environment on 127.0.0.1, a real headless Chromium (Debian's
 chromium and chromium-driver): open the reader notebook at the ``urlpath`` of the page's launch button,
 run Run > Run All Cells through the menu, then look at what a reader sees.
+
+Two chapters run at once (two Chromium instances, one JupyterLab server, one kernel each: CI has 2
+cores), longest first, in the module fixture ``chapter_runs``; each chapter's test then checks its run.
+While a chapter runs only a cheap progress probe is polled (prompt counts and the kernel's execution
+indicator, every 0.2 s); what a reader sees is read once, after Run All has finished.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlparse
 
 import nbformat
 import pytest
 
-from browser import require_browser, start_chromium
+from browser import chromium_session, require_browser
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 RUN_ALL_TIMEOUT = 600  # seconds per chapter, on 2 cores
+PARALLEL = 2  # chapters run at once, each in its own Chromium (one JupyterLab server)
+POLL = 0.2  # seconds between two progress probes
+LONGEST_FIRST = ("09_how_much_24", "07_path_models", "A1_simulating", "A2_lavaan")  # the rest follow in order
 TOKEN = "psyalliance-test"
 RAW_MYST = re.compile(r"\{(glue|cite|numref|ref|term|doc|index|eval)(:[a-z]*)?\}|\{(exercise|solution)-(start|end)\}|"
                       r"^:(label|class|name|alt):", re.M)
@@ -40,9 +55,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def lab(built_book, tmp_path_factory):
-    """A JupyterLab server whose root is the built book's folder (as Binder's root is the repository)."""
+    """A JupyterLab server on a copy of the built book's reader notebooks, at the paths the build gave them
+    (as Binder's root is the repository). A copy: JupyterLab autosaves the notebooks it runs, and the
+    build's own files must stay as built for tests/test_reader_notebooks.py."""
     html = built_book.html
-    root = html.parent.parent
+    root = tmp_path_factory.mktemp("lab-root")
+    reader = root / built_book.reader.relative_to(html.parent.parent)
+    shutil.copytree(built_book.reader, reader)
     settings = tmp_path_factory.mktemp("lab-settings")
     # keep every cell in the page (no virtual scrolling), so the test sees all of a chapter; no news fetches
     for plugin, values in {
@@ -90,6 +109,23 @@ def launch_path(html: Path, chapter: str) -> str:
     return urlpath[len("lab/tree/"):]
 
 
+JS_PROGRESS = """
+const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
+if (!nb) return null;
+const cells = nb.querySelectorAll('.jp-Cell');
+let busy = 0, unrun = 0, unrendered = 0;
+for (const c of cells) {
+  if (c.classList.contains('jp-CodeCell')) {
+    const prompt = (c.querySelector('.jp-InputPrompt') || {}).textContent || '';
+    if (prompt.includes('[*]')) busy++;
+    else if (/\\[ \\]/.test(prompt)) unrun++;
+  } else if (c.classList.contains('jp-MarkdownCell') && !c.querySelector('.jp-RenderedMarkdown')) unrendered++;
+}
+const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
+return {n: cells.length, busy: busy, unrun: unrun, unrendered: unrendered,
+        status: indicator ? indicator.getAttribute('data-status') : null};
+"""
+
 JS_STATE = """
 const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
 if (!nb) return null;
@@ -124,20 +160,24 @@ def _menu(driver, menu: str, item: str) -> None:
     bar = [e for e in driver.find_elements(By.CSS_SELECTOR, ".lm-MenuBar-item") if e.text.strip() == menu]
     assert bar, f"no {menu} menu in JupyterLab"
     bar[0].click()
-    time.sleep(0.5)
-    entry = [e for e in driver.find_elements(By.CSS_SELECTOR, ".lm-Menu-item") if e.text.strip().startswith(item)]
+    deadline = time.time() + 10
+    entry = []
+    while not entry and time.time() < deadline:  # the menu opens within a frame or two
+        entry = [e for e in driver.find_elements(By.CSS_SELECTOR, ".lm-Menu-item") if e.text.strip().startswith(item)]
+        if not entry:
+            time.sleep(0.05)
     assert entry, f"no {item!r} in the {menu} menu"
     entry[0].click()
 
 
-def _wait(driver, predicate, timeout: float, what: str):
+def _wait(driver, predicate, timeout: float, what: str, probe: str = JS_PROGRESS):
     deadline = time.time() + timeout
     state = None
     while time.time() < deadline:
-        state = driver.execute_script(JS_STATE)
+        state = driver.execute_script(probe)
         if state and predicate(state):
             return state
-        time.sleep(1)
+        time.sleep(POLL)
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}; last state: {str(state)[:2000]}")
 
 
@@ -161,47 +201,96 @@ def save_screenshots(driver, chapter: str) -> None:
         driver.save_screenshot(str(Path(folder) / f"{chapter}-{k:02d}.png"))
 
 
-@pytest.fixture(scope="module")
-def driver(tmp_path_factory):
-    """A Chromium of its own: JupyterLab's closing websockets must not reach the page tests' console."""
-    require_browser()
-    d = start_chromium(tmp_path_factory.mktemp("lab-chromium"))
-    try:
-        yield d
-    finally:
-        d.quit()
+def _shut_down_kernel(url: str, path: str) -> None:
+    """Delete the notebook's session (and so its kernel) on the server: no idle kernel per finished chapter."""
+    auth = {"Authorization": f"token {TOKEN}"}
+    with urllib.request.urlopen(urllib.request.Request(f"{url}/api/sessions", headers=auth), timeout=30) as r:
+        sessions = json.load(r)
+    for session in sessions:
+        if session.get("path") == path:
+            request = urllib.request.Request(f"{url}/api/sessions/{quote(session['id'])}", method="DELETE", headers=auth)
+            urllib.request.urlopen(request, timeout=30).close()
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_reads_in_jupyterlab_after_run_all(chapter, lab, built_book, driver, record_property):
-    url, root = lab
-    path = launch_path(built_book.html, chapter)
+@dataclass(frozen=True)
+class ChapterRun:
+    """What one chapter's Run All took (seconds, from the menu click to the kernel's idle) and its code cells."""
+
+    seconds: float
+    n_code: int
+
+
+def run_chapter(driver: Any, url: str, root: Path, html: Path, chapter: str) -> ChapterRun:
+    """Open the chapter's reader notebook where its Binder button points, Run All Cells, check what shows."""
+    path = launch_path(html, chapter)
     assert (root / path).exists(), f"the Binder button opens {path}, which the build did not write"
     reader = nbformat.read(root / path, as_version=4)
     driver.get(f"{url}/lab/tree/{path}?token={TOKEN}")
-    _wait(driver, lambda s: s["n"] == len(reader.cells) and s["unrendered"] == 0, 120, "the notebook to open")
-    start = time.time()
-    _menu(driver, "Run", "Run All Cells")
-    n_code = sum(c.cell_type == "code" for c in reader.cells)
-    state = _wait(driver, lambda s: s["busy"] == 0 and s["unrun"] == 0 and s["status"] in (None, "idle")
-                  and time.time() - start > 3, RUN_ALL_TIMEOUT, "Run All to finish")
-    seconds = time.time() - start
-    record_property("run_all_seconds", round(seconds, 1))
-    print(f"{chapter}: Run All took {seconds:.1f} s for {n_code} code cells")
-    save_screenshots(driver, chapter)
-    assert not state["errors"], f"{chapter}: tracebacks after Run All: {state['errors']}"
-    raw = [m.group(0) for text in state["markdown"] for m in RAW_MYST.finditer(text)]
-    assert not raw, f"{chapter}: raw MyST markup in rendered markdown: {raw[:5]}"
-    assert state["images"] >= _web_figures(built_book.html, chapter), (
-        f"{chapter}: {state['images']} images in JupyterLab, {_web_figures(built_book.html, chapter)} figures on the web")
-    assert state["details"], f"{chapter}: no folded solution"
-    opened = [d for d in state["details"] if d["open"] or d["shown"]]
-    assert not opened, f"{chapter}: solutions open before the reader asks: {opened[:3]}"
-    # cells the web page hides are collapsed (their output, if any, shows)
-    expected = [bool(c.metadata.get("jupyter", {}).get("source_hidden")) for c in reader.cells if c.cell_type == "code"]
-    assert [x for x in state["collapsed"] if x is not None] == expected
-    if chapter == "09_how_much_24":
-        check_widget_answers_its_slider(driver)
+    try:
+        _wait(driver, lambda s: s["n"] == len(reader.cells) and s["unrendered"] == 0, 120, "the notebook to open")
+        start = time.time()
+        _menu(driver, "Run", "Run All Cells")
+        _wait(driver, lambda s: s["busy"] == 0 and s["unrun"] == 0 and s["status"] in (None, "idle")
+              and time.time() - start > 3, RUN_ALL_TIMEOUT, "Run All to finish")
+        seconds = time.time() - start
+        figures = _web_figures(html, chapter)
+        try:  # the last outputs may still be decoding: give the images a moment before reading the page once
+            state = _wait(driver, lambda s: s["images"] >= figures, 15, "the figures to show", probe=JS_STATE)
+        except pytest.fail.Exception:
+            state = driver.execute_script(JS_STATE)
+        save_screenshots(driver, chapter)
+        assert not state["errors"], f"{chapter}: tracebacks after Run All: {state['errors']}"
+        raw = [m.group(0) for text in state["markdown"] for m in RAW_MYST.finditer(text)]
+        assert not raw, f"{chapter}: raw MyST markup in rendered markdown: {raw[:5]}"
+        assert state["images"] >= figures, f"{chapter}: {state['images']} images in JupyterLab, {figures} figures on the web"
+        assert state["details"], f"{chapter}: no folded solution"
+        opened = [d for d in state["details"] if d["open"] or d["shown"]]
+        assert not opened, f"{chapter}: solutions open before the reader asks: {opened[:3]}"
+        # cells the web page hides are collapsed (their output, if any, shows)
+        expected = [bool(c.metadata.get("jupyter", {}).get("source_hidden")) for c in reader.cells if c.cell_type == "code"]
+        assert [x for x in state["collapsed"] if x is not None] == expected
+        if chapter == "09_how_much_24":
+            check_widget_answers_its_slider(driver)
+    finally:
+        driver.get("about:blank")
+        _shut_down_kernel(url, path)
+    return ChapterRun(seconds=seconds, n_code=sum(c.cell_type == "code" for c in reader.cells))
+
+
+@pytest.fixture(scope="module")
+def chapter_runs(lab, built_book, tmp_path_factory, request) -> dict[str, Future]:
+    """The selected chapters' run_chapter, PARALLEL at a time, longest first: chapter -> Future of its ChapterRun.
+
+    Chromium instances of their own: JupyterLab's closing websockets must not reach the page tests' console.
+    """
+    require_browser()
+    url, root = lab
+    selected = {item.callspec.params["chapter"] for item in request.session.items
+                if getattr(item, "originalname", None) == "test_chapter_reads_in_jupyterlab_after_run_all"}
+    order = [c for c in LONGEST_FIRST if c in selected] + [c for c in CHAPTERS if c in selected and c not in LONGEST_FIRST]
+    with ExitStack() as stack:
+        drivers: queue.Queue = queue.Queue()
+        for k in range(PARALLEL):
+            drivers.put(stack.enter_context(chromium_session(tmp_path_factory.mktemp(f"lab-chromium-{k}"))))
+
+        def job(chapter: str) -> ChapterRun:
+            driver = drivers.get()
+            try:
+                return run_chapter(driver, url, root, built_book.html, chapter)
+            finally:
+                drivers.put(driver)
+
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="lab"))
+        stack.callback(lambda: [f.cancel() for f in futures.values()])  # a failed session stops early
+        futures = {chapter: pool.submit(job, chapter) for chapter in order}
+        yield futures
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_reads_in_jupyterlab_after_run_all(chapter, chapter_runs, record_property):
+    run = chapter_runs[chapter].result(timeout=len(CHAPTERS) * RUN_ALL_TIMEOUT)  # re-raises the chapter's failure
+    record_property("run_all_seconds", round(run.seconds, 1))
+    print(f"{chapter}: Run All took {run.seconds:.1f} s for {run.n_code} code cells ({PARALLEL} chapters at a time)")
 
 
 def check_widget_answers_its_slider(driver) -> None:
