@@ -26,7 +26,8 @@ from psyalliance.simulate import DATASET_PATH, load_dataset
 @pytest.fixture(autouse=True)
 def _book_dataset(monkeypatch, tmp_path):
     """Every test starts with the book's dataset: no PSYALLIANCE_DATASET, no my_dataset.csv in the cwd."""
-    monkeypatch.delenv(selfcheck.DATASET_ENV, raising=False)
+    monkeypatch.setenv(selfcheck.DATASET_ENV, "")  # recorded, so teardown restores it even after
+    monkeypatch.delenv(selfcheck.DATASET_ENV)       # use_student_dataset() sets os.environ itself
     monkeypatch.chdir(tmp_path)
     selfcheck._ANNOUNCED.clear()
 
