@@ -9,7 +9,7 @@ BUILD  := _build
 LINKCHECK := $(BUILD)/linkcheck
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book test test-fast lint linkcheck data lavaan-reference bench lab clean clean-all assignments student-data
+.PHONY: help venv book test test-fast lint linkcheck data lavaan-reference lavaan-bollen-stine lavaan-bollen-stine bench lab clean clean-all assignments student-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,9 +58,12 @@ LAVAAN_OUT ?= tests/lavaan/reference
 lavaan-reference: $(STAMP)  ## refit every model with R lavaan into tests/lavaan/reference/ (needs Rscript and r-cran-lavaan)
 	$(BIN)/python -m psyalliance.lavaan export $(LAVAAN_IN)
 	Rscript tests/lavaan/make_reference.R $(LAVAAN_IN) $(LAVAAN_OUT)
-	$(BIN)/python -c 'from psyalliance.models import MODELS; open("tests/lavaan/bollen_stine/m2_cycle.txt", "w").write(MODELS["m2_cycle"])'
-	Rscript tests/lavaan/bollen_stine/make_reference.R data/simulated/levin2024_simulated.csv \
-		tests/lavaan/bollen_stine/m2_cycle.txt tests/lavaan/bollen_stine/reference.csv
+
+BS_DIR := tests/lavaan/bollen_stine
+
+lavaan-bollen-stine: $(STAMP)  ## lavaan's Bollen-Stine bootstrap p of M2 into tests/lavaan/bollen_stine/ (needs R lavaan; minutes)
+	$(BIN)/python -c 'from psyalliance.models import MODELS; open("$(BS_DIR)/m2_cycle.txt", "w").write(MODELS["m2_cycle"])'
+	Rscript $(BS_DIR)/make_reference.R data/simulated/levin2024_simulated.csv $(BS_DIR)/m2_cycle.txt $(BS_DIR)/reference.csv
 
 bench: $(STAMP)  ## print speed figures (name: value unit)
 	$(BIN)/python benchmarks/run.py

@@ -138,4 +138,4 @@ def test_bollen_stine_against_lavaan_reference(m2_rows):
 
 def test_bollen_stine_reference_used_the_current_m2():
     stored = (Path(__file__).parent / "lavaan" / "bollen_stine" / "m2_cycle.txt").read_text()
-    assert stored == MODELS["m2_cycle"], "M2 changed: rerun `make lavaan-reference` (tests/lavaan/bollen_stine/)"
+    assert stored == MODELS["m2_cycle"], "M2 changed: rerun `make lavaan-bollen-stine`"
