@@ -9,7 +9,7 @@ BUILD  := _build
 LINKCHECK := $(BUILD)/linkcheck
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book test test-fast lint linkcheck data lavaan-reference lavaan-bollen-stine lavaan-bollen-stine bench lab clean clean-all assignments student-data
+.PHONY: help venv book test test-fast lint linkcheck data lavaan-reference lavaan-bollen-stine bench lab clean clean-all assignments student-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
