@@ -668,12 +668,19 @@ def styled(table: pd.DataFrame, caption: str, precision: int = 3, integers: tupl
 def estimate_tables(res: FitResult, title: str) -> tuple[Any, Any]:
     """The chapter's two tables of a listwise fit: paths with t tests, and residual (co)variances.
 
+    Each row starts with its readable name (:mod:`psyalliance.pathlabels`).
+
     ``title`` names the model (``"M1"``); the captions say the data are
     simulated, the estimator and n, and which test the p values come from.
     """
-    paths = styled(path_tests(res), f"{title}: regression paths, simulated data ({res.missing}, n = {res.n}). "
-                   "se_ml: ML standard error (semopy); se: OLS standard error; t and p: t test on df = n - k - 1",
-                   integers=("df",), hide_index=True)
-    variances = styled(variance_table(res), f"{title}: residual variances and covariances, simulated data "
+    from psyalliance.pathlabels import covariance_name, with_path_names
+
+    tests = with_path_names(path_tests(res), res.name, res.syntax)
+    paths = styled(tests, f"{title}: regression paths, simulated data ({res.missing}, n = {res.n}). "
+                   "path: label, predictor -> outcome; se_ml: ML standard error (semopy); se: OLS standard error; "
+                   "t and p: t test on df = n - k - 1", integers=("df",), hide_index=True)
+    var = variance_table(res)
+    var.insert(0, "meaning", [covariance_name(r.lval, r.rval) for r in var.itertuples()])
+    variances = styled(var, f"{title}: residual variances and covariances, simulated data "
                        f"({res.missing}, n = {res.n}); ML standard errors, no tests", hide_index=True)
     return paths, variances
