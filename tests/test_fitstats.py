@@ -219,6 +219,8 @@ def test_verdict_warns_at_small_n_or_small_df_only():
     assert weak in fitstats.fit_verdict(_row(n=500, df=1))
     text = fitstats.fit_verdict(_row(n=24, df=2, pvalue=0.01, cfi=0.93, rmsea=0.197))
     assert text.startswith("rejected at .05") and "With n = 24 and 2 df" in text and "RMSEA is unstable" in text
+    assert "rejects too often" in text and "little power" not in text
+    assert "not rejecting is weak evidence" in fitstats.fit_verdict(_row(n=24, df=2, pvalue=0.2))
 
 
 def test_verdict_of_a_saturated_model_says_it_cannot_be_tested():

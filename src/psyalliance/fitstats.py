@@ -449,8 +449,10 @@ def fit_verdict(row, cutoffs: FitCutoffs = CUTOFFS) -> str:
     by the chi-square test" when p < alpha, else "not rejected"; CFI and TLI
     "at or above" / "below" their cut-off; RMSEA and SRMR "at or below" /
     "above" theirs, each index judged as printed (3 decimals). Below ``cutoffs.small_n`` cases or at ``cutoffs.small_df``
-    df or fewer, a last clause says the verdict is weak: the chi-square test
-    has little power and the RMSEA is unstable. Raises ValueError for a
+    df or fewer, a last clause says the verdict is weak: a non-rejection
+    because the test has little power, a rejection because its large-sample
+    reference is approximate; the cut-offs come from large samples; the RMSEA
+    is unstable. Raises ValueError for a
     missing key or a value out of range.
     """
     v = _verdict_inputs(row)
@@ -473,6 +475,10 @@ def fit_verdict(row, cutoffs: FitCutoffs = CUTOFFS) -> str:
         parts.append(f"{key.upper()} = {v[key]:.3f}, {side} {cut:.2f}")
     sentence = "; ".join(parts)
     if n < cutoffs.small_n or df <= cutoffs.small_df:
-        sentence += (f". With n = {n} and {df} df this judgement is weak: the chi-square test has little power to "
-                     "reject a wrong model, and the RMSEA is unstable (its 90% interval is wide)")
+        test_caveat = ("the chi-square's large-sample reference is only approximate with so few cases (it rejects "
+                       "too often)" if p < cutoffs.alpha else
+                       "the chi-square test has little power with so few cases, so not rejecting is weak evidence "
+                       "of fit")
+        sentence += (f". With n = {n} and {df} df this judgement is weak: {test_caveat}; the cut-offs come from "
+                     "simulations with large samples; and the RMSEA is unstable (its 90% interval is wide)")
     return sentence

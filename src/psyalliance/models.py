@@ -469,6 +469,13 @@ def fit_table(results: Mapping[str, FitResult]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+def fit_verdicts(results: Mapping[str, FitResult]) -> pd.DataFrame:
+    """One row per fitted model: df, chi-square p and :func:`psyalliance.fitstats.fit_verdict` in words."""
+    rows = {label: {"df": int(res.fit["df"]), "chi-square p": res.fit["pvalue"],
+                    "in words": fitstats.fit_verdict(res.fit)} for label, res in results.items()}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
 def compare_with_semopy(res: FitResult) -> pd.DataFrame:
     """Our lavaan-convention statistics next to what ``semopy.calc_stats`` printed for the same fit."""
     rows = []
