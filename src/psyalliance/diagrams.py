@@ -235,17 +235,42 @@ def path_legend(result) -> list[str]:
 
 
 LEGEND_COLUMNS_FROM = 5
-"""Legends with this many lines or more are set in two columns."""
+"""Legends with this many lines or more are set in two columns, if the columns fit side by side."""
+
+LEGEND_WIDTH = 1.2
+"""The widest a two-column legend may be (axes widths; the axes span x from -0.12 to 1.1)."""
 
 
 def _draw_legend(ax, lines: list[str]) -> None:
-    """The path legend under the diagram (axes coordinates below the footnote), one or two columns."""
+    """The path legend under the diagram (axes coordinates below the footnote), one or two columns.
+
+    The second column starts after the widest line of the first, measured
+    with the renderer, so the columns never overlap; if they would not fit in
+    :data:`LEGEND_WIDTH`, one column is used.
+    """
     if not lines:
         return
     ax.text(0.0, -0.12, "Path labels (as in the model syntax and the tables):", fontsize=7.5, color="#333333",
             transform=ax.transAxes, fontweight="bold")
-    cols = 2 if len(lines) >= LEGEND_COLUMNS_FROM else 1
-    per_col = -(-len(lines) // cols)
-    for i, line in enumerate(lines):
-        col, row = divmod(i, per_col)
-        ax.text(0.0 + 0.52 * col, -0.17 - 0.05 * row, line, fontsize=7.5, color="#333333", transform=ax.transAxes)
+    renderer = ax.figure.canvas.get_renderer()
+    to_axes = ax.transAxes.inverted()
+
+    def put(x: float, row: int, line: str):
+        return ax.text(x, -0.17 - 0.05 * row, line, fontsize=7.5, color="#333333", transform=ax.transAxes)
+
+    per_col = -(-len(lines) // 2) if len(lines) >= LEGEND_COLUMNS_FROM else len(lines)
+    first = [put(0.0, row, line) for row, line in enumerate(lines[:per_col])]
+    rest = lines[per_col:]
+    if not rest:
+        return
+
+    def right(t) -> float:
+        return float(to_axes.transform(t.get_window_extent(renderer))[1, 0])
+
+    start = max(right(t) for t in first) + 0.06
+    second = [put(start, row, line) for row, line in enumerate(rest)]
+    if max(right(t) for t in second) > LEGEND_WIDTH:
+        for t in second:
+            t.remove()
+        for row, line in enumerate(rest, start=per_col):
+            put(0.0, row, line)
