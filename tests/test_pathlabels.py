@@ -81,3 +81,13 @@ def test_with_path_names_adds_a_first_column_and_keeps_the_input():
     assert out["path"][0] == "b2: peak insight -> depression, 4 wk"
     with pytest.raises(ValueError, match="missing: rval"):
         with_path_names(t.drop(columns="rval"), "m1_mediation")
+
+
+def test_meanings_drop_the_prefix_and_pair_names_with_models():
+    from psyalliance.pathlabels import meanings
+
+    assert meanings(["a", "d1"], ["murphy2022", "m2_cycle"]) == [
+        "alliance, end of preparation -> peak mystical experience", "alliance, 1 wk after session 2 -> depression, 4 wk"]
+    assert meanings(["a*b"], "murphy2022") == ["alliance, end of preparation -> peak mystical experience -> depression, 4 wk"]
+    with pytest.raises(ValueError, match="2 names but 1 models"):
+        meanings(["a", "b"], ["murphy2022"])

@@ -25,7 +25,7 @@ ARROW = " -> "
 """What joins the variables of a path in its readable name."""
 
 __all__ = ["ARROW", "variable_name", "path_key", "path_name", "describe", "legend", "legend_table",
-           "covariance_name", "with_path_names"]
+           "covariance_name", "with_path_names", "meanings"]
 
 
 def variable_name(var: str) -> str:
@@ -143,3 +143,16 @@ def with_path_names(table: pd.DataFrame, model: str, syntax: str | None = None) 
     out = table.copy()
     out.insert(0, "path", [path_name(y, x, model, syntax) for y, x in zip(out["lval"], out["rval"])])
     return out
+
+
+def meanings(names, models) -> list[str]:
+    """The words of :func:`describe` without the ``name:`` prefix, one per (name, model) pair.
+
+    ``models``: one model name per name, or a single model name for all. For a
+    legend column next to an ``effect`` column (Monte Carlo and effects tables).
+    """
+    names = list(names)
+    models = [models] * len(names) if isinstance(models, str) else list(models)
+    if len(models) != len(names):
+        raise ValueError(f"{len(names)} names but {len(models)} models; give one model per name or a single model")
+    return [describe(n, m).split(": ", 1)[1] for n, m in zip(names, models)]
