@@ -675,19 +675,21 @@ def styled(table: pd.DataFrame, caption: str, precision: int = 3, integers: tupl
 def estimate_tables(res: FitResult, title: str) -> tuple[Any, Any]:
     """The chapter's two tables of a listwise fit: paths with t tests, and residual (co)variances.
 
-    Each row starts with its readable name (:mod:`psyalliance.pathlabels`).
+    Each row is named in words (:mod:`psyalliance.pathlabels`, left-aligned),
+    in place of the ``lval op rval`` columns of :func:`path_tests`.
 
     ``title`` names the model (``"M1"``); the captions say the data are
     simulated, the estimator and n, and which test the p values come from.
     """
     from psyalliance.pathlabels import covariance_name, with_path_names
 
-    tests = with_path_names(path_tests(res), res.name, res.syntax)
+    tests = with_path_names(path_tests(res), res.name, res.syntax).drop(columns=["lval", "op", "rval"])
     paths = styled(tests, f"{title}: regression paths, simulated data ({res.missing}, n = {res.n}). "
                    "path: label, predictor -> outcome; se_ml: ML standard error (semopy); se: OLS standard error; "
                    "t and p: t test on df = n - k - 1", integers=("df",), hide_index=True)
     var = variance_table(res)
     var.insert(0, "meaning", [covariance_name(r.lval, r.rval) for r in var.itertuples()])
-    variances = styled(var, f"{title}: residual variances and covariances, simulated data "
-                       f"({res.missing}, n = {res.n}); ML standard errors, no tests", hide_index=True)
-    return paths, variances
+    variances = styled(var.drop(columns=["lval", "op", "rval"]), f"{title}: residual variances and covariances, "
+                       f"simulated data ({res.missing}, n = {res.n}); ML standard errors, no tests", hide_index=True)
+    left = {"text-align": "left", "min-width": "16em"}
+    return paths.set_properties(subset=["path"], **left), variances.set_properties(subset=["meaning"], **left)
