@@ -126,3 +126,9 @@ def test_sobel_statistic_is_not_unit_normal_so_its_closed_form_misses():
     lam = powerplots.mediation_noncentrality(24, 0.4)["a*b"]
     assert lam < stats.norm.ppf(0.975)
     assert sim < powerplots.normal_power(lam) - 4 * np.sqrt(sim * (1 - sim) / reps)
+
+
+def test_simulated_table_gives_a_meaning_column_room():
+    t = pd.DataFrame({"effect": ["a"], "meaning": ["alliance -> mystical"], "power": [0.5]})
+    html = powerplots.simulated_table(t, "simulated").to_html()
+    assert "min-width: 16em" in html and "text-align: left" in html

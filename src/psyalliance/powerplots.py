@@ -41,7 +41,8 @@ def simulated_table(df: pd.DataFrame, caption: str, digits: int = 3, formats: di
     notation) unless ``formats`` (column -> format string such as ``"{:.1e}"``)
     says otherwise; integer columns as integers. The caption starts with a
     capital and gets the prefix "Simulated data: " unless it already mentions
-    simulation.
+    simulation. A ``meaning`` column (path labels in words) is left-aligned and
+    at least 16em wide.
     """
     if not isinstance(digits, (int, np.integer)) or not 0 <= digits <= 10:
         raise ValueError(f"digits = {digits!r} must be a whole number in 0-10")
@@ -53,6 +54,8 @@ def simulated_table(df: pd.DataFrame, caption: str, digits: int = 3, formats: di
     cap = caption[:1].upper() + caption[1:]
     cap = cap if "simulat" in cap.lower() else f"Simulated data: {caption}"
     sty = df.style.format(fmt, na_rep="n/a").set_caption(cap)
+    if "meaning" in df.columns:  # the words of a path label (psyalliance.pathlabels): left-aligned, room to read
+        sty = sty.set_properties(subset=["meaning"], **{"text-align": "left", "min-width": "16em"})
     return sty if index else sty.hide(axis="index")
 
 
