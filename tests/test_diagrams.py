@@ -19,7 +19,7 @@ def test_diagram_draws_every_path_with_its_standardized_estimate(name):
     texts = [t.get_text() for t in ax.texts]
     paths = res.estimates[res.estimates.op == "~"]
     for r in paths.itertuples():
-        assert any(t.rstrip("*") == f"{r.std_estimate:.2f}" for t in texts)
+        assert any(t.split(" = ")[-1].rstrip("*") == f"{r.std_estimate:.2f}" for t in texts)
     n_cov = int(((res.estimates.op == "~~") & (res.estimates.lval != res.estimates.rval)).sum())
     assert len(ax.patches) == len(res.observed) + len(paths) + n_cov
     assert "simulated" in ax.get_title()
@@ -62,4 +62,20 @@ def test_boxes_contain_their_text():
                 assert b.x0 <= e.x0 and e.x1 <= b.x1 and b.y0 <= e.y0 and e.y1 <= b.y1, t.get_text()
                 inside += 1
     assert inside == len(res.observed) + len(res.r2)
+    matplotlib.pyplot.close(fig)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_every_labelled_arrow_shows_its_label_and_the_legend_spells_it_out(name):
+    from psyalliance.pathlabels import describe
+    from psyalliance.paths import get_model
+
+    res = fit_model(name, make_fixture_data())
+    fig = draw_path_diagram(res)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    labelled = [p for p, y, x in get_model(name).paths if p != f"{y}~{x}"]
+    for label in labelled:
+        assert any(t.startswith(f"{label} = ") for t in texts), label
+        assert describe(label, name) in texts
+    assert any(t.startswith("Path labels") for t in texts) == bool(labelled)
     matplotlib.pyplot.close(fig)

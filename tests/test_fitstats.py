@@ -177,3 +177,78 @@ def test_srmr_by_hand():
     s = np.array([[1.0, 0.5], [0.5, 2.0]])
     sigma = np.array([[1.0, 0.2], [0.2, 2.0]])
     assert fitstats.srmr(s, sigma) == pytest.approx(np.sqrt((0.3 / np.sqrt(2)) ** 2 / 3))
+
+
+# --------------------------------------------------------------------------- fit in words
+
+def _row(**over):
+    """A hand-made fit row with every index on the good side of its conventional cut-off."""
+    row = {"n": 500, "df": 20, "pvalue": 0.30, "cfi": 0.99, "tli": 0.99, "rmsea": 0.02, "srmr": 0.03}
+    row.update(over)
+    return row
+
+
+def test_verdict_chisq_is_rejected_below_alpha_and_not_at_it():
+    assert fitstats.fit_verdict(_row(pvalue=0.0499)).startswith("rejected at .05 by the chi-square test")
+    assert fitstats.fit_verdict(_row(pvalue=0.010)).startswith("rejected at .05")
+    assert fitstats.fit_verdict(_row(pvalue=0.05)).startswith("not rejected at .05")
+    # a p that prints as 0.050 but is below .05 gets a fourth decimal, so the words and the number agree
+    assert "p = 0.0499" in fitstats.fit_verdict(_row(pvalue=0.0499))
+
+
+@pytest.mark.parametrize("key, good, bad, good_words, bad_words", [
+    ("cfi", 0.95, 0.949, "CFI = 0.950, at or above 0.95", "CFI = 0.949, below 0.95"),
+    ("tli", 0.95, 0.949, "TLI = 0.950, at or above 0.95", "TLI = 0.949, below 0.95"),
+    ("rmsea", 0.06, 0.061, "RMSEA = 0.060, at or below 0.06", "RMSEA = 0.061, above 0.06"),
+    ("srmr", 0.08, 0.081, "SRMR = 0.080, at or below 0.08", "SRMR = 0.081, above 0.08"),
+])
+def test_verdict_each_index_at_and_just_past_its_cutoff(key, good, bad, good_words, bad_words):
+    assert good_words in fitstats.fit_verdict(_row(**{key: good}))
+    assert bad_words in fitstats.fit_verdict(_row(**{key: bad}))
+
+
+def test_verdict_judges_an_index_as_printed():
+    """0.9496 prints as 0.950, so it must not be called 'below 0.95' next to that number."""
+    assert "CFI = 0.950, at or above 0.95" in fitstats.fit_verdict(_row(cfi=0.9496))
+
+
+def test_verdict_warns_at_small_n_or_small_df_only():
+    weak = "this judgement is weak"
+    assert weak not in fitstats.fit_verdict(_row(n=500, df=20))
+    assert weak in fitstats.fit_verdict(_row(n=24, df=20))
+    assert weak in fitstats.fit_verdict(_row(n=500, df=1))
+    text = fitstats.fit_verdict(_row(n=24, df=2, pvalue=0.01, cfi=0.93, rmsea=0.197))
+    assert text.startswith("rejected at .05") and "With n = 24 and 2 df" in text and "RMSEA is unstable" in text
+    assert "rejects too often" in text and "little power" not in text
+    assert "not rejecting is weak evidence" in fitstats.fit_verdict(_row(n=24, df=2, pvalue=0.2))
+
+
+def test_verdict_of_a_saturated_model_says_it_cannot_be_tested():
+    text = fitstats.fit_verdict(_row(df=0, pvalue=float("nan"), cfi=1.0, tli=1.0, rmsea=0.0, srmr=0.0))
+    assert text.startswith("saturated (0 df)") and "cannot test it" in text
+
+
+def test_verdict_of_real_fits_matches_the_chisq_test(data):
+    for name in ("m2_cycle", "murphy2022"):
+        fit = fit_model(name, data).fit
+        words = fitstats.fit_verdict(fit)
+        assert words.startswith("rejected" if fit["pvalue"] < 0.05 else "not rejected")
+
+
+@pytest.mark.parametrize("over, match", [
+    ({"pvalue": 1.5}, "pvalue = 1.5 is outside its range 0-1"),
+    ({"cfi": -0.1}, "cfi = -0.1 is outside"),
+    ({"rmsea": -0.01}, "rmsea = -0.01 is outside"),
+    ({"df": 1.5}, "df = 1.5 must be a whole number"),
+    ({"n": 0}, "n = 0 must be a whole number of cases"),
+])
+def test_verdict_refuses_impossible_values(over, match):
+    with pytest.raises(ValueError, match=match):
+        fitstats.fit_verdict(_row(**over))
+
+
+def test_verdict_names_missing_keys():
+    row = _row()
+    del row["srmr"]
+    with pytest.raises(ValueError, match="missing: srmr"):
+        fitstats.fit_verdict(row)

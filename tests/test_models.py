@@ -296,3 +296,13 @@ def test_fixed_zero_is_read_and_other_fixed_values_are_refused(data):
     assert not ((res.estimates.op == "~~") & (res.estimates.lval != res.estimates.rval)).any()
     with pytest.raises(ModelError, match="only paths and covariances fixed at 0.*hamd_4wk ~ 0.5\\*alliance_prep"):
         fit_model("m", data, syntax="hamd_4wk ~ 0.5*alliance_prep + mystical_peak")
+
+
+def test_fit_verdicts_say_saturated_for_m1_and_follow_the_chisq_for_the_rest(m1, data):
+    from psyalliance.models import fit_verdicts
+
+    murphy = fit_model("murphy2022", data)
+    table = fit_verdicts({"M1": m1, "Murphy": murphy})
+    assert table.loc["M1", "in words"].startswith("saturated (0 df)") and table.loc["M1", "df"] == 0
+    expected = "rejected" if murphy.fit["pvalue"] < 0.05 else "not rejected"
+    assert table.loc["Murphy", "in words"].startswith(expected)

@@ -89,3 +89,46 @@ def test_sensitivity_figure_has_readable_labels():
     _check(fig)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["r(peak mystical experience, peak insight)"]
+
+
+def test_normal_power_is_alpha_at_zero_and_80_percent_at_z_plus_z80():
+    z, z80 = stats.norm.ppf(0.975), stats.norm.ppf(0.80)
+    assert powerplots.normal_power(0.0) == pytest.approx(0.05, abs=1e-12)
+    assert powerplots.normal_power(z + z80) == pytest.approx(0.80 + stats.norm.cdf(-2 * z - z80), abs=1e-12)
+    with pytest.raises(ValueError, match="alpha = 1.5"):
+        powerplots.normal_power(1.0, alpha=1.5)
+
+
+def test_noncentrality_doubles_with_four_times_the_residual_df():
+    one, four = powerplots.mediation_noncentrality(24, 0.4), powerplots.mediation_noncentrality(4 * 22 + 2, 0.4)
+    assert four["a"] == pytest.approx(2 * one["a"]) and four["a*b"] == pytest.approx(2 * one["a*b"])
+    # path a: the noncentral-t parameter of a slope with standardized X, beta sqrt(n - 2) / sigma
+    assert one["a"] == pytest.approx(0.4 * np.sqrt(22) / np.sqrt(1 - 0.16))
+    with pytest.raises(ValueError, match="effect = 0"):
+        powerplots.mediation_noncentrality(24, 0.0)
+    with pytest.raises(ValueError, match="n = 2"):
+        powerplots.mediation_noncentrality(2, 0.3)
+
+
+@pytest.mark.parametrize("n, effect", [(24, 0.4), (100, 0.3), (200, 0.2)])
+def test_closed_form_power_of_path_a_agrees_with_the_simulation(n, effect):
+    """Normal approximation of a slope's t test: within 4 Monte Carlo SEs plus 0.03 (t against z quantile)."""
+    reps = 4_000
+    sim = powerplots.mediation_power([n], effect, reps=reps, seed=11).iloc[0]["a"]
+    approx = powerplots.approximate_mediation_power([n], effect).iloc[0]["a"]
+    assert abs(sim - approx) < 4 * np.sqrt(sim * (1 - sim) / reps) + 0.03
+
+
+def test_sobel_statistic_is_not_unit_normal_so_its_closed_form_misses():
+    """For a = b the Sobel z has first-order SD 1/2, not 1: below 1.96 power is lower than N(lambda, 1) says."""
+    reps = 4_000
+    sim = powerplots.mediation_power([24], 0.4, reps=reps, seed=11).iloc[0]["a*b"]
+    lam = powerplots.mediation_noncentrality(24, 0.4)["a*b"]
+    assert lam < stats.norm.ppf(0.975)
+    assert sim < powerplots.normal_power(lam) - 4 * np.sqrt(sim * (1 - sim) / reps)
+
+
+def test_simulated_table_gives_a_meaning_column_room():
+    t = pd.DataFrame({"effect": ["a"], "meaning": ["alliance -> mystical"], "power": [0.5]})
+    html = powerplots.simulated_table(t, "simulated").to_html()
+    assert "min-width: 16em" in html and "text-align: left" in html

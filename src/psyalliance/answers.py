@@ -314,3 +314,32 @@ def _(data: pd.DataFrame) -> float:
     from psyalliance.ignorability import mediation_parts, rho_at_zero
 
     return rho_at_zero(mediation_parts(data, "alliance_prep", "insight_peak", "hamd_4wk"))
+
+
+# ----------------------------------------------------------------------------- 09 change it, predict, check
+
+POWER_SEED = 20240301
+"""The seed of chapter 09 (``SEED`` there): the exercises' Monte Carlo runs use it."""
+
+POWER_REPS = 2_000
+"""Simulated studies per Monte Carlo run in the exercises (Monte Carlo SE at most 0.011)."""
+
+
+@answer("ex-power-n", tol=MC_TOL, uses_data=False,
+        hint="call powerplots.mediation_power([48], 0.4, reps=2_000, seed=SEED) and take the 'a' entry (path a), "
+             "not 'a*b'; power is a share between 0 and 1")
+def _(data: pd.DataFrame) -> float:
+    """Simulated power (0-1) of path a at n = 48 (twice 24), a = b = 0.4, Sobel set-up of chapter 09."""
+    from psyalliance.powerplots import mediation_power
+
+    return float(mediation_power([48], 0.4, reps=POWER_REPS, seed=POWER_SEED).iloc[0]["a"])
+
+
+@answer("ex-power-effect", tol=MC_TOL, uses_data=False,
+        hint="keep n = 24 and change only the effect to 0.2; the answer is the 'a' entry of "
+             "powerplots.mediation_power, a share between 0 and 1")
+def _(data: pd.DataFrame) -> float:
+    """Simulated power (0-1) of path a at n = 24 when a = b = 0.2 (half of 0.4)."""
+    from psyalliance.powerplots import mediation_power
+
+    return float(mediation_power([24], 0.2, reps=POWER_REPS, seed=POWER_SEED).iloc[0]["a"])

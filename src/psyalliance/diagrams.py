@@ -4,7 +4,9 @@ Observed variables are boxes sized to their (wrapped) names; a single-headed
 arrow is a regression path labelled with its standardized estimate (lavaan
 std.all); a curved double-headed arrow is a residual covariance labelled with
 the residual correlation; R-squared is printed inside each endogenous box,
-under its name, where no arrow can cross it. Stars mark paths with p < .05 by
+under its name, where no arrow can cross it. A labelled path shows its label
+with its value (``a1 = 0.45``), and a legend under the diagram spells every
+label out (:mod:`psyalliance.pathlabels`, the names the tables use). Stars mark paths with p < .05 by
 the t test of :func:`psyalliance.models.path_tests` (OLS SE, n - k - 1 df)
 for listwise fits; for FIML fits, where no exact small-sample reference
 exists, by semopy's z test, and the legend says which.
@@ -21,6 +23,8 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from psyalliance.correlations import LABELS
 from psyalliance.models import path_tests
+from psyalliance.pathlabels import path_key, path_name
+from psyalliance.syntax import read_syntax
 
 LAYOUTS: Mapping[str, Mapping[str, tuple[float, float]]] = {
     "m1_mediation": {"alliance_prep": (0.02, 0.5), "mystical_peak": (0.48, 0.86), "insight_peak": (0.48, 0.14),
@@ -181,12 +185,13 @@ def draw_path_diagram(result, ax=None, title: str | None = None, std: bool = Tru
     else:
         pvals = paths["p"].to_numpy()
         test = "z test; FIML has no exact small-sample reference"
+    spec = read_syntax(result.syntax, result.name)
     for r, pv in zip(paths.itertuples(), pvals):
         a, b = _edge(pos[r.rval], pos[r.lval], half[r.rval], half[r.lval])
         sig = pv < 0.05
         ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=12, lw=1.8 if sig else 1.0,
                                      color="#1f4e79" if sig else "#7f7f7f", shrinkA=0, shrinkB=0, zorder=1))
-        ax.text(*_coefficient_position(a, b), f"{getattr(r, col):.2f}" + ("*" if sig else ""), ha="center",
+        ax.text(*_coefficient_position(a, b), arrow_text(spec, r.lval, r.rval, getattr(r, col), sig), ha="center",
                 va="center", fontsize=8.5, zorder=4, bbox=dict(fc="white", ec="none", pad=0.6))
     for r in est[(est.op == "~~") & (est.lval != est.rval)].itertuples():
         top, bottom = r.lval, r.rval
@@ -207,4 +212,65 @@ def draw_path_diagram(result, ax=None, title: str | None = None, std: bool = Tru
     ax.set_title(title, fontsize=10)
     ax.text(0.0, -0.06, f"* p < .05 ({test}); shaded box: exogenous; arc: residual correlation; "
             "R² inside each outcome's box", fontsize=7.5, color="#555555", transform=ax.transAxes)
+    _draw_legend(ax, path_legend(result))
     return fig
+
+
+def arrow_text(spec, outcome: str, predictor: str, value: float, significant: bool) -> str:
+    """The text on an arrow: ``"a1 = 0.45*"`` for a labelled path, ``"0.45*"`` for an unlabelled one."""
+    number = f"{value:.2f}" + ("*" if significant else "")
+    key = path_key(spec, outcome, predictor)
+    return number if key == f"{outcome}~{predictor}" else f"{key} = {number}"
+
+
+def path_legend(result) -> list[str]:
+    """One line per labelled path of a fitted model: ``"a1: alliance, end of preparation -> peak mystical experience"``.
+
+    From :func:`psyalliance.pathlabels.path_name`, the names the tables use;
+    unlabelled paths need no legend (their boxes name them).
+    """
+    reg = result.estimates[result.estimates.op == "~"]
+    lines = [path_name(r.lval, r.rval, result.name, result.syntax) for r in reg.itertuples()]
+    return [line for line in lines if ": " in line.split(" -> ")[0]]
+
+
+LEGEND_COLUMNS_FROM = 5
+"""Legends with this many lines or more are set in two columns, if the columns fit side by side."""
+
+LEGEND_WIDTH = 1.2
+"""The widest a two-column legend may be (axes widths; the axes span x from -0.12 to 1.1)."""
+
+
+def _draw_legend(ax, lines: list[str]) -> None:
+    """The path legend under the diagram (axes coordinates below the footnote), one or two columns.
+
+    The second column starts after the widest line of the first, measured
+    with the renderer, so the columns never overlap; if they would not fit in
+    :data:`LEGEND_WIDTH`, one column is used.
+    """
+    if not lines:
+        return
+    ax.text(0.0, -0.12, "Path labels (as in the model syntax and the tables):", fontsize=7.5, color="#333333",
+            transform=ax.transAxes, fontweight="bold")
+    renderer = ax.figure.canvas.get_renderer()
+    to_axes = ax.transAxes.inverted()
+
+    def put(x: float, row: int, line: str):
+        return ax.text(x, -0.17 - 0.05 * row, line, fontsize=7.5, color="#333333", transform=ax.transAxes)
+
+    per_col = -(-len(lines) // 2) if len(lines) >= LEGEND_COLUMNS_FROM else len(lines)
+    first = [put(0.0, row, line) for row, line in enumerate(lines[:per_col])]
+    rest = lines[per_col:]
+    if not rest:
+        return
+
+    def right(t) -> float:
+        return float(to_axes.transform(t.get_window_extent(renderer))[1, 0])
+
+    start = max(right(t) for t in first) + 0.06
+    second = [put(start, row, line) for row, line in enumerate(rest)]
+    if max(right(t) for t in second) > LEGEND_WIDTH:
+        for t in second:
+            t.remove()
+        for row, line in enumerate(rest, start=per_col):
+            put(0.0, row, line)

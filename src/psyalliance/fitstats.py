@@ -385,3 +385,100 @@ def observed_information_se(loglik, theta: np.ndarray) -> np.ndarray | None:
     except np.linalg.LinAlgError:
         return None
     return np.sqrt(np.diag(np.linalg.inv(info)))
+
+
+# ---------------------------------------------------------------------------
+# Fit in words: the usual cut-offs, and why they are a weak guide at small n.
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FitCutoffs:
+    """The conventional cut-offs of a "good" fit (Hu & Bentler 1999), used by :func:`fit_verdict`.
+
+    ``alpha``: the chi-square test rejects the model when p < alpha; ``cfi``
+    and ``tli``: good fit when the index is >= the value (indices 0-1, TLI can
+    leave that range); ``rmsea`` and ``srmr``: good fit when the index is <=
+    the value. ``small_n``: below this many cases (or with df at or below
+    ``small_df``) the verdict adds that the RMSEA is unstable and the
+    chi-square test has little power (Kenny, Kaniskan & McCoach 2015).
+    """
+
+    alpha: float = 0.05
+    cfi: float = 0.95
+    tli: float = 0.95
+    rmsea: float = 0.06
+    srmr: float = 0.08
+    small_n: int = 200
+    small_df: int = 10
+
+
+CUTOFFS = FitCutoffs()
+"""The book's cut-offs: p < .05, CFI and TLI >= .95, RMSEA <= .06, SRMR <= .08."""
+
+VERDICT_KEYS = ("n", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")
+"""The entries :func:`fit_verdict` reads from its row."""
+
+
+def _verdict_inputs(row) -> dict[str, float]:
+    """The :data:`VERDICT_KEYS` of ``row`` as floats; ValueError naming a missing or impossible value."""
+    missing = [k for k in VERDICT_KEYS if k not in row]
+    if missing:
+        raise ValueError(f"fit_verdict needs the keys {', '.join(VERDICT_KEYS)}; missing: {', '.join(missing)}")
+    vals = {k: float(row[k]) for k in VERDICT_KEYS}
+    if not (vals["n"] >= 1 and vals["n"] == int(vals["n"])):
+        raise ValueError(f"n = {row['n']!r} must be a whole number of cases >= 1")
+    if not (vals["df"] >= 0 and vals["df"] == int(vals["df"])):
+        raise ValueError(f"df = {row['df']!r} must be a whole number >= 0")
+    if vals["df"] > 0:
+        for key, low, high in (("pvalue", 0.0, 1.0), ("cfi", 0.0, 1.0), ("rmsea", 0.0, np.inf), ("srmr", 0.0, np.inf)):
+            if not low <= vals[key] <= high:
+                raise ValueError(f"{key} = {row[key]!r} is outside its range {low:g}-{high:g}")
+        if np.isnan(vals["tli"]):
+            raise ValueError(f"tli = {row['tli']!r} must be a number")
+    return vals
+
+
+def fit_verdict(row, cutoffs: FitCutoffs = CUTOFFS) -> str:
+    """One sentence saying whether a model fits, index by index, and why the judgement is weak at small n.
+
+    ``row``: a mapping (a fit-table row, :attr:`psyalliance.models.FitResult.fit`)
+    with ``n``, ``df``, chi-square ``pvalue`` (0-1), ``cfi`` (0-1), ``tli``,
+    ``rmsea`` and ``srmr`` (>= 0). A model with df = 0 is saturated: it fits
+    perfectly by construction and is not tested. Otherwise: "rejected at .05
+    by the chi-square test" when p < alpha, else "not rejected"; CFI and TLI
+    "at or above" / "below" their cut-off; RMSEA and SRMR "at or below" /
+    "above" theirs, each index judged as printed (3 decimals). Below ``cutoffs.small_n`` cases or at ``cutoffs.small_df``
+    df or fewer, a last clause says the verdict is weak: a non-rejection
+    because the test has little power, a rejection because its large-sample
+    reference is approximate; the cut-offs come from large samples; the RMSEA
+    is unstable. Raises ValueError for a
+    missing key or a value out of range.
+    """
+    v = _verdict_inputs(row)
+    n, df = int(v["n"]), int(v["df"])
+    if df == 0:
+        return ("saturated (0 df): it reproduces the sample covariances exactly, so chi-square, CFI, TLI, "
+                "RMSEA and SRMR cannot test it")
+    a = f"{cutoffs.alpha:.2f}".lstrip("0")
+    p = v["pvalue"]
+    shown = f"{p:.3f}" if f"{p:.3f}" != f"{cutoffs.alpha:.3f}" else f"{p:.4f}"
+    test = (f"rejected at {a} by the chi-square test (p = {shown})" if p < cutoffs.alpha
+            else f"not rejected at {a} by the chi-square test (p = {shown})")
+    parts = [test]
+    v = {k: round(x, 3) for k, x in v.items()}  # the indices are judged as printed, to 3 decimals
+    for key, cut in (("cfi", cutoffs.cfi), ("tli", cutoffs.tli)):
+        side = "at or above" if v[key] >= cut else "below"
+        parts.append(f"{key.upper()} = {v[key]:.3f}, {side} {cut:.2f}")
+    for key, cut in (("rmsea", cutoffs.rmsea), ("srmr", cutoffs.srmr)):
+        side = "at or below" if v[key] <= cut else "above"
+        parts.append(f"{key.upper()} = {v[key]:.3f}, {side} {cut:.2f}")
+    sentence = "; ".join(parts)
+    if n < cutoffs.small_n or df <= cutoffs.small_df:
+        test_caveat = ("the chi-square's large-sample reference is only approximate with so few cases (it rejects "
+                       "too often)" if p < cutoffs.alpha else
+                       "the chi-square test has little power with so few cases, so not rejecting is weak evidence "
+                       "of fit")
+        sentence += (f". With n = {n} and {df} df this judgement is weak: {test_caveat}; the cut-offs come from "
+                     "simulations with large samples; and the RMSEA is unstable (its 90% interval is wide)")
+    return sentence

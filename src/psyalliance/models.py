@@ -469,6 +469,13 @@ def fit_table(results: Mapping[str, FitResult]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+def fit_verdicts(results: Mapping[str, FitResult]) -> pd.DataFrame:
+    """One row per fitted model: df, chi-square p and :func:`psyalliance.fitstats.fit_verdict` in words."""
+    rows = {label: {"df": int(res.fit["df"]), "chi-square p": res.fit["pvalue"],
+                    "in words": fitstats.fit_verdict(res.fit)} for label, res in results.items()}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
 def compare_with_semopy(res: FitResult) -> pd.DataFrame:
     """Our lavaan-convention statistics next to what ``semopy.calc_stats`` printed for the same fit."""
     rows = []
@@ -668,12 +675,21 @@ def styled(table: pd.DataFrame, caption: str, precision: int = 3, integers: tupl
 def estimate_tables(res: FitResult, title: str) -> tuple[Any, Any]:
     """The chapter's two tables of a listwise fit: paths with t tests, and residual (co)variances.
 
+    Each row is named in words (:mod:`psyalliance.pathlabels`, left-aligned),
+    in place of the ``lval op rval`` columns of :func:`path_tests`.
+
     ``title`` names the model (``"M1"``); the captions say the data are
     simulated, the estimator and n, and which test the p values come from.
     """
-    paths = styled(path_tests(res), f"{title}: regression paths, simulated data ({res.missing}, n = {res.n}). "
-                   "se_ml: ML standard error (semopy); se: OLS standard error; t and p: t test on df = n - k - 1",
-                   integers=("df",), hide_index=True)
-    variances = styled(variance_table(res), f"{title}: residual variances and covariances, simulated data "
-                       f"({res.missing}, n = {res.n}); ML standard errors, no tests", hide_index=True)
-    return paths, variances
+    from psyalliance.pathlabels import covariance_name, with_path_names
+
+    tests = with_path_names(path_tests(res), res.name, res.syntax).drop(columns=["lval", "op", "rval"])
+    paths = styled(tests, f"{title}: regression paths, simulated data ({res.missing}, n = {res.n}). "
+                   "path: label, predictor -> outcome; se_ml: ML standard error (semopy); se: OLS standard error; "
+                   "t and p: t test on df = n - k - 1", integers=("df",), hide_index=True)
+    var = variance_table(res)
+    var.insert(0, "meaning", [covariance_name(r.lval, r.rval) for r in var.itertuples()])
+    variances = styled(var.drop(columns=["lval", "op", "rval"]), f"{title}: residual variances and covariances, "
+                       f"simulated data ({res.missing}, n = {res.n}); ML standard errors, no tests", hide_index=True)
+    left = {"text-align": "left", "min-width": "16em"}
+    return paths.set_properties(subset=["path"], **left), variances.set_properties(subset=["meaning"], **left)
