@@ -252,3 +252,13 @@ def test_verdict_names_missing_keys():
     del row["srmr"]
     with pytest.raises(ValueError, match="missing: srmr"):
         fitstats.fit_verdict(row)
+
+
+def test_verdict_cutoffs_are_the_ones_typed_in_data():
+    """The literature cut-offs live once, in data/fit_cutoffs.yaml; fit_verdict's defaults are read from it."""
+    import yaml
+
+    from psyalliance.fitstats import CUTOFFS, CUTOFFS_PATH
+
+    typed = {r["index"]: r["cutoff"] for r in yaml.safe_load(CUTOFFS_PATH.read_text())["cutoffs"]}
+    assert typed == {"cfi": CUTOFFS.cfi, "tli": CUTOFFS.tli, "rmsea": CUTOFFS.rmsea, "srmr": CUTOFFS.srmr}

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy import optimize, stats
 
 FIT_KEYS = ("n", "df", "chisq", "pvalue", "cfi", "tli", "rmsea", "srmr", "loglik", "aic", "bic")
@@ -392,29 +394,60 @@ def observed_information_se(loglik, theta: np.ndarray) -> np.ndarray | None:
 # ---------------------------------------------------------------------------
 
 
+CUTOFFS_PATH = Path(__file__).resolve().parents[2] / "data" / "fit_cutoffs.yaml"
+"""The one file where the conventional fit cut-offs are typed (with their source)."""
+
+
 @dataclass(frozen=True)
 class FitCutoffs:
-    """The conventional cut-offs of a "good" fit (Hu & Bentler 1999), used by :func:`fit_verdict`.
+    """The conventional cut-offs of a "good" fit, used by :func:`fit_verdict`.
 
-    ``alpha``: the chi-square test rejects the model when p < alpha; ``cfi``
-    and ``tli``: good fit when the index is >= the value (indices 0-1, TLI can
-    leave that range); ``rmsea`` and ``srmr``: good fit when the index is <=
-    the value. ``small_n``: below this many cases (or with df at or below
-    ``small_df``) the verdict adds that the RMSEA is unstable and the
-    chi-square test has little power (Kenny, Kaniskan & McCoach 2015).
+    ``cfi`` and ``tli``: good fit when the index is >= the value (indices 0-1,
+    TLI can leave that range); ``rmsea`` and ``srmr``: good fit when the index
+    is <= the value. These four are literature values (Hu & Bentler 1999),
+    typed once in ``data/fit_cutoffs.yaml``; :func:`book_cutoffs` reads them.
+    ``alpha``: the chi-square test rejects the model when p < alpha.
+    ``small_n``: below this many cases (or with df at or below ``small_df``)
+    the verdict adds that the RMSEA is unstable and the chi-square test has
+    little power (Kenny, Kaniskan & McCoach 2015). ``alpha``, ``small_n`` and
+    ``small_df`` are the book's conventions (assumptions), not published values.
     """
 
+    cfi: float
+    tli: float
+    rmsea: float
+    srmr: float
     alpha: float = 0.05
-    cfi: float = 0.95
-    tli: float = 0.95
-    rmsea: float = 0.06
-    srmr: float = 0.08
     small_n: int = 200
     small_df: int = 10
 
 
-CUTOFFS = FitCutoffs()
-"""The book's cut-offs: p < .05, CFI and TLI >= .95, RMSEA <= .06, SRMR <= .08."""
+def load_cutoffs(path: str | Path = CUTOFFS_PATH) -> pd.DataFrame:
+    """The conventional cut-offs: ``index`` (cfi, tli, rmsea, srmr), ``cutoff``, ``direction`` (">=" or "<="),
+    ``meaning``, ``source``, ``cite``. A fresh DataFrame on every call."""
+    from psyalliance.facts import read_yaml
+    from psyalliance.validation import InputError
+
+    raw = read_yaml(Path(path))
+    records = raw.get("cutoffs") if isinstance(raw, dict) else None
+    if not records:
+        raise InputError(f"{path}: expected a 'cutoffs' list of records")
+    table = pd.DataFrame(records)
+    bad = table[~table["direction"].isin([">=", "<="])]
+    if len(bad):
+        raise InputError(f"{path}: direction must be '>=' or '<=', got {bad['direction'].tolist()}")
+    return table
+
+
+def book_cutoffs() -> FitCutoffs:
+    """The cut-offs of ``data/fit_cutoffs.yaml``, as read by :func:`load_cutoffs`."""
+    table = load_cutoffs().set_index("index")["cutoff"]
+    return FitCutoffs(cfi=float(table["cfi"]), tli=float(table["tli"]), rmsea=float(table["rmsea"]),
+                      srmr=float(table["srmr"]))
+
+
+CUTOFFS = book_cutoffs()
+"""The book's cut-offs (immutable), from ``data/fit_cutoffs.yaml``."""
 
 VERDICT_KEYS = ("n", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")
 """The entries :func:`fit_verdict` reads from its row."""

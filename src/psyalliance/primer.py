@@ -20,7 +20,6 @@ student can check by hand what semopy and lavaan do:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,7 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from psyalliance import fitstats
-from psyalliance.facts import read_yaml
+from psyalliance.fitstats import CUTOFFS_PATH, load_cutoffs  # noqa: F401  (re-exported for the primer)
 from psyalliance.syntax import ModelSyntax, read_syntax
 from psyalliance.validation import InputError, ModelError
 
@@ -39,7 +38,6 @@ __all__ = ["ESTIMATORS", "CUTOFFS_PATH", "ParameterCount", "count_parameters", "
 ESTIMATORS = ("listwise", "fiml")
 """listwise: complete cases, exogenous moments fixed (lavaan ``fixed.x = TRUE``); fiml: every variable modelled."""
 
-CUTOFFS_PATH = Path(__file__).resolve().parents[2] / "data" / "fit_cutoffs.yaml"
 """The conventional fit-index cut-offs with their source."""
 
 
@@ -161,20 +159,6 @@ def lavaan_fit_statistics(model: Any, data: pd.DataFrame) -> dict[str, float]:
     npar = sum(1 for prm in model.parameters.values() if prm.active)
     m = fitstats.fit_measures_listwise(x, sigma, npar=npar, exogenous=exo)
     return {**m.as_dict(), "npar": m.npar, "rmsea_ci_lower": m.rmsea_ci_lower, "rmsea_ci_upper": m.rmsea_ci_upper}
-
-
-def load_cutoffs(path: str | Path = CUTOFFS_PATH) -> pd.DataFrame:
-    """The conventional cut-offs: ``index`` (cfi, tli, rmsea, srmr), ``cutoff``, ``direction`` (">=" or "<="),
-    ``meaning``, ``source``, ``cite``. A fresh DataFrame on every call."""
-    raw = read_yaml(Path(path))
-    records = raw.get("cutoffs") if isinstance(raw, dict) else None
-    if not records:
-        raise InputError(f"{path}: expected a 'cutoffs' list of records")
-    table = pd.DataFrame(records)
-    bad = table[~table["direction"].isin([">=", "<="])]
-    if len(bad):
-        raise InputError(f"{path}: direction must be '>=' or '<=', got {bad['direction'].tolist()}")
-    return table
 
 
 def judge_fit(fit: dict[str, float], cutoffs: pd.DataFrame | None = None) -> pd.DataFrame:
