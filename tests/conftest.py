@@ -74,9 +74,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if os.environ.get("PSYALLIANCE_BUILT_BOOK") or not any(
             "built_book" in getattr(item, "fixturenames", ()) for item in session.items):
         return
-    out = Path(tempfile.mkdtemp(prefix="psyalliance-book-"))
+    keep = os.environ.get("PSYALLIANCE_KEEP_BOOK")  # .ci/run keeps the build for its second JupyterLab pass
+    out = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="psyalliance-book-"))
+    if keep:
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
     log = (out / "build.log").open("w")
-    _BACKGROUND.update(out=out, log=log, proc=subprocess.Popen(_build_command(out), stdout=log,
+    _BACKGROUND.update(out=out, keep=bool(keep), log=log, proc=subprocess.Popen(_build_command(out), stdout=log,
                                                               stderr=subprocess.STDOUT, cwd=ROOT))
 
 
@@ -87,7 +91,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             proc.kill()
             proc.wait()
         _BACKGROUND["log"].close()
-        shutil.rmtree(_BACKGROUND["out"], ignore_errors=True)
+        if not _BACKGROUND["keep"]:
+            shutil.rmtree(_BACKGROUND["out"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -260,7 +260,10 @@ def _solution_lines(reader: nbformat.NotebookNode) -> set[str]:
         lines |= {ln.strip() for code in fold.metadata["reader"]["code"] for ln in code["source"].split("\n")
                   if len(ln.strip()) > 15 and not ln.strip().startswith(("from ", "import ", "def "))}  # a
     # def line is the signature the exercise asks for, which its scaffold gives
-    return {ln for ln in lines - other if not ln.startswith(("from ", "import ", "def "))}
+    elsewhere = "\n".join(c.source for c in reader.cells if c not in folds)  # e.g. code quoted in the exercise
+    scaffolds = "\n".join(spec["scaffold"] for _, spec in _assignments().values())  # lines a scaffold gives
+    return {ln for ln in lines - other if not ln.startswith(("from ", "import ", "def "))
+            and ln not in elsewhere and ln not in scaffolds}
 
 
 @pytest.mark.slow

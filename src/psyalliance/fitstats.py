@@ -508,7 +508,7 @@ def fit_verdict(row, cutoffs: FitCutoffs = CUTOFFS) -> str:
         parts.append(f"{key.upper()} = {v[key]:.3f}, {side} {cut:.2f}")
     sentence = "; ".join(parts)
     if n < cutoffs.small_n or df <= cutoffs.small_df:
-        test_caveat = ("the chi-square's large-sample reference is only approximate with so few cases (it rejects "
+        test_caveat = ("the large-sample reference of the chi-square test is only approximate with so few cases (it rejects "
                        "too often)" if p < cutoffs.alpha else
                        "the chi-square test has little power with so few cases, so not rejecting is weak evidence "
                        "of fit")
