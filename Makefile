@@ -30,7 +30,7 @@ book: $(STAMP)  ## build the HTML book (strict) and the reader notebooks for Jup
 test: $(STAMP)  ## run the whole test suite (includes a fresh strict build of the book)
 	$(BIN)/python -m pytest
 
-test-lab: $(STAMP)  ## every chapter in JupyterLab (Run All, then what a reader sees); make test runs 4 of them
+test-lab: $(STAMP)  ## every chapter in JupyterLab (Run All, then what a reader sees); make test runs 3 of them
 	PSYALLIANCE_LAB=$${PSYALLIANCE_LAB:-all} $(BIN)/python -m pytest tests/test_browser_lab.py
 
 test-fast: $(STAMP)  ## the tests that take seconds (no notebook execution, no book build)

@@ -42,8 +42,8 @@ RUN_ALL_TIMEOUT = 600  # seconds per chapter, on 2 cores
 PARALLEL = 2  # chapters run at once, each in its own Chromium (one JupyterLab server)
 POLL = 0.2  # seconds between two progress probes
 LONGEST_FIRST = ("09_how_much_24", "07_path_models", "A1_simulating", "A2_lavaan")  # the rest follow in order
-CORE = ("01_the_study", "02_path_primer", "05_alliance_change", "09_how_much_24")
-"""The chapters `make test` runs in JupyterLab: the plain start, the primer, a chapter whose solutions hold code
+CORE = ("01_the_study", "05_alliance_change", "09_how_much_24")
+"""The chapters `make test` runs in JupyterLab: the plain start, a chapter whose solutions hold code
 and outputs, and the widget chapter. ``PSYALLIANCE_LAB=all`` runs every chapter, ``rest`` the others (what
 `.ci/run` does after `make test`, on the same build, to stay inside `make test`'s 8 minutes on 2 cores)."""
 LAB = os.environ.get("PSYALLIANCE_LAB", "core")
