@@ -29,6 +29,11 @@ import pytest
 
 from browser import chromium_session, static_server
 
+# One BLAS thread a process for what the tests start (the book build, its kernels, JupyterLab's kernels):
+# they run beside pytest on 2 cores, and competing OpenBLAS threads slowed chapter 09 more than tenfold.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
