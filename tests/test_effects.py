@@ -203,3 +203,69 @@ def test_bca_parts_match_the_closed_forms():
     # at these values the bias correction moves the lower level (on the normal scale) far more than the acceleration
     shift = {k: abs(stats.norm.ppf(out[k]) - zl) for k in ("q_low_z0", "q_low_a")}
     assert shift["q_low_z0"] > 3 * shift["q_low_a"]
+
+
+# --------------------------------------------------------------------------- where the estimate lies (N1)
+
+import json  # noqa: E402
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from psyalliance.effects import interpolated_tail_probability, median_side  # noqa: E402
+from psyalliance.simulate import load_dataset  # noqa: E402
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def _numpy_bootstrap_a2b2(d: np.ndarray, reps: int, seed: int) -> np.ndarray:
+    """a2*b2 of M1 on resampled rows by plain least squares (columns x, m1, m2, y): a second implementation."""
+    idx = np.random.default_rng(seed).integers(0, len(d), size=(reps, len(d)))
+    out = np.empty(reps)
+    for k, rows in enumerate(idx):
+        x, m1, m2, y = d[rows].T
+        a2 = np.polyfit(x, m2, 1)[0]
+        b = np.linalg.lstsq(np.column_stack([np.ones_like(x), m1, m2, x]), y, rcond=None)[0]
+        out[k] = a2 * b[2]
+    return out
+
+
+def test_the_median_side_read_from_z0_agrees_with_an_independent_bootstrap():
+    """The book's BCa sentence says where the estimate lies against the bootstrap median; check it on the book's data."""
+    cols = ["alliance_prep", "mystical_peak", "insight_peak", "hamd_4wk"]
+    d = load_dataset()[cols].dropna().to_numpy(float)
+    eff = [e for e in EFFECTS["m1_mediation"] if e.name == "a2*b2"]
+    row = bootstrap_effects(MODELS["m1_mediation"], load_dataset(), eff, BootstrapSettings()).iloc[0]
+    dist = _numpy_bootstrap_a2b2(d, 4000, seed=11)
+    est = row["estimate"]
+    share = np.mean(dist < est)
+    assert stats.norm.cdf(row["bca_z0"]) == pytest.approx(share, abs=0.03)
+    independent = "below" if est < np.median(dist) else "above"
+    assert median_side(row["bca_z0"]) == independent
+
+
+def test_median_side_signs():
+    assert median_side(-0.5) == "below" and median_side(0.2) == "above" and median_side(0.0) == "at"
+    with pytest.raises(ValueError, match="not a finite number"):
+        median_side(float("nan"))
+
+
+@pytest.mark.parametrize("name", ["07_path_models.ipynb", "09_how_much_24.ipynb"])
+def test_chapters_never_type_the_side_of_the_median(name):
+    """'above/below the median' of a bootstrap distribution is glued from z0 (median_side), never typed."""
+    cells = json.loads((NOTEBOOKS / name).read_text())["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    assert not re.search(r"\b(above|below)\s+the\s+median", text), name
+    assert re.search(r"\{glue:text\}`\w+_side`\s+the\s+median", text), name
+
+
+@pytest.mark.parametrize("q, b", [(0.0003, 5000), (0.0003, 40000), (0.02, 300), (0.5, 101)])
+def test_interpolated_tail_probability_matches_a_simulation_of_uniforms(q, b):
+    """Linear-interpolation quantile of B uniforms: its mean is the expected tail probability."""
+    rng = np.random.default_rng(5)
+    reps = 4000 if b <= 5000 else 600
+    got = np.mean([np.quantile(rng.random(b), q) for _ in range(reps)])
+    want = interpolated_tail_probability(q, b)
+    sd = np.sqrt(want * (1 - want) / (b + 2) / reps)
+    assert abs(got - want) < 5 * sd + 1e-12
+    if q * b < 5:
+        assert want > 1.3 * q  # inward: the few-resample limit is biased toward the centre

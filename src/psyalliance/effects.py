@@ -296,6 +296,34 @@ def bca_seed_spread(syntax: str, data: pd.DataFrame, effects: Sequence[Effect], 
     return out
 
 
+def median_side(z0: float) -> str:
+    """Where the estimate lies against the median of its bootstrap distribution, read from BCa's ``z0``.
+
+    z0 = Phi^-1(share of resamples below the estimate), so z0 < 0 means fewer
+    than half the resamples lie below the estimate: it is *below* the median;
+    z0 > 0: above; z0 = 0: at. Returns "below", "above" or "at".
+    """
+    z0 = float(z0)
+    if not np.isfinite(z0):
+        raise ValueError(f"z0 = {z0!r} is not a finite number (BCa's bias correction is a normal quantile)")
+    return "below" if z0 < 0 else "above" if z0 > 0 else "at"
+
+
+def interpolated_tail_probability(q: float, n_resamples: int) -> float:
+    """Expected tail probability of the quantile ``q`` (0-1) of ``n_resamples`` bootstrap values, linear interpolation.
+
+    numpy's and scipy's default quantile (Hyndman-Fan type 7) of B values
+    interpolates between order statistics at position h = q (B - 1) + 1; the
+    j-th smallest of B draws has expected distribution-function value j / (B + 1),
+    so the limit sits on average at probability (q (B - 1) + 1) / (B + 1), not
+    q. For q B of order 1 (BCa's extreme quantiles with few resamples) that is
+    far toward the centre: a limit biased inward, not only noisy.
+    """
+    check_fraction(q, "q")
+    b = check_count(n_resamples, "n_resamples", low=2)
+    return float((q * (b - 1) + 1) / (b + 1))
+
+
 GLUE_COLUMNS = ("estimate", "boot_se", "pct_low", "pct_high", "bca_low", "bca_high", "bca_z0", "bca_accel",
                 "bca_q_low", "bca_q_high")
 """Columns of :func:`bootstrap_effects` that :func:`effect_glue_values` returns."""
