@@ -57,11 +57,13 @@ def _consistent(r: float, p: float, op: str, n: int) -> bool:
 def test_back_solved_n_is_consistent_with_r_and_p(i):
     row = load_facts().correlations.iloc[i]
     assert _consistent(row.r, row.p, row.p_op, int(row.n)), (row.x, row.y, row.n)
-    if row.p_op == "=":
-        # the bounds are tight: one participant outside them, the printed p is impossible
-        assert not _consistent(row.r, row.p, row.p_op, int(row.n_low) - 1)
-        if row.n_high < load_facts().value("design", "n_analysed"):  # else capped by the sample
-            assert not _consistent(row.r, row.p, row.p_op, int(row.n_high) + 1)
+    # the bounds are tight, for "p =" and "p <" alike: one participant outside them, the printed p is
+    # impossible (a "p < .001" is consistent at every n above its lowest, so its n_high is the sample)
+    assert _consistent(row.r, row.p, row.p_op, int(row.n_low)), (row.x, row.y, row.n_low)
+    assert not _consistent(row.r, row.p, row.p_op, int(row.n_low) - 1), (row.x, row.y, row.n_low)
+    assert _consistent(row.r, row.p, row.p_op, int(row.n_high)), (row.x, row.y, row.n_high)
+    if row.n_high < load_facts().value("design", "n_analysed"):  # else capped by the sample
+        assert not _consistent(row.r, row.p, row.p_op, int(row.n_high) + 1)
 
 
 def test_inferred_hamd_sds_follow_from_the_published_d():
@@ -107,3 +109,37 @@ def test_bad_entries_raise_clear_errors(raw, mutate, message):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="facts file not found"):
         load_facts(tmp_path / "nope.yaml")
+
+
+def test_facts_n_limits_equal_the_audit_chapters_recomputation():
+    """Chapter 10 prints audit.published_consistency's n range; the facts file must give the same, "p <" included."""
+    from psyalliance.audit import published_consistency
+
+    corr = load_facts().correlations.reset_index(drop=True)
+    audit = published_consistency()
+    assert list(audit["n_consistent_low"].astype(int)) == list(corr["n_low"].astype(int))
+    assert list(audit["n_consistent_high"].astype(int)) == list(corr["n_high"].astype(int))
+
+
+def test_the_d_z_stated_in_the_alliance_change_note_follows_from_p_and_n():
+    """The note's d_z = t(1 - p/2; n - 1) / sqrt(n) at p = .03 and its rounding interval, recomputed here."""
+    import re
+
+    note = load_facts().alliance_change.set_index("name").loc["d", "note"]
+    m = re.search(r"n = (\d+) and p = (\.\d+), d_z would be (\.\d+) \((\.\d+) to (\.\d+)", note)
+    assert m, note
+    n, p, dz, lo, hi = int(m[1]), float(m[2]), float(m[3]), float(m[4]), float(m[5])
+    dz_of = lambda pp: stats.t.isf(pp / 2, n - 1) / np.sqrt(n)  # noqa: E731
+    assert round(dz_of(p), 2) == dz
+    assert round(dz_of(p + 0.005), 3) == lo and round(dz_of(p - 0.005), 3) == hi
+
+
+def test_the_n_stated_in_a_p_below_note_gives_that_p():
+    import re
+
+    corr = load_facts().correlations
+    for row in corr[corr["p_op"] == "<"].itertuples():
+        m = re.search(r"at n = (\d+), r = (-?\.\d+) gives p = (\.\d+)", row.note)
+        if m:
+            assert int(m[1]) == row.n_low
+            assert round(_two_tailed_p(float(m[2]), int(m[1])), 4) == float(m[3])
