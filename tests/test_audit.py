@@ -233,3 +233,112 @@ def test_the_ledger_carries_the_audit():
     pct = led[led["claim"].str.endswith("(%)")]
     assert len(pct) == 4 and (pct["audit_consistent"] == "yes").all()
     assert (led.loc[led["section"] == "GRID-HAMD", "audit_consistent"] == "").all()
+
+
+# --------------------------------------------------------------------------- BY and a selected family (N4)
+
+
+def _by_hand(p, m, alpha=0.05):
+    """Benjamini-Yekutieli and Holm by hand over a family of m, the untested ones larger than every given p."""
+    p = np.sort(np.asarray(p, float))
+    k = len(p)
+    c_m = np.sum(1 / np.arange(1, m + 1))
+    by_ok = [p[i] <= (i + 1) * alpha / (m * c_m) for i in range(k)]
+    last = max([i for i in range(k) if by_ok[i]], default=-1)
+    by = [i <= last for i in range(k)]
+    holm = []
+    for i in range(k):
+        if p[i] <= alpha / (m - i) and (not holm or holm[-1]):
+            holm.append(True)
+        else:
+            holm.append(False)
+    return by, holm
+
+
+def test_benjamini_yekutieli_by_hand_on_the_published_p_values():
+    tab = published_consistency()
+    for m in (11, 28):
+        mt = multiple_testing(tab["p"], family_size=m)
+        order = np.argsort(tab["p"].to_numpy(), kind="stable")
+        by, holm = _by_hand(tab["p"], m)
+        assert mt["by"].to_numpy()[order].tolist() == by, m
+        assert mt["holm"].to_numpy()[order].tolist() == holm, m
+    # BY is never more lenient than BH, and equals it with one test
+    mt = multiple_testing(tab["p"])
+    assert (mt["by_p"] >= mt["bh_p"] - 1e-15).all()
+    one = multiple_testing([0.02])
+    assert one["by_p"].iloc[0] == pytest.approx(one["bh_p"].iloc[0])
+
+
+def test_by_adjusted_p_on_the_benjamini_hochberg_1995_example():
+    p = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459, 0.3240, 0.4262, 0.5719,
+         0.6528, 0.7590, 1.000]
+    mt = multiple_testing(p)
+    c = sum(1 / j for j in range(1, 16))
+    # the third smallest: min over k >= 3 of (m c / k) p_(k), capped at 1
+    want = min(min(15 * c / k * p[k - 1] for k in range(3, 16)), 1.0)
+    assert mt["by_p"].iloc[2] == pytest.approx(want)
+    # .0019 <= 3 * .05 / (15 * 3.318) = .0030, but .0095 > 4 * .05 / (15 * 3.318) = .0040 (and so on)
+    assert mt["by"].tolist() == [True] * 3 + [False] * 12
+
+
+def test_a_larger_family_never_keeps_more_and_is_refused_below_the_given():
+    p = published_consistency()["p"]
+    kept = [int(multiple_testing(p, family_size=m)["holm"].sum()) for m in (11, 15, 28, 60)]
+    assert kept == sorted(kept, reverse=True)
+    with pytest.raises(AuditError, match="family_size = 5"):
+        multiple_testing(p, family_size=5)
+
+
+# --------------------------------------------------------------------------- what the matrix check can show (N3)
+
+
+def test_a_pairwise_complete_matrix_from_one_dataset_can_be_non_positive_definite():
+    """Chapter 10: a failed check would not show that the entries cannot come from one dataset."""
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    t = rng.standard_normal((3, 8))
+    e = 0.3 * rng.standard_normal((6, 8))
+    nan = np.full(8, np.nan)
+    # three groups of one dataset, each missing one variable: x=y, y=z, x=-z within the groups that see them
+    x = np.concatenate([t[0] + e[0], nan, t[2] + e[1]])
+    y = np.concatenate([t[0] + e[2], t[1] + e[3], nan])
+    z = np.concatenate([nan, t[1] + e[4], -t[2] + e[5]])
+    r = pd.DataFrame({"x": x, "y": y, "z": z}).corr()  # pairwise-complete, as the paper's
+    assert r.loc["x", "y"] > 0.8 and r.loc["y", "z"] > 0.8 and r.loc["x", "z"] < -0.8
+    assert np.linalg.eigvalsh(r.to_numpy()).min() < 0
+
+
+def test_three_variable_bounds_are_outer_bounds_of_the_sharp_one():
+    """One unknown entry among four variables: the sharp range (every PSD completion) is strictly inside."""
+    c = np.array([[1.0, np.nan, 0.5, 0.5],
+                  [np.nan, 1.0, 0.5, -0.5],
+                  [0.5, 0.5, 1.0, 0.3],
+                  [0.5, -0.5, 0.3, 1.0]])
+    lo3, hi3 = pair_bounds(0.5, 0.5)
+    lo4, hi4 = pair_bounds(0.5, -0.5)
+    outer = (max(lo3, lo4), min(hi3, hi4))
+    c0 = np.nan_to_num(c, nan=0.0)
+    sharp = one_entry_bounds(c0, 0, 1)
+    # the sharp range by brute force: the x at which the smallest eigenvalue stays >= 0
+    grid = np.linspace(-1, 1, 40001)
+    ok = []
+    for v in grid:
+        m = c0.copy()
+        m[0, 1] = m[1, 0] = v
+        ok.append(np.linalg.eigvalsh(m).min() >= -1e-12)
+    feasible = grid[np.array(ok)]
+    assert sharp == pytest.approx((feasible.min(), feasible.max()), abs=1e-4)
+    assert outer[0] < sharp[0] - 0.05 and sharp[1] + 0.05 < outer[1]
+
+
+def test_chapter_10_does_not_say_a_failed_matrix_check_rules_out_one_dataset():
+    import json
+    from pathlib import Path
+
+    nb = Path(__file__).resolve().parents[1] / "notebooks" / "10_checking_published.ipynb"
+    text = " ".join(" ".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"]
+                             if c["cell_type"] == "markdown").split())
+    assert "not come from one dataset" not in text
+    assert "pairwise-complete" in text and "outer bounds" in text

@@ -7,7 +7,8 @@ Four checks, each on the numbers of the facts file as the paper printed them:
   ``t = r sqrt((n - 2) / (1 - r^2))`` on n - 2 df, over the rounding interval
   of the printed r (two decimals: r +/- .005) at the book's n, against the
   rounding interval of the printed p (three decimals: p +/- .0005; "< .001":
-  anything below .001). Plus Holm and Benjamini-Hochberg across the eleven.
+  anything below .001). Plus Holm, Benjamini-Hochberg and Benjamini-Yekutieli
+  across the eleven (:func:`multiple_testing`, also for a larger family they were selected from).
 * :func:`change_check`: which effect-size formula the alliance change's
   p = .03 and d = .43 imply (d_z or d_av), and which correlation between the
   two ratings (reusing :func:`psyalliance.sensitivity.change_compatible_r`).
@@ -119,20 +120,38 @@ def printed_p_interval(p: float, op: str = "=", decimals: int = P_DECIMALS) -> t
     return max(p - h, 0.0), min(p + h, 1.0)
 
 
-def multiple_testing(p: Sequence[float], alpha: float = ALPHA) -> pd.DataFrame:
-    """Holm (family-wise error) and Benjamini-Hochberg (false discovery rate) at ``alpha`` across ``p``.
+def multiple_testing(p: Sequence[float], alpha: float = ALPHA, family_size: int | None = None) -> pd.DataFrame:
+    """Holm, Benjamini-Hochberg and Benjamini-Yekutieli at ``alpha`` across ``p``.
 
-    Returns columns p, holm_p, bh_p (adjusted p values), holm, bh (rejected).
-    Both procedures are monotone in each p, so a "< .001" may enter as .001: what
-    survives with the bound survives with any p below it.
+    Returns columns p, holm_p, bh_p, by_p (adjusted p values), holm, bh, by
+    (rejected), one row per given p. Holm controls the family-wise error under
+    any dependence; BH the false discovery rate under independence or positive
+    regression dependence (PRDS), which two-sided tests of correlations of
+    mixed signs need not have; BY (BH with alpha divided by 1 + 1/2 + ... +
+    1/m) controls it under any dependence. Both step procedures are monotone
+    in each p, so a "< .001" may enter as .001: what survives with the bound
+    survives with any p below it.
+
+    ``family_size``: the number of tests the given ones were selected from
+    (at least ``len(p)``; default ``len(p)``). The tests not given enter with
+    p = 1, that is, as larger than every given p, which is what selecting the
+    given ones for their significance implies; the result is then the
+    correction the full family needs, of which the given-only one is a lower bound.
     """
     alpha = check_fraction(alpha, "alpha")
     ps = [check_p(float(v), f"p[{i}]") for i, v in enumerate(p)]
     if not ps:
         raise AuditError("p is empty; multiple testing needs at least one p value")
-    holm = multipletests(ps, alpha=alpha, method="holm")
-    bh = multipletests(ps, alpha=alpha, method="fdr_bh")
-    return pd.DataFrame({"p": ps, "holm_p": holm[1], "bh_p": bh[1], "holm": holm[0], "bh": bh[0]})
+    m = len(ps) if family_size is None else family_size
+    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < len(ps):
+        raise AuditError(f"family_size = {family_size!r} is not allowed; it must be a whole number of tests "
+                         f"from {len(ps)} (the p values given) up")
+    full = ps + [1.0] * (int(m) - len(ps))
+    out = {"p": ps}
+    for key, method in (("holm", "holm"), ("bh", "fdr_bh"), ("by", "fdr_by")):
+        rej, adj = multipletests(full, alpha=alpha, method=method)[:2]
+        out[f"{key}_p"], out[key] = adj[: len(ps)], rej[: len(ps)]
+    return pd.DataFrame(out)[["p", "holm_p", "bh_p", "by_p", "holm", "bh", "by"]]
 
 
 def _consistent_n(r: float, p: float, op: str, n_max: int) -> list[int]:
@@ -173,8 +192,8 @@ def published_consistency(facts: Facts | None = None, alpha: float = ALPHA) -> p
                          n_consistent_low=min(ns) if ns else np.nan, n_consistent_high=max(ns) if ns else np.nan))
     out = pd.DataFrame(rows)
     mt = multiple_testing(out["p"], alpha)
-    out["holm"], out["bh"] = mt["holm"].to_numpy(), mt["bh"].to_numpy()
-    out["holm_p"], out["bh_p"] = mt["holm_p"].to_numpy(), mt["bh_p"].to_numpy()
+    for col in ("holm", "bh", "by", "holm_p", "bh_p", "by_p"):
+        out[col] = mt[col].to_numpy()
     return out
 
 
