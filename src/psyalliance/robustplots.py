@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-__all__ = ["cell_label", "bias_figure", "coverage_figure", "type1_figure", "rho_figure"]
+__all__ = ["cell_label", "bias_figure", "coverage_figure", "type1_figure", "rho_figure", "parallel_rho_figure"]
 
 _EST = {"complete": "", "listwise": "listwise", "fiml": "FIML", "fiml_aux": "FIML + auxiliary"}
 
@@ -119,5 +119,30 @@ def rho_figure(curve: pd.DataFrame, rho_zero: float, title: str):
     ax.set_ylabel("indirect effect (GRID-HAMD points per alliance point)")
     ax.set_title(title)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def parallel_rho_figure(curve: pd.DataFrame, zeros: pd.DataFrame, labels: dict[str, str], title: str):
+    """One panel per mediator: its indirect effect against its rho (the other mediator's at 0), with the band.
+
+    ``curve`` and ``zeros`` come from :func:`psyalliance.ignorability.parallel_sensitivity`;
+    ``labels`` names the mediators in words.
+    """
+    meds = list(dict.fromkeys(curve["mediator"]))
+    fig, axes = plt.subplots(1, len(meds), figsize=(5.2 * len(meds), 4.2), sharey=True, squeeze=False)
+    for ax, m in zip(axes[0], meds):
+        d = curve[curve["mediator"] == m]
+        z = zeros.set_index("mediator").loc[m]
+        ax.fill_between(d["rho"], d["low"], d["high"], color="tab:blue", alpha=0.2, label="95% bootstrap band")
+        ax.plot(d["rho"], d["indirect"], color="tab:blue", label="indirect effect")
+        ax.axhline(0, color="black", lw=0.8)
+        ax.axvline(0, color="grey", lw=0.8, ls=":", label="rho = 0 (usual estimate)")
+        ax.axvline(z["rho_zero"], color="tab:red", lw=1.2, ls="--", label="indirect effect = 0")
+        ax.set_title(f"through {labels.get(m, m)}", fontsize=10)
+        ax.set_xlabel(f"rho: residual correlation of {labels.get(m, m)} and depression")
+    axes[0][0].set_ylabel("indirect effect (GRID-HAMD points per alliance point)")
+    axes[0][0].legend(fontsize=8, loc="upper right")
+    fig.suptitle(title)
     fig.tight_layout()
     return fig
