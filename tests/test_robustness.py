@@ -130,7 +130,7 @@ def test_implied_population_makes_m2_hold_exactly(pop):
 
 from pathlib import Path  # noqa: E402
 
-from psyalliance.robustness import draw, fiml_wald, missing_mask  # noqa: E402
+from psyalliance.robustness import fiml_wald  # noqa: E402
 
 FIML_DIR = Path(__file__).resolve().parent / "lavaan" / "fiml_se"
 
@@ -189,3 +189,60 @@ def test_fiml_wald_is_batched_and_refuses_listwise():
     assert est[1] == pytest.approx(one[0]) and se[1] == pytest.approx(one[1])
     with pytest.raises(SettingsError, match="fiml_wald takes"):
         fiml_wald(m, x, obs, "listwise", v, s.incomplete, s.auxiliary)
+
+
+# --------------------------------------------------------------------------- M2's chi-square at n = 16 (item 3)
+
+from scipy import stats as _stats  # noqa: E402
+
+from psyalliance.robustness import chisq_small_n_reference  # noqa: E402
+
+M2_ORDER = ["alliance_prep", "mystical_peak", "insight_peak", "alliance_post2", "hamd_4wk", "hamd_12mo"]
+M2_EQS = {1: [0], 2: [0], 3: [1, 2, 0], 4: [3], 5: [3, 4]}  # predictors of each endogenous variable (indices)
+
+
+def m2_chisq_by_hand(x: np.ndarray) -> float:
+    """N F_ML of M2 by ordinary least squares per equation (a second implementation; fixed.x, one residual
+    covariance between the two mediators), with the implied covariance (I - B)^-1 Psi (I - B)^-T."""
+    n, p = x.shape
+    xc = x - x.mean(axis=0)
+    s = xc.T @ xc / n
+    b = np.zeros((p, p))
+    resid = np.zeros_like(xc)
+    for j, pred in M2_EQS.items():
+        coef = np.linalg.lstsq(xc[:, pred], xc[:, j], rcond=None)[0]
+        b[j, pred] = coef
+        resid[:, j] = xc[:, j] - xc[:, pred] @ coef
+    psi = np.diag((resid**2).mean(axis=0))
+    psi[0, 0] = s[0, 0]
+    psi[1, 2] = psi[2, 1] = (resid[:, 1] * resid[:, 2]).mean()
+    inv = np.linalg.inv(np.eye(p) - b)
+    sigma = inv @ psi @ inv.T
+    return n * (np.linalg.slogdet(sigma)[1] - np.linalg.slogdet(s)[1] + np.trace(np.linalg.solve(sigma, s)) - p)
+
+
+def test_m2_chisq_by_hand_equals_lavaans_on_the_book_dataset():
+    ref = pd.read_csv(Path(__file__).resolve().parent / "lavaan" / "bollen_stine" / "reference.csv").iloc[0]
+    from psyalliance.simulate import load_dataset
+
+    x = load_dataset()[M2_ORDER].dropna().to_numpy(float)
+    assert m2_chisq_by_hand(x) == pytest.approx(ref["chisq"], rel=1e-6)
+
+
+def test_exact_critical_value_at_n16_agrees_with_an_independent_simulation():
+    """The book's 95% point of M2's chi-square at n = 16, against a plain-numpy simulation from another
+    population in which M2 holds (all paths zero): the null distribution of the LR statistic of a recursive
+    model does not depend on the parameter values, so both estimate the same exact critical value."""
+    ref = chisq_small_n_reference(reps=20_000, bs_resamples=100)
+    assert ref["n"] == 16 and ref["df"] == 6
+    rng = np.random.default_rng(99)
+    sims = np.array([m2_chisq_by_hand(rng.standard_normal((16, 6))) for _ in range(6_000)])
+    crit = np.quantile(sims, 0.95)
+    dens = np.mean(np.abs(sims - crit) < 0.5)  # density near the quantile, per unit
+    se = np.sqrt(0.95 * 0.05 / len(sims)) / dens
+    assert abs(crit - ref["crit_exact"]) < 4 * np.hypot(se, ref["crit_exact_mcse"])
+    assert ref["crit_exact"] > ref["crit_chi2"] + 3  # far above chi-square's 12.59 at this n
+    assert ref["crit_chi2"] == pytest.approx(_stats.chi2.isf(0.05, 6))
+    p_exact = np.mean(sims >= ref["chisq"])
+    assert abs(p_exact - ref["p_exact"]) < 4 * np.sqrt(p_exact * (1 - p_exact) * (1 / len(sims) + 1 / ref["reps"]))
+    assert ref["p_ml"] < ref["p_exact"]

@@ -52,6 +52,7 @@ __all__ = [
     "run_condition",
     "run_grid",
     "chisq_type1",
+    "chisq_small_n_reference",
     "implied_population",
     "path_fwer",
     "complete_n",
@@ -320,12 +321,16 @@ def _row_quantiles(dist: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 def _bootstrap(m, x, obs, s, estimator, variables, rng, block=20):
-    """Percentile and BCa limits (2 methods, 2 limits, boot_samples, effects) of every effect."""
+    """Percentile and BCa limits (2 methods, 2 limits, boot_samples, effects) of every effect.
+
+    Also the quantile of the bootstrap distribution each BCa lower limit reports (boot_samples, effects).
+    """
     from psyalliance.effects import bca_constants, bca_levels
 
     mv = list(m.variables)
     b_all, n = x.shape[:2]
     out = np.empty((2, 2, b_all, len(m.paths) + len(m.chains)))
+    q_low = np.empty((b_all, len(m.paths) + len(m.chains)))
     keep = ~np.eye(n, dtype=bool)
     for start in range(0, b_all, block):
         sl = slice(start, start + block)
@@ -348,7 +353,8 @@ def _bootstrap(m, x, obs, s, estimator, variables, rng, block=20):
         ql, qh = bca_levels(z0, acc, 1 - s.alpha)
         lo_b, hi_b = _row_quantiles(dist, ql).reshape(b, e), _row_quantiles(dist, qh).reshape(b, e)
         out[1, 0, sl], out[1, 1, sl] = lo_b, hi_b
-    return out
+        q_low[sl] = ql.reshape(b, e)
+    return out, q_low
 
 
 def run_condition(condition: str, estimator: str, settings: RobustnessSettings = RobustnessSettings(),
@@ -360,6 +366,9 @@ def run_condition(condition: str, estimator: str, settings: RobustnessSettings =
     Sobel (indirect) intervals for complete data and listwise deletion; for
     FIML, Wald intervals (estimate +/- z SE) with SEs from the observed
     information (:func:`fiml_wald`), paths and indirect effects alike.
+    ``bca_q_low_median``: the median over the bootstrapped studies of the
+    quantile of the bootstrap distribution that BCa's lower limit reports
+    (times ``boot_resamples``: how many resamples lie beyond it).
     """
     s = settings
     if condition not in CONDITIONS:
@@ -381,7 +390,7 @@ def run_condition(condition: str, estimator: str, settings: RobustnessSettings =
         est_name = "listwise" if complete else estimator
         n_eff = s.n if complete else (s.n - s.n_missing if estimator == "listwise" else s.n)
         f, est = _effects(m, estimate_cov(x, obs, est_name, variables, mv, s.incomplete, s.auxiliary), n_eff)
-        boot = _bootstrap(m, x[: s.boot_samples], obs[: s.boot_samples], s, est_name, variables, rng_b)
+        boot, bca_q = _bootstrap(m, x[: s.boot_samples], obs[: s.boot_samples], s, est_name, variables, rng_b)
     if est_name == "listwise":
         crit = stats.t.ppf(1 - s.alpha / 2, f.df)
         z = stats.norm.ppf(1 - s.alpha / 2)
@@ -408,6 +417,7 @@ def run_condition(condition: str, estimator: str, settings: RobustnessSettings =
             "coverage_percentile": cov_p[i], "coverage_bca": cov_b[i],
             "mcse_percentile": np.sqrt(cov_p[i] * (1 - cov_p[i]) / s.boot_samples),
             "mcse_bca": np.sqrt(cov_b[i] * (1 - cov_b[i]) / s.boot_samples),
+            "bca_q_low_median": float(np.nanmedian(bca_q[:, i])),
             "reps": s.reps, "boot_samples": s.boot_samples, "boot_resamples": s.boot_resamples,
         })
     return pd.DataFrame(rows)
@@ -486,6 +496,48 @@ def chisq_type1(model: str = "m2_cycle", n: int | None = None, reps: int = 4000,
         rows.append({"test": label, "data": kind, "type1": rate, "mcse": np.sqrt(rate * (1 - rate) / k), "reps": k,
                      "n": n, "df": model_df(m), "alpha": alpha})
     return pd.DataFrame(rows)
+
+
+def chisq_small_n_reference(model: str = "m2_cycle", data: pd.DataFrame | None = None, reps: int = 20_000,
+                            bs_resamples: int = 5_000, alpha: float = 0.05, seed: int = 20240314,
+                            population=None) -> dict[str, float]:
+    """What a referee puts beside the ML chi-square test of ``model`` on ``data``'s complete rows (n of them).
+
+    Keys: ``n``, ``df``, ``chisq`` (ML, N F_ML), ``p_ml`` (against chi-square on
+    df), ``crit_chi2`` (its 1 - ``alpha`` critical value), ``crit_exact`` (the
+    1 - ``alpha`` quantile of the chisq of ``reps`` simulated normal samples of
+    n from :func:`implied_population`, where the model holds: the exact
+    small-sample critical value), ``crit_exact_mcse`` (its Monte Carlo SE, from
+    the order-statistic interval), ``p_exact`` (share of simulated chisq >=
+    the observed), ``p_bs_fixed`` and ``p_bs_refit`` (Bollen-Stine p with
+    ``bs_resamples`` resamples, the exogenous (co)variances held at the
+    sample's, as lavaan, or re-estimated in each resample; see
+    :func:`psyalliance.smallsample.bollen_stine_pvalue`), ``reps``, ``bs_resamples``.
+    """
+    from psyalliance.simulate import load_dataset
+    from psyalliance.smallsample import bollen_stine_pvalue, chisq_batch, model_df
+
+    m = get_model(model)
+    check_count(reps, "reps", low=100)
+    check_count(bs_resamples, "bs_resamples", low=100)
+    alpha = check_fraction(alpha, "alpha")
+    data = load_dataset() if data is None else data
+    x = data[list(m.variables)].dropna().to_numpy(float)
+    n, df = len(x), model_df(m)
+    m.check_n(n)
+    rng_x, rng_b, rng_c = (np.random.default_rng(c) for c in np.random.SeedSequence(seed).spawn(3))
+    with threadpool_limits(1, user_api="blas"):
+        t = float(chisq_batch(m, x))
+        sim = chisq_batch(m, draw("normal", list(m.variables), reps, n, rng_x, implied_population(model, population)))
+        p_fixed = float(bollen_stine_pvalue(m, x, bs_resamples, rng=rng_b, exogenous="original"))
+        p_refit = float(bollen_stine_pvalue(m, x, bs_resamples, rng=rng_c, exogenous="resample"))
+    srt = np.sort(sim)
+    k = stats.binom.ppf([0.16, 0.84], reps, 1 - alpha).astype(int)  # a +/- 1 SE band of the order statistic
+    return {"n": n, "df": df, "chisq": t, "p_ml": float(stats.chi2.sf(t, df)),
+            "crit_chi2": float(stats.chi2.isf(alpha, df)), "crit_exact": float(np.quantile(sim, 1 - alpha)),
+            "crit_exact_mcse": float((srt[min(k[1], reps - 1)] - srt[k[0]]) / 2),
+            "p_exact": float(np.mean(sim >= t)), "p_bs_fixed": p_fixed, "p_bs_refit": p_refit,
+            "reps": reps, "bs_resamples": bs_resamples}
 
 
 def path_fwer(model: str = "m2_cycle", n: int | None = None, reps: int = 20_000, alpha: float = 0.05,

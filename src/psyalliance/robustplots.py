@@ -55,7 +55,7 @@ def coverage_figure(grid: pd.DataFrame, effect: str, level: float = 0.95):
     """Coverage of t/Sobel, percentile and BCa intervals of ``effect`` per cell, one panel per method."""
     d = grid[grid["effect"] == effect]
     labels = _labels(grid)
-    methods = [("coverage_t", "mcse_t", "t (path) / Sobel (indirect)"),
+    methods = [("coverage_t", "mcse_t", "t / Sobel; FIML: Wald (observed information)"),
                ("coverage_percentile", "mcse_percentile", "percentile bootstrap"),
                ("coverage_bca", "mcse_bca", "BCa bootstrap")]
     fig, axes = plt.subplots(1, 3, figsize=(11, 0.45 * len(labels) + 1.8), sharey=True)
@@ -64,7 +64,7 @@ def coverage_figure(grid: pd.DataFrame, effect: str, level: float = 0.95):
         ok = d[col].notna().to_numpy()
         ax.errorbar(d[col][ok], y[ok], xerr=2 * d[se][ok], fmt="o", ms=4, capsize=2)
         for yy in y[~ok]:
-            ax.text(0.62, yy, "FIML: no closed-form SE", ha="left", va="center", fontsize=7, color="grey")
+            ax.text(0.62, yy, "no interval", ha="left", va="center", fontsize=7, color="grey")
         ax.axvline(level, color="black", lw=0.8, ls="--")
         ax.set_xlim(0.6, 1.0)
         ax.set_title(title, fontsize=10)
