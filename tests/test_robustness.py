@@ -246,3 +246,30 @@ def test_exact_critical_value_at_n16_agrees_with_an_independent_simulation():
     p_exact = np.mean(sims >= ref["chisq"])
     assert abs(p_exact - ref["p_exact"]) < 4 * np.sqrt(p_exact * (1 - p_exact) * (1 / len(sims) + 1 / ref["reps"]))
     assert ref["p_ml"] < ref["p_exact"]
+
+
+# --------------------------------------------------------------------------- facilitator clustering (item 5)
+
+from psyalliance.robustness import clustering_sensitivity, moulton_deff  # noqa: E402
+
+
+def test_clustering_design_effect_of_a_simple_slope_is_moultons_with_many_clusters():
+    """Path a2 (insight on alliance, one predictor): var ratio 1 + (m - 1) icc^2 (Moulton 1990) at 40 clusters."""
+    r = clustering_sensitivity(iccs=(0.0, 0.3), cluster_sizes=(6,), n=240, reps=8000, seed=5).set_index(
+        ["icc", "effect"])
+    base, clustered = r.loc[(0.0, "a2"), "deff"], r.loc[(0.3, "a2"), "deff"]
+    assert moulton_deff(0.3, 6) == pytest.approx(1.45)
+    se = np.sqrt(2 / 8000) * 1.45 * 1.5  # MC error of a variance ratio, with room for the SE's own spread
+    assert abs(clustered / base - 1.45) < 4 * se
+    assert r.loc[(0.0, "a2"), "coverage"] == pytest.approx(0.95, abs=4 * np.sqrt(0.95 * 0.05 / 8000))
+    assert r.loc[(0.3, "a2"), "coverage"] < 0.93
+
+
+def test_clustering_without_icc_keeps_the_promise_and_bad_input_is_refused():
+    r = clustering_sensitivity(iccs=(0.0,), cluster_sizes=(3,), reps=4000, seed=6)
+    paths = r[r["effect"].isin(["a1", "a2", "b1", "b2", "c"])]
+    assert (abs(paths["coverage"] - 0.95) < 4 * paths["mcse"] + 0.005).all()
+    with pytest.raises(SettingsError, match="multiple of the cluster size"):
+        clustering_sensitivity(cluster_sizes=(5,), reps=100)
+    with pytest.raises(SettingsError, match="must lie in"):
+        moulton_deff(1.2, 3)
