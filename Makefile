@@ -9,7 +9,7 @@ BUILD  := _build
 LINKCHECK := $(BUILD)/linkcheck
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book test test-lab test-fast lint linkcheck data lavaan-reference lavaan-bollen-stine bench lab clean clean-all assignments student-data
+.PHONY: help venv book test test-lab test-fast lint linkcheck data lavaan-reference lavaan-bollen-stine lavaan-fiml-se bench lab clean clean-all assignments student-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ BS_DIR := tests/lavaan/bollen_stine
 lavaan-bollen-stine: $(STAMP)  ## lavaan's Bollen-Stine bootstrap p of M2 into tests/lavaan/bollen_stine/ (needs R lavaan; minutes)
 	$(BIN)/python -c 'from psyalliance.models import MODELS; open("$(BS_DIR)/m2_cycle.txt", "w").write(MODELS["m2_cycle"])'
 	Rscript $(BS_DIR)/make_reference.R data/simulated/levin2024_simulated.csv $(BS_DIR)/m2_cycle.txt $(BS_DIR)/reference.csv
+
+lavaan-fiml-se:  ## lavaan's FIML standard errors (observed information) of M1 into tests/lavaan/fiml_se/ (needs R lavaan)
+	Rscript tests/lavaan/fiml_se/make_reference.R
 
 bench: $(STAMP)  ## print speed figures (name: value unit)
 	$(BIN)/python benchmarks/run.py
