@@ -269,3 +269,13 @@ def test_interpolated_tail_probability_matches_a_simulation_of_uniforms(q, b):
     assert abs(got - want) < 5 * sd + 1e-12
     if q * b < 5:
         assert want > 1.3 * q  # inward: the few-resample limit is biased toward the centre
+
+
+@pytest.mark.parametrize("name", ["07_path_models.ipynb", "09_how_much_24.ipynb"])
+def test_bca_acceleration_has_its_own_symbol(name):
+    """Issue 18: BCa's acceleration is written a-hat, never with the letter of path a."""
+    cells = json.loads((NOTEBOOKS / name).read_text())["cells"]
+    text = " ".join(" ".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown").split())
+    assert not re.search(r"acceleration,?\s+\$a\$", text), name
+    assert not re.search(r"\(\$a\$ = 0\)", text), name
+    assert "acceleration" not in text or r"$\hat a$" in text, name
