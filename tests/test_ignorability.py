@@ -202,3 +202,19 @@ def test_parallel_bad_input_is_refused(data2):
         rho_zero_parallel(parts, 2)
     with pytest.raises(SettingsError, match="different columns"):
         parallel_parts(data2, X, (M, M), Y)
+
+
+def test_parallel_rho_figure_has_a_panel_per_mediator_labelled_and_simulated(data2):
+    import matplotlib.pyplot as plt
+
+    from psyalliance.robustplots import parallel_rho_figure
+
+    curve, zeros = parallel_sensitivity(data2, X, MEDS, Y, n_resamples=200, seed=1)
+    fig = parallel_rho_figure(curve, zeros, {"mystical_peak": "mystical experience"}, "M1, simulated data")
+    assert len(fig.axes) == 2 and "simulated" in fig._suptitle.get_text()
+    for ax, m in zip(fig.axes, ("mystical experience", "insight_peak")):
+        assert ax.get_xlabel() and ax.get_ylabel() and m in ax.get_title()
+        # the dashed line sits at the rho that erases the effect
+        dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+        assert dashed
+    plt.close(fig)

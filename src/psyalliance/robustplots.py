@@ -141,7 +141,7 @@ def parallel_rho_figure(curve: pd.DataFrame, zeros: pd.DataFrame, labels: dict[s
         ax.axvline(z["rho_zero"], color="tab:red", lw=1.2, ls="--", label="indirect effect = 0")
         ax.set_title(f"through {labels.get(m, m)}", fontsize=10)
         ax.set_xlabel(f"rho: residual correlation of {labels.get(m, m)} and depression")
-    axes[0][0].set_ylabel("indirect effect (GRID-HAMD points per alliance point)")
+        ax.set_ylabel("indirect effect (GRID-HAMD points per alliance point)")
     axes[0][0].legend(fontsize=8, loc="upper right")
     fig.suptitle(title)
     fig.tight_layout()
