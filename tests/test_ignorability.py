@@ -212,9 +212,10 @@ def test_parallel_rho_figure_has_a_panel_per_mediator_labelled_and_simulated(dat
     curve, zeros = parallel_sensitivity(data2, X, MEDS, Y, n_resamples=200, seed=1)
     fig = parallel_rho_figure(curve, zeros, {"mystical_peak": "mystical experience"}, "M1, simulated data")
     assert len(fig.axes) == 2 and "simulated" in fig._suptitle.get_text()
-    for ax, m in zip(fig.axes, ("mystical experience", "insight_peak")):
+    for ax, m, med in zip(fig.axes, ("mystical experience", "insight_peak"), MEDS):
         assert ax.get_xlabel() and ax.get_ylabel() and m in ax.get_title()
         # the dashed line sits at the rho that erases the effect
         dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
-        assert dashed
+        r0 = zeros.set_index("mediator").loc[med, "rho_zero"]
+        assert len(dashed) == 1 and np.allclose(dashed[0].get_xdata(), r0)
     plt.close(fig)
