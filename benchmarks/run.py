@@ -168,6 +168,17 @@ def main() -> None:
     print(f"chisq_type1_4000_bs300x200: {ct:.2f} s", flush=True)
     ft, _ = timed(lambda: path_fwer("m2_cycle", reps=20_000), args.runs)
     print(f"path_fwer_20000: {ft:.2f} s", flush=True)
+    from psyalliance.ignorability import parallel_sensitivity
+    from psyalliance.robustness import chisq_small_n_reference, clustering_sensitivity
+
+    rt, _ = timed(lambda: chisq_small_n_reference("m2_cycle", df, reps=20_000, bs_resamples=5_000, population=pop),
+                  args.runs)
+    print(f"chisq_small_n_reference_20000_bs5000: {rt:.2f} s", flush=True)
+    kt, _ = timed(lambda: clustering_sensitivity(reps=4_000, population=pop), args.runs)
+    print(f"clustering_sensitivity_8x4000: {kt:.2f} s", flush=True)
+    pt, _ = timed(lambda: parallel_sensitivity(df, "alliance_prep", ("mystical_peak", "insight_peak"), "hamd_4wk",
+                                               n_resamples=2_000), args.runs)
+    print(f"parallel_sensitivity_2000: {pt:.2f} s", flush=True)
 
     from psyalliance.simulate import simulate_dataset
 
