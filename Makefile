@@ -44,6 +44,9 @@ test-lab: $(STAMP)  ## every chapter in JupyterLab (Run All, then what a reader 
 test-fast: $(STAMP)  ## the tests that take seconds (no notebook execution, no book build)
 	$(BIN)/python -m pytest -m "not slow"
 
+test-cache: $(STAMP)  ## a package/data change shows in the next build: builds a copy of the book 4 times (~4 min; .ci/run runs it)
+	$(ONE_THREAD) PSYALLIANCE_CACHE_TEST=1 $(BIN)/python -m pytest tests/test_code_follows.py
+
 lint: $(STAMP)  ## ruff, no outputs in any notebook, YAML, no large file (pre-commit's local hooks; .ci/run runs it)
 	PRE_COMMIT_HOME=$(CURDIR)/$(VENV)/pre-commit-cache $(BIN)/pre-commit run --all-files \
 		|| { echo "make lint failed (above). make fix repairs ruff's fixable findings and clears notebook outputs."; exit 1; }

@@ -8,6 +8,7 @@ the author list of Levin et al. (2024) as the paper prints it, and the CC BY 4.0
 import hashlib
 import json
 import re
+import tomllib
 from pathlib import Path
 
 import jsonschema
@@ -74,9 +75,9 @@ def test_the_study_is_cited_with_all_nine_authors_in_order():
 def test_one_place_for_the_version():
     version = psyalliance.__version__
     assert re.fullmatch(r"\d+\.\d+\.\d+", version)
-    project = (ROOT / "pyproject.toml").read_text()
-    assert re.search(r'^dynamic = \["version"\]', project, flags=re.M) and not re.search(r"^version =", project, flags=re.M)
-    assert 'version = {attr = "psyalliance.__version__"}' in project
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "psyalliance.__version__"}
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert re.search(rf"^## \[{re.escape(version)}\]", changelog, flags=re.M), f"CHANGELOG.md has no section {version}"
 
