@@ -144,6 +144,8 @@ def test_pages_deploy_the_build_that_the_tests_made_on_push_to_main_only():
     (upload,) = [s for s in steps if str(s.get("uses", "")).startswith("actions/upload-pages-artifact@")]
     # .ci/run keeps make test's strict build in $PSYALLIANCE_KEEP_BOOK (tests/conftest.py writes it there)
     kept = test["env"]["PSYALLIANCE_KEEP_BOOK"]
+    # a job's env may read github, needs, vars, secrets, inputs, matrix, strategy: not runner (GitHub refuses it)
+    assert not any("runner." in str(value) for value in test["env"].values())
     assert upload["with"]["path"] == f"{kept}/_build/html"
     assert 'book_dir="${PSYALLIANCE_KEEP_BOOK:-' in (ROOT / ".ci" / "run").read_text()
     (run,) = [s for s in steps if s.get("run", "").strip() == "bash .ci/run"]
