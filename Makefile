@@ -41,7 +41,7 @@ test: $(STAMP)  ## run the whole test suite (includes a fresh strict build of th
 test-lab: $(STAMP)  ## every chapter in JupyterLab (Run All, then what a reader sees); make test runs 3 of them
 	$(ONE_THREAD) PSYALLIANCE_LAB=$${PSYALLIANCE_LAB:-all} $(BIN)/python -m pytest tests/test_browser_lab.py
 
-test-fast: $(STAMP)  ## the tests that need no notebook execution nor book build (about 1.5 min on 2 cores alone)
+test-fast: $(STAMP)  ## the tests that need no notebook execution nor book build (about 3 min: 212 s of CPU measured; longer on a shared machine)
 	$(BIN)/python -m pytest -m "not slow"
 
 test-cache: $(STAMP)  ## a package/data change shows in the next build: builds a copy of the book 4 times (~4 min; .ci/run runs it)
