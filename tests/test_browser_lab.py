@@ -176,6 +176,18 @@ return {n: cells.length, busy: busy, unrun: unrun, unrendered: unrendered,
         status: indicator ? indicator.getAttribute('data-status') : null};
 """
 
+JS_CELLS = """
+const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
+if (!nb) return null;
+return [...nb.querySelectorAll('.jp-Cell')].map((c, i) => ({
+  i: i, kind: c.classList.contains('jp-CodeCell') ? 'code' : 'other',
+  prompt: ((c.querySelector('.jp-InputPrompt') || {}).textContent || '').trim(),
+  source: ((c.querySelector('.jp-InputArea-editor') || {}).textContent || '').slice(0, 80),
+  output: [...c.querySelectorAll('.jp-OutputArea-output')].map(o => o.textContent).join(' | ').slice(-600),
+})).filter(c => c.kind === 'code');
+"""
+"""Every code cell's prompt, first characters and output text (hidden ones too): what a diagnosis shows."""
+
 JS_STATE = """
 const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
 if (!nb) return null;
@@ -250,6 +262,14 @@ def diagnosis(driver, lab: Lab) -> str:
         state = driver.execute_script(JS_STATE) or {}
         parts.append("JupyterLab state: " + json.dumps({k: state.get(k) for k in ("n", "busy", "unrun", "unrendered", "status")}))
         parts.append(f"error outputs: {state.get('errors') or 'none'}")
+        cells = driver.execute_script(JS_CELLS) or []
+        ran = [c for c in cells if re.search(r"\[\d+\]", c["prompt"])]
+        unrun = [c for c in cells if "[ ]" in c["prompt"]]
+        if ran:
+            last = ran[-1]
+            parts.append(f"last cell run: #{last['i']} {last['prompt']} {last['source']!r}; its output: {last['output']!r}")
+        if unrun:
+            parts.append("cells never run: " + "; ".join(f"#{c['i']} {c['source'][:50]!r}" for c in unrun[:8]))
     except Exception as err:  # noqa: BLE001 - a diagnosis must not hide the failure it describes
         parts.append(f"JupyterLab state unreadable: {err!r}")
     try:
@@ -332,7 +352,7 @@ def run_chapter(driver: Any, lab: Lab, html: Path, chapter: str) -> ChapterRun:
     path = launch_path(html, chapter)
     assert (root / path).exists(), f"the Binder button opens {path}, which the build did not write"
     reader = nbformat.read(root / path, as_version=4)
-    driver.get(f"{url}/lab/workspaces/{quote(chapter)}/tree/{path}?reset&token={TOKEN}")
+    driver.get(f"{url}/lab/workspaces/{quote(chapter)}/tree/{path}?token={TOKEN}")
     try:
         try:
             _wait(driver, lambda s: s["n"] == len(reader.cells) and s["unrendered"] == 0, OPEN_TIMEOUT, "the notebook to open")

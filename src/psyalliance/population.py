@@ -122,10 +122,22 @@ def published_r_interval(r: float, p: float, p_op: str, n: int, grid: int = 2000
     return float(rs[ok].min()), float(rs[ok].max())
 
 
+_PUBLISHED: dict[str, pd.DataFrame] = {}
+"""facts content key -> published_targets (handed out as copies): every population with overrides needs it."""
+
+
 def published_targets(facts: Facts | None = None) -> pd.DataFrame:
     """The eleven published correlations with the interval consistent with r and p, and the target
-    (its midpoint). Columns: x, y, r, p, p_op, n, r_low, r_high, target."""
+    (its midpoint). Columns: x, y, r, p, p_op, n, r_low, r_high, target. Computed once per facts content."""
     facts = facts or load_facts()
+    key = facts.key()
+    if key not in _PUBLISHED:
+        _PUBLISHED.clear()
+        _PUBLISHED[key] = _published_targets(facts)
+    return _PUBLISHED[key].copy()
+
+
+def _published_targets(facts: Facts) -> pd.DataFrame:
     rows = []
     for rec in facts.correlations.itertuples():
         lo, hi = published_r_interval(rec.r, rec.p, rec.p_op, int(rec.n))
