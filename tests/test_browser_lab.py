@@ -163,16 +163,17 @@ JS_PROGRESS = """
 const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
 if (!nb) return null;
 const cells = nb.querySelectorAll('.jp-Cell');
-let busy = 0, unrun = 0, unrendered = 0;
+let busy = 0, unrun = 0, ran = 0, unrendered = 0;
 for (const c of cells) {
   if (c.classList.contains('jp-CodeCell')) {
     const prompt = (c.querySelector('.jp-InputPrompt') || {}).textContent || '';
     if (prompt.includes('[*]')) busy++;
     else if (/\\[ \\]/.test(prompt)) unrun++;
+    else if (/\\[\\d+\\]/.test(prompt)) ran++;
   } else if (c.classList.contains('jp-MarkdownCell') && !c.querySelector('.jp-RenderedMarkdown')) unrendered++;
 }
 const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
-return {n: cells.length, busy: busy, unrun: unrun, unrendered: unrendered,
+return {n: cells.length, busy: busy, unrun: unrun, ran: ran, unrendered: unrendered,
         status: indicator ? indicator.getAttribute('data-status') : null};
 """
 
@@ -283,6 +284,19 @@ def diagnosis(driver, lab: Lab) -> str:
     return "\n".join(parts)
 
 
+def wait_kernel_ready(lab: Lab, path: str, timeout: float, driver) -> None:
+    """Wait until the notebook's kernel has started and is idle (on a loaded machine that takes seconds)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        kernels = [s["kernel"] for s in _api(lab.url, "/api/sessions") if s.get("path") == path and s.get("kernel")]
+        if kernels and kernels[0].get("execution_state") == "idle":
+            state = driver.execute_script(JS_PROGRESS)
+            if state and state["status"] in (None, "idle"):
+                return
+        time.sleep(POLL)
+    pytest.fail(f"{path}: its kernel was not ready after {timeout:.0f} s\n{diagnosis(driver, lab)}")
+
+
 def wait_run_all(driver, lab: Lab, chapter: str) -> float:
     """Wait for Run All to finish; seconds it took. Fails with diagnosis() as soon as Run All has stopped
     with cells unrun (kernel idle, STALL seconds), or after 2 x expected x load_factor() seconds."""
@@ -295,7 +309,9 @@ def wait_run_all(driver, lab: Lab, chapter: str) -> float:
         state = driver.execute_script(JS_PROGRESS)
         if state and state["busy"] == 0 and state["unrun"] == 0 and state["status"] in (None, "idle") and now - start > 3:
             return now - start
-        stopped = bool(state) and state["busy"] == 0 and state["unrun"] > 0 and state["status"] in (None, "idle")
+        # stopped: some cells ran, none is running or queued, others never will (a kernel still starting has run none)
+        stopped = bool(state) and state["ran"] > 0 and state["busy"] == 0 and state["unrun"] > 0 \
+            and state["status"] in (None, "idle")
         stalled_since = (stalled_since or now) if stopped and now - start > 3 else None
         if stalled_since is not None and now - stalled_since > STALL:
             pytest.fail(f"{chapter}: Run All stopped after {now - start:.0f} s with {state['unrun']} cells never run "
@@ -358,6 +374,7 @@ def run_chapter(driver: Any, lab: Lab, html: Path, chapter: str) -> ChapterRun:
             _wait(driver, lambda s: s["n"] == len(reader.cells) and s["unrendered"] == 0, OPEN_TIMEOUT, "the notebook to open")
         except pytest.fail.Exception as err:
             pytest.fail(f"{chapter}: {err}\n{diagnosis(driver, lab)}")
+        wait_kernel_ready(lab, path, OPEN_TIMEOUT, driver)
         sessions = _api(url, "/api/sessions")
         assert len(sessions) <= PARALLEL, f"{chapter}: the server holds {len(sessions)} sessions, at most " \
             f"{PARALLEL} expected (one per chapter running): {[x.get('path') for x in sessions]}"

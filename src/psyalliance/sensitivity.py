@@ -304,7 +304,10 @@ def sensitivity_table(
     from psyalliance.population import target_population
     from psyalliance.validation import check_seed
 
+    from psyalliance.facts import load_facts
+
     check_seed(seed, "sensitivity_table seed")
+    facts = facts or load_facts()  # read once: every setting builds a population from it
     table = assumptions(facts)
     table = table[table["kind"].isin(kinds)]
     if only is not None:
