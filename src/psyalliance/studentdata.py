@@ -177,14 +177,15 @@ def write_student_data(roster: Path, out_dir: Path, jobs: int | None = None, log
 
     ``jobs``: processes (default: one per core; 1 runs in this process). Students already finished in
     ``out_dir`` (dataset and key rows present) are not simulated again. ``log``: where the progress goes
-    (one line per student with the time left; default stderr, None-like ``False`` for silence)."""
+    (one line per student with the time left; default stderr; ``False`` for silence). A bad ``jobs``
+    raises ValueError before anything is written."""
     ids = read_roster(roster)
+    jobs = (os.cpu_count() or 1) if jobs is None else jobs
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs = {jobs!r} is not allowed; allowed: a whole number of processes, at least 1")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     log = sys.stderr if log is None else log
-    jobs = jobs or os.cpu_count() or 1
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"jobs = {jobs!r} is not allowed; allowed: a whole number of processes, at least 1")
     todo = [sid for sid in ids if not _done(out_dir, sid)]
     say = (lambda text: print(text, file=log, flush=True)) if log else (lambda text: None)
     if len(todo) < len(ids):
