@@ -301,10 +301,9 @@ def sensitivity_table(
     Settings whose correlation matrix is not positive definite are reported
     with ``ok = False`` and NaN values.
     """
+    from psyalliance.facts import load_facts
     from psyalliance.population import target_population
     from psyalliance.validation import check_seed
-
-    from psyalliance.facts import load_facts
 
     check_seed(seed, "sensitivity_table seed")
     facts = facts or load_facts()  # read once: every setting builds a population from it
