@@ -77,9 +77,10 @@ TOLERANCE = 1e-12
 """Convergence tolerance passed to scipy's SLSQP through semopy (its default is about 1e-4 off)."""
 
 POLISH_OPTIONS = {"gtol": 1e-12, "xtol": 1e-14, "maxiter": 1000}
-"""Options of the second, polishing fit (scipy ``trust-constr``) that starts where SLSQP stopped.
+"""Options of the polishing fit (scipy ``trust-constr``) that starts where SLSQP stopped.
 
-If the polish fails or ends with a worse objective, SLSQP's solution is kept."""
+It runs only when SLSQP's point fails :func:`check_optimum`; if the polish fails or ends
+with a worse objective, SLSQP's solution is kept."""
 
 
 class ConvergenceError(ModelError):
@@ -94,8 +95,8 @@ class FitResult:
     intercepts as ``y ~1``), unstandardized ``estimate``, ``std_estimate``
     (lavaan's std.all: both variables standardized with model-implied
     variances; residual (co)variances as residual correlations / proportions
-    of unexplained variance), ``se`` (listwise: semopy's, from the expected
-    information; FIML: from the observed information of the FIML
+    of unexplained variance), ``se`` (listwise: from the expected
+    information with the exogenous block fixed, lavaan's default; FIML: from the observed information of the FIML
     log-likelihood, lavaan's default for ``missing = "ml"``), ``z``,
     two-sided normal ``p``. Parameters fixed by the syntax (``0*x``) are not
     listed, as in lavaan's ``parameterEstimates(remove.nonfree = TRUE)``. ``fit``: the lavaan-convention statistics of
@@ -293,32 +294,41 @@ def _inspect(model: Any) -> pd.DataFrame:
         return model.inspect(std_est=False)
 
 
-def _fit_from(model: Any, used: pd.DataFrame, obj: str, start: np.ndarray | None) -> str:
-    """SLSQP, then a trust-constr polish, from ``start`` (semopy's own start when None); "" or why it stopped."""
+def _quiet_fit(model: Any, used: pd.DataFrame, obj: str, solver: str, **kwargs: Any) -> Any:
     logger = logging.getLogger()
     level = logger.level
     logger.setLevel(logging.ERROR)  # semopy logs a warning on non-convergence; we raise instead
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if start is not None:
-                model.param_vals = np.array(start, dtype=float)
-                model.update_matrices(model.param_vals)
-            first = model.fit(used, obj=obj, solver="SLSQP", tol=TOLERANCE)
-            if not (bool(first.success) and np.isfinite(first.fun) and np.all(np.isfinite(first.x))):
-                return str(first.message)
-            # SLSQP's tol is on the objective, so the parameters are only good to about 1e-6;
-            # a trust-region polish from there, stopped on the gradient, gets them to about 1e-9.
-            polished = model.fit(used, obj=obj, solver="trust-constr", options=POLISH_OPTIONS)
-            slack = 1e-9 * max(1.0, abs(first.fun))
-            if not (polished.success and np.isfinite(polished.fun) and polished.fun <= first.fun + slack):
-                # the polish wandered off: keep SLSQP's solution
-                model.param_vals = np.array(first.x, dtype=float)
-                model.update_matrices(model.param_vals)
-                model.last_result = first
-            return ""
+            return model.fit(used, obj=obj, solver=solver, **kwargs)
     finally:
         logger.setLevel(level)
+
+
+def _fit_from(model: Any, used: pd.DataFrame, obj: str, start: np.ndarray | None) -> str:
+    """semopy's SLSQP from ``start`` (semopy's own start when None); "" or why it stopped."""
+    if start is not None:
+        if not hasattr(model, "param_ranges"):  # semopy has not set up its parameter vector yet
+            model.load(used)
+        model.param_vals = np.array(start, dtype=float)
+        model.update_matrices(model.param_vals)
+    first = _quiet_fit(model, used, obj, "SLSQP", tol=TOLERANCE)
+    if not (bool(first.success) and np.isfinite(first.fun) and np.all(np.isfinite(first.x))):
+        return str(first.message)
+    return ""
+
+
+def _polish(model: Any, used: pd.DataFrame, obj: str) -> None:
+    """A trust-constr polish from where SLSQP stopped (stopped on the gradient); kept only if no worse."""
+    before = np.array(model.param_vals, dtype=float)
+    last = model.last_result
+    polished = _quiet_fit(model, used, obj, "trust-constr", options=POLISH_OPTIONS)
+    slack = 1e-9 * max(1.0, abs(last.fun))
+    if not (polished.success and np.isfinite(polished.fun) and polished.fun <= last.fun + slack):
+        model.param_vals = before  # the polish wandered off: keep SLSQP's solution
+        model.update_matrices(model.param_vals)
+        model.last_result = last
 
 
 def _semopy_rows(model: Any) -> list[tuple[str, str, str]]:
@@ -332,7 +342,7 @@ def _semopy_rows(model: Any) -> list[tuple[str, str, str]]:
         kind = model.matrices_names[n]
         names_r, names_c = model.names[n]
         lval, rval = names_r[loc.indices[0]], names_c[loc.indices[1]]
-        op = {"beta": "~", "psi": "~~", "theta": "~~", "gamma1": "~1"}.get(kind)
+        op = {"beta": "~", "lambda": "~", "psi": "~~", "theta": "~~", "gamma1": "~1", "gamma2": "~1"}.get(kind)
         if op is None:
             raise ModelError(f"unexpected semopy parameter in matrix {kind!r} ({lval}, {rval})")
         rows.append((op, lval, rval))
@@ -361,12 +371,13 @@ def _moment_start(model: Any, x: np.ndarray, observed: list[str], missing: str) 
 
 def _likelihood(est: pd.DataFrame, spec: ModelSyntax, observed: list[str], exo: list[str], x: np.ndarray,
                 missing: str):
-    """(log-likelihood of the free parameters, their values, the row -> parameter index) of a fit.
+    """(log-likelihood, information, values of the free parameters, the row -> parameter index) of a fit.
 
     Our own likelihood of the model as written (:class:`psyalliance.fitstats.MomentBuilder`), not
     semopy's: listwise, the normal log-likelihood of the complete cases with the exogenous block
     fixed at its sample moments and saturated means; FIML, the casewise log-likelihood. One
-    parameter per distinct label.
+    parameter per distinct label. The information (a function of the parameters) is lavaan's for
+    its standard errors: expected for listwise, observed (minus the numerical Hessian) for FIML.
     """
     keys = _parameter_keys(est, spec)
     unique = list(dict.fromkeys(keys))
@@ -382,6 +393,9 @@ def _likelihood(est: pd.DataFrame, spec: ModelSyntax, observed: list[str], exo: 
 
         def loglik(t: np.ndarray) -> float:
             return fitstats.loglik_complete(x, mean, build(t[where])[1])
+
+        def information(t: np.ndarray) -> np.ndarray:
+            return _expected_information(lambda u: build(u[where])[1], t, len(x))
     else:
         build = fitstats.MomentBuilder(observed, rows)
         casewise = fitstats.missing_data_loglik(x)
@@ -390,18 +404,35 @@ def _likelihood(est: pd.DataFrame, spec: ModelSyntax, observed: list[str], exo: 
             mu, sigma = build(t[where])
             return casewise(mu, sigma)
 
-    return loglik, theta, where
+        def information(t: np.ndarray) -> np.ndarray:
+            return -fitstats.numerical_hessian(loglik, t)
+
+    return loglik, information, theta, where
 
 
-def check_optimum(loglik, theta: np.ndarray) -> tuple[float, np.ndarray | None]:
+def _expected_information(sigma_of, theta: np.ndarray, n: int) -> np.ndarray:
+    """Expected information of n complete normal cases with saturated means: n/2 tr(W D_k W D_l), W = Sigma^-1.
+
+    ``sigma_of``: the implied covariance as a function of the parameters; D_k = dSigma/dtheta_k by
+    central differences (Sigma is a polynomial in the parameters of a recursive model). lavaan's
+    information for listwise ML (``information = "expected"``), with the exogenous block fixed.
+    """
+    w = np.linalg.inv(sigma_of(theta))
+    h = 1e-5 * np.maximum(np.abs(theta), 1.0)
+    step = np.diag(h)
+    wd = [w @ (sigma_of(theta + step[k]) - sigma_of(theta - step[k])) / (2 * h[k]) for k in range(theta.size)]
+    return n / 2 * np.array([[np.sum(a * b.T) for b in wd] for a in wd])
+
+
+def check_optimum(loglik, theta: np.ndarray, information=None) -> tuple[float, np.ndarray | None]:
     """(Newton decrement g' I^-1 g, information I) of a log-likelihood at ``theta``; (inf, None) if I is not PD.
 
-    ``g`` is the numerical gradient and ``I`` minus the numerical Hessian
-    (:func:`psyalliance.fitstats.numerical_hessian`); at a maximum g' I^-1 g
-    is 0 and I positive definite. :data:`OPTIMUM_TOLERANCE` is the bound
-    :func:`fit_model` accepts.
+    ``g`` is the numerical gradient (:func:`psyalliance.fitstats.numerical_gradient`);
+    ``information(theta)`` gives I, by default minus the numerical Hessian
+    (:func:`psyalliance.fitstats.numerical_hessian`). At a maximum g' I^-1 g is 0 and I
+    positive definite; :data:`OPTIMUM_TOLERANCE` is the bound :func:`fit_model` accepts.
     """
-    info = -fitstats.numerical_hessian(loglik, theta)
+    info = information(theta) if information is not None else -fitstats.numerical_hessian(loglik, theta)
     try:
         factor = np.linalg.cholesky(info)
     except np.linalg.LinAlgError:
@@ -512,14 +543,20 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         if stopped:
             attempts.append(f"from {label}: the optimizer stopped ({stopped})")
             continue
-        est = _estimates_table(_inspect(model))
-        loglik, theta, where = _likelihood(est, spec, observed, exo, x, missing)
-        decrement, info = check_optimum(loglik, theta)
-        if decrement <= OPTIMUM_TOLERANCE:
-            break
-        attempts.append(f"from {label}: " + ("the information matrix is not positive definite" if info is None
-                                             else f"not a maximum (Newton decrement {decrement:.2g} > "
-                                                  f"{OPTIMUM_TOLERANCE:g})"))
+        for polish in (False, True):  # SLSQP's point, then (only if it fails the check) a polished one
+            if polish:
+                _polish(model, used, obj)
+            est = _estimates_table(_inspect(model))
+            loglik, information, theta, where = _likelihood(est, spec, observed, exo, x, missing)
+            decrement, info = check_optimum(loglik, theta, information)
+            if decrement <= OPTIMUM_TOLERANCE:
+                break
+        else:
+            attempts.append(f"from {label}: " + ("the information matrix is not positive definite" if info is None
+                                                 else f"not a maximum (Newton decrement {decrement:.2g} > "
+                                                      f"{OPTIMUM_TOLERANCE:g})"))
+            continue
+        break
     else:
         raise ConvergenceError(
             f"model {name!r} (missing={missing!r}) did not converge to a maximum of the likelihood: "
@@ -528,6 +565,10 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
             "on similar scales (variances within a factor of about 100 of each other), drop a parameter near its "
             "boundary (a variance near 0, a correlation near 1), or fit the model in R lavaan to compare")
 
+    # standard errors from lavaan's information: expected (listwise), observed (FIML)
+    est["se"] = np.sqrt(np.diag(np.linalg.inv(info)))[where]
+    est["z"] = est["estimate"] / est["se"]
+    est["p"] = 2 * stats.norm.sf(np.abs(est["z"]))
     if missing == "listwise":
         _, s = fitstats.ml_moments(x)
         e = [observed.index(v) for v in exo]
@@ -537,9 +578,6 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         sigma, mu, psi = _implied_moments(est, observed, exo, None)
         measures = fitstats.fit_measures_fiml(x, mu, sigma, npar=len(theta),
                                              exogenous=[observed.index(v) for v in exo])
-        est["se"] = np.sqrt(np.diag(np.linalg.inv(info)))[where]
-        est["z"] = est["estimate"] / est["se"]
-        est["p"] = 2 * stats.norm.sf(np.abs(est["z"]))
     est.insert(4, "std_estimate", _std_estimates(est, observed, sigma, psi))
     est = est[list(ESTIMATE_COLUMNS)]
     idx = {v: i for i, v in enumerate(observed)}

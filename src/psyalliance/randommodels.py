@@ -26,11 +26,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["RandomModel", "SAMPLE_SIZES", "MISSING_SHARE", "FIXED_SEEDS", "FIXED_DIR", "SATURATED_SRMR",
-           "random_model", "random_models", "export_random_inputs", "compare_random", "summary", "parse_seeds"]
+__all__ = ["RandomModel", "SAMPLE_SIZES", "MISSING_SHARE", "FIXED_SEEDS", "CI_SEEDS", "FIXED_DIR", "SATURATED_SRMR",
+           "random_model", "random_models", "data_csv", "model_table", "export_random_inputs", "compare_random",
+           "summary", "semopy_default_comparison", "committed_counts", "parse_seeds"]
 
 FIXED_SEEDS = range(0, 4)
 """Seeds of the small fixed set that ``make test`` compares with the committed lavaan output (both estimators)."""
+CI_SEEDS = range(100, 125)
+"""Seeds of the larger fresh set that ``.ci/run`` refits with lavaan (``make lavaan-random-check``; both estimators)."""
 FIXED_DIR = Path(__file__).resolve().parents[2] / "tests" / "lavaan" / "random"
 """Where the committed lavaan output of the fixed set lives (``make lavaan-random`` writes it)."""
 RTOL = 1e-3
@@ -194,6 +197,67 @@ def summary(table: pd.DataFrame) -> str:
     return text
 
 
+def semopy_default_comparison(m: RandomModel, reference_dir: str | Path = FIXED_DIR) -> pd.DataFrame:
+    """Listwise chi-square and the largest estimate difference from lavaan: lavaan, fit_model, plain ``semopy.Model``.
+
+    The last row is semopy with its default variable classification (``semopy.Model(description)``),
+    which puts a pure outcome's residual covariance with an inner variable in Theta, outside the
+    paths: its estimates, read as the model written, give the chi-square ``fit_model`` reported
+    before it asked semopy for lavaan's classification (``mimic_lavaan=True``).
+    """
+    import warnings
+
+    import semopy
+
+    from psyalliance import fitstats
+    from psyalliance import lavaan as lav
+    from psyalliance.models import _estimates_table, _implied_moments, fit_model, semopy_description
+    from psyalliance.syntax import read_syntax
+
+    if m.estimator != "listwise":
+        raise ValueError(f"model {m.name!r} is a {m.estimator} model; this comparison is for listwise ones")
+    ref = lav.load_reference(reference_dir)
+    spec = read_syntax(m.syntax)
+    observed, exo = list(spec.observed), list(spec.exogenous)
+    x = m.data[observed].to_numpy()
+    plain = semopy.Model(semopy_description(spec))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain.fit(m.data[observed], obj="MLW", solver="SLSQP")
+        est = _estimates_table(plain.inspect(std_est=False))
+    _, s = fitstats.ml_moments(x)
+    e = [observed.index(v) for v in exo]
+    sigma = _implied_moments(est, observed, exo, s[np.ix_(e, e)])[0]
+    res = fit_model(m.name, m.data, "listwise", syntax=m.syntax, ranges=False)
+    lav_est = ref.estimates[(ref.estimates.model == m.name)]
+    lav_value = {lav._key(r.op, r.lhs, r.rhs): r.est for r in lav_est.itertuples()}
+
+    def worst(table: pd.DataFrame) -> float:
+        return float(max(abs(r.estimate - lav_value[lav._key(r.op, r.lval, r.rval)]) for r in table.itertuples()))
+
+    rows = [("R lavaan, sem(model, data = d)", ref.fit_value(m.name, "listwise", "chisq"), 0.0),
+            ("fit_model", res.fit["chisq"], worst(res.estimates)),
+            ("semopy.Model(description), semopy's default", len(x) * fitstats.ml_discrepancy(s, sigma), worst(est))]
+    return pd.DataFrame(rows, columns=["fitted by", "chi-square", "largest |estimate - lavaan's|"])
+
+
+def committed_counts(directory: str | Path = FIXED_DIR) -> dict[str, int]:
+    """Models and numbers of lavaan's output in ``directory`` that the comparison covers.
+
+    ``models``, ``listwise``, ``fiml``, ``numbers`` (estimate, SE and std.all of every free
+    parameter, plus the :data:`psyalliance.lavaan.FIT_MEASURES` of each model) and
+    ``with_covariance`` (models with a residual covariance written in the syntax).
+    """
+    from psyalliance import lavaan as lav
+
+    ref = lav.load_reference(directory)
+    table = pd.read_csv(Path(directory) / "models.csv", keep_default_na=False)
+    return {"models": len(table), "listwise": int((table.estimators == "listwise").sum()),
+            "fiml": int((table.estimators == "fiml").sum()),
+            "numbers": 3 * len(ref.estimates) + len(lav.FIT_MEASURES) * len(table),
+            "with_covariance": int((table.residual_covariances > 0).sum())}
+
+
 def parse_seeds(text: str) -> list[int]:
     """Seeds from ``"0-3"`` (inclusive range) or ``"1,5,9"``; ValueError naming the bad text."""
     try:
@@ -210,11 +274,15 @@ def parse_seeds(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m psyalliance.randommodels export DIR SEEDS`` or ``compare LAVAAN_DIR SEEDS`` (exit 1 on a difference)."""
+    """``python -m psyalliance.randommodels export DIR [SEEDS]`` or ``compare LAVAAN_DIR [SEEDS]``.
+
+    SEEDS: ``0-3`` or ``1,5,9``; default :data:`CI_SEEDS`. ``compare`` prints :func:`summary`
+    and returns 1 when any number is outside tolerance.
+    """
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 3 or args[0] not in ("export", "compare"):
-        raise SystemExit("usage: python -m psyalliance.randommodels export DIR SEEDS | compare LAVAAN_DIR SEEDS")
-    models = random_models(parse_seeds(args[2]))
+    if len(args) not in (2, 3) or args[0] not in ("export", "compare"):
+        raise SystemExit("usage: python -m psyalliance.randommodels export DIR [SEEDS] | compare LAVAAN_DIR [SEEDS]")
+    models = random_models(parse_seeds(args[2]) if len(args) == 3 else CI_SEEDS)
     if args[0] == "export":
         for path in export_random_inputs(models, args[1]):
             print("wrote", path)
