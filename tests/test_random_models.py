@@ -107,11 +107,14 @@ def test_semopys_default_classification_is_caught_not_reported(monkeypatch):
         fit_model(m.name, m.data, m.estimator, syntax=m.syntax, ranges=False)
 
 
-def _stall(monkeypatch, when):
-    """Make _fit_from stop short of the maximum (parameters moved by 0.05) when ``when(start)`` is true."""
+def _stall(monkeypatch, when, polish=False):
+    """Make _fit_from stop short of the maximum (parameters moved by 0.05) when ``when(start)`` is true; without
+    ``polish`` the trust-constr polish does nothing. Returns the list of starts tried (None: semopy's)."""
     original = models_module._fit_from
+    starts = []
 
     def stalled(model, used, obj, start):
+        starts.append(start)
         out = original(model, used, obj, start)
         if when(start):
             model.param_vals = model.param_vals + 0.05
@@ -119,12 +122,24 @@ def _stall(monkeypatch, when):
         return out
 
     monkeypatch.setattr(models_module, "_fit_from", stalled)
+    if not polish:
+        monkeypatch.setattr(models_module, "_polish", lambda model, used, obj: None)
+    return starts
 
 
-def test_a_second_start_reaches_lavaans_optimum_when_the_first_stalls(monkeypatch):
-    _stall(monkeypatch, lambda start: start is None)
-    table = rm.compare_random([BY_NAME["random_fiml_2"]], rm.FIXED_DIR)
+@pytest.mark.parametrize("name", ["random_listwise_0", "random_fiml_2"])
+def test_a_second_start_reaches_lavaans_optimum_when_the_first_stalls(monkeypatch, name):
+    starts = _stall(monkeypatch, lambda start: start is None)
+    table = rm.compare_random([BY_NAME[name]], rm.FIXED_DIR)
     assert table.ok.all(), table[~table.ok].to_string()
+    assert len(starts) == 2 and starts[0] is None and starts[1] is not None
+
+
+def test_the_polish_rescues_a_stalled_first_start(monkeypatch):
+    starts = _stall(monkeypatch, lambda start: start is None, polish=True)
+    table = rm.compare_random([BY_NAME["random_listwise_0"]], rm.FIXED_DIR)
+    assert table.ok.all(), table[~table.ok].to_string()
+    assert starts == [None]
 
 
 def test_no_start_reaching_the_maximum_is_an_error_naming_the_model_and_what_to_try(monkeypatch):

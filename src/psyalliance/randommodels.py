@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["RandomModel", "SAMPLE_SIZES", "MISSING_SHARE", "FIXED_SEEDS", "CI_SEEDS", "FIXED_DIR", "SATURATED_SRMR",
+__all__ = ["RandomModel", "N_VARIABLES", "SAMPLE_SIZES", "MISSING_SHARE", "FIXED_SEEDS", "CI_SEEDS", "FIXED_DIR", "SATURATED_SRMR",
            "random_model", "random_models", "data_csv", "model_table", "export_random_inputs", "compare_random",
            "summary", "semopy_default_comparison", "committed_counts", "parse_seeds"]
 
@@ -44,6 +44,8 @@ SATURATED_SRMR = 1e-5
 lavaan's own value there is the residual of its EM estimate of the saturated moments, of
 order 1e-6, which the relative rule (absolute 1e-6 near 0) would count as a difference."""
 
+N_VARIABLES = (4, 7)
+"""Smallest and largest number of observed variables of a random model."""
 SAMPLE_SIZES = (30, 60, 150)
 """Sample sizes drawn for the datasets (cases)."""
 MISSING_SHARE = 0.10
@@ -64,7 +66,7 @@ class RandomModel:
 
 def _structure(rng: np.random.Generator) -> tuple[int, dict[int, list[int]], list[tuple[int, int]]]:
     """(p, predictors of each endogenous variable, residual covariance pairs) of a random recursive model."""
-    p = int(rng.integers(4, 8))
+    p = int(rng.integers(N_VARIABLES[0], N_VARIABLES[1] + 1))
     n_exo = int(rng.integers(1, 3)) if p > 4 else 1
     preds: dict[int, list[int]] = {}
     for j in range(n_exo, p):
