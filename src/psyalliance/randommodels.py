@@ -159,8 +159,8 @@ def compare_random(models: list[RandomModel], reference_dir: str | Path) -> pd.D
     One row per compared number: ``model``, ``kind`` (estimate, se, std.all or
     the fit measure's name), ``what`` (the parameter or measure), ``ours``,
     ``lavaan``, ``rel_diff`` (:func:`psyalliance.lavaan.relative_difference`) and
-    ``ok`` (``rel_diff <= RTOL``; a saturated FIML model's SRMR: both below
-    :data:`SATURATED_SRMR`). A parameter only one side has is a row with an
+    ``rule`` and ``ok`` (``relative``: ``rel_diff <= RTOL``; ``saturated srmr``, the
+    SRMR of a saturated FIML model: both below :data:`SATURATED_SRMR`). A parameter only one side has is a row with an
     infinite difference.
     """
     from psyalliance import lavaan as lav
@@ -178,10 +178,12 @@ def compare_random(models: list[RandomModel], reference_dir: str | Path) -> pd.D
         rows += [{"model": m.name, "kind": "fit", "what": r["measure"], "ours": r["ours"], "lavaan": r["lavaan"],
                   "rel_diff": r["rel. diff."]} for _, r in fit.iterrows()]
     out = pd.DataFrame(rows)
+    out["rule"] = "relative"
     out["ok"] = out["rel_diff"] <= RTOL
     saturated = {m.name for m in models if m.estimator == "fiml"
                  and ref.fit_value(m.name, m.estimator, "df") == 0}
     zero = out.model.isin(saturated) & (out.kind == "fit") & (out.what == "srmr")
+    out.loc[zero, "rule"] = "saturated srmr"
     out.loc[zero, "ok"] = (out.loc[zero, ["ours", "lavaan"]].abs().max(axis=1) < SATURATED_SRMR).to_numpy()
     return out
 
@@ -192,7 +194,9 @@ def summary(table: pd.DataFrame) -> str:
     kinds = table.kind.value_counts()
     text = (f"{table.model.nunique()} models, {len(table)} numbers compared with lavaan ({kinds.get('estimate', 0)} "
             f"estimates, {kinds.get('se', 0)} SEs, {kinds.get('std.all', 0)} standardized, {kinds.get('fit', 0)} fit "
-            f"measures); largest relative difference {table.rel_diff[table.ok].max():.2g}; "
+            f"measures); largest relative difference {table.rel_diff[table.rule == 'relative'].max():.2g} (tolerance "
+            f"{RTOL:g}; {int((table.rule != 'relative').sum())} SRMR of saturated FIML models below {SATURATED_SRMR:g} "
+            f"instead); "
             f"{len(bad)} outside tolerance in {bad.model.nunique()} models")
     if len(bad):
         text += ":\n" + bad.to_string()
