@@ -11,7 +11,7 @@ BUILD  := _build
 LINKCHECK := $(BUILD)/linkcheck
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book test test-lab test-fast test-cache lint fix linkcheck data lavaan-reference lavaan-bollen-stine lavaan-fiml-se bench lab clean clean-all assignments student-data
+.PHONY: help venv book test test-lab test-fast test-cache lint fix linkcheck data lavaan-reference lavaan-random lavaan-random-check lavaan-bollen-stine lavaan-fiml-se bench lab clean clean-all assignments student-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -77,6 +77,25 @@ LAVAAN_OUT ?= tests/lavaan/reference
 lavaan-reference: $(STAMP)  ## refit every model with R lavaan into tests/lavaan/reference/ (needs Rscript and r-cran-lavaan)
 	$(BIN)/python -m psyalliance.lavaan export $(LAVAAN_IN)
 	Rscript tests/lavaan/make_reference.R $(LAVAAN_IN) $(LAVAAN_OUT)
+
+# Random recursive path models (psyalliance.randommodels): a small fixed set whose lavaan output is committed
+# (tests/test_random_models.py compares fit_model with it in `make test`), and a larger fresh set that .ci/run
+# refits with lavaan and compares (exit status 1 on any number outside tolerance).
+RANDOM_FIXED_SEEDS := 0-3
+RANDOM_DIR   := tests/lavaan/random
+RANDOM_SEEDS ?= 100-124# keep equal to psyalliance.randommodels.CI_SEEDS, which the book quotes
+RANDOM_OUT   ?= $(BUILD)/lavaan-random-fresh
+
+lavaan-random: $(STAMP)  ## refit the fixed random models with R lavaan into tests/lavaan/random/ (needs Rscript)
+	$(BIN)/python -m psyalliance.randommodels export $(BUILD)/lavaan-random-input $(RANDOM_FIXED_SEEDS)
+	Rscript tests/lavaan/make_reference.R $(BUILD)/lavaan-random-input $(RANDOM_DIR) \
+		"make lavaan-random (python -m psyalliance.randommodels export DIR $(RANDOM_FIXED_SEEDS); Rscript tests/lavaan/make_reference.R DIR $(RANDOM_DIR))"
+	cp $(BUILD)/lavaan-random-input/models.csv $(RANDOM_DIR)/models.csv
+
+lavaan-random-check: $(STAMP)  ## fit fresh random models (RANDOM_SEEDS) with lavaan and fit_model; compare every number
+	$(BIN)/python -m psyalliance.randommodels export $(RANDOM_OUT)/input $(RANDOM_SEEDS)
+	Rscript tests/lavaan/make_reference.R $(RANDOM_OUT)/input $(RANDOM_OUT)/lavaan "make lavaan-random-check RANDOM_SEEDS=$(RANDOM_SEEDS)"
+	$(ONE_THREAD) $(BIN)/python -m psyalliance.randommodels compare $(RANDOM_OUT)/lavaan $(RANDOM_SEEDS)
 
 BS_DIR := tests/lavaan/bollen_stine
 

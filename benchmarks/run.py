@@ -17,8 +17,12 @@ quick ones). Run with ``make bench`` (or ``python benchmarks/run.py``);
   percentile bootstrap.
 * ``bootstrap_5000`` / ``bootstrap_5000_m2``: 5,000 bootstrap resamples
   (percentile and BCa intervals) of M1's / M2's effects on the committed dataset.
-* ``fit_model_m1_listwise`` / ``fit_model_m1_fiml``: the book's full semopy fit of
-  M1 (tight tolerance, polish, lavaan-convention fit statistics).
+* ``fit_model_m1_listwise`` / ``fit_model_m1_fiml``: the book's full fit of M1
+  (semopy's SLSQP at a tight tolerance, the optimum check, lavaan-convention fit statistics and SEs).
+* ``lavaan_m1_listwise`` / ``lavaan_m1_fiml`` and ``fit_model_m1_*_speed_vs_lavaan``: where ``Rscript``
+  with lavaan is installed, lavaan's ``sem()`` fit of the same model and data measured in the same run
+  (``benchmarks/lavaan_fit.R``, a loop of fits inside R), and lavaan's time / ``fit_model``'s (above 1:
+  ``fit_model`` is faster).
 * ``robustness_grid_total``: the chapter "When the assumptions bend"'s robustness grid
   (``psyalliance.robustness.run_grid``: 11 condition x estimator cells of M1 at n = 24, 1,000 simulated
   studies each, 200 of them with 300 bootstrap resamples for percentile and BCa intervals).
@@ -95,6 +99,22 @@ def semopy_subset_seconds(per_n: int, seed: int = 1) -> float:
     return total
 
 
+def lavaan_seconds(name: str, runs: int) -> dict[str, float]:
+    """Seconds per lavaan fit of model ``name`` on the committed dataset, by estimator; {} without Rscript and lavaan."""
+    from psyalliance.models import MODELS
+    from psyalliance.simulate import DATASET_PATH
+
+    rscript = shutil.which("Rscript")
+    if rscript is None or subprocess.run([rscript, "-e", "library(lavaan)"], capture_output=True).returncode:
+        return {}
+    with tempfile.TemporaryDirectory() as tmp:
+        model = Path(tmp) / "model.txt"
+        model.write_text(MODELS[name])
+        out = subprocess.run([rscript, str(ROOT / "benchmarks" / "lavaan_fit.R"), str(DATASET_PATH), str(model),
+                              str(runs)], capture_output=True, text=True, check=True).stdout
+    return {line.split()[0]: float(line.split()[1]) for line in out.splitlines() if line.strip()}
+
+
 def student_data_seconds(students: int) -> float:
     """Wall seconds per student of ``make student-data`` (datasets and answer key, every core) for a roster of
     ``students`` ids, in a fresh folder."""
@@ -167,9 +187,15 @@ def main() -> None:
         bt, _ = timed(boot, max(5, args.runs))
         print(f"{label}: {bt:.3f} s", flush=True)
 
+    ours = {}
     for missing in ("listwise", "fiml"):
-        ft, _ = timed(lambda: fit_model("m1_mediation", df, missing), args.runs)
-        print(f"fit_model_m1_{missing}: {ft:.2f} s", flush=True)
+        fit_model("m1_mediation", df, missing)  # warm-up
+        ours[missing], _ = timed(lambda: fit_model("m1_mediation", df, missing), max(5, args.runs))
+        print(f"fit_model_m1_{missing}: {ours[missing]:.3f} s", flush=True)
+    theirs = lavaan_seconds("m1_mediation", max(5, args.runs))
+    for missing, seconds in theirs.items():
+        print(f"lavaan_m1_{missing}: {seconds:.3f} s", flush=True)
+        print(f"fit_model_m1_{missing}_speed_vs_lavaan: {seconds / ours[missing]:.2f} x", flush=True)
 
     from psyalliance.robustness import RobustnessSettings, chisq_type1, path_fwer, run_grid
     from psyalliance.smallsample import bollen_stine_pvalue

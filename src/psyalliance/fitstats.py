@@ -318,12 +318,15 @@ class MomentBuilder:
     ``~`` (path rval -> lval), ``~~`` ((co)variance) and ``~1`` (intercept or
     mean). Calling the builder with the values (in that order) returns
     ``(mu, sigma)`` with ``mu = (I - B)^-1 alpha`` and ``sigma = (I - B)^-1 Psi (I - B)^-T``
-    in the order of ``observed``.
+    in the order of ``observed``. ``fixed_psi`` (p x p, optional): entries of Psi that are
+    not parameters, such as the exogenous block fixed at its sample values (``fixed.x = TRUE``).
     """
 
-    def __init__(self, observed: Sequence[str], rows: Sequence[tuple[str, str, str]]) -> None:
+    def __init__(self, observed: Sequence[str], rows: Sequence[tuple[str, str, str]],
+                 fixed_psi: np.ndarray | None = None) -> None:
         idx = {v: i for i, v in enumerate(observed)}
         self.p = len(observed)
+        self.fixed_psi = np.zeros((self.p, self.p)) if fixed_psi is None else np.asarray(fixed_psi, dtype=float)
         kinds = np.array([op for op, _, _ in rows])
         self.path = np.flatnonzero(kinds == "~")
         self.cov = np.flatnonzero(kinds == "~~")
@@ -336,7 +339,7 @@ class MomentBuilder:
         values = np.asarray(values, dtype=float)
         b = np.zeros((self.p, self.p))
         b[self.b_at] = values[self.path]
-        psi = np.zeros((self.p, self.p))
+        psi = self.fixed_psi.copy()
         psi[self.psi_at] = values[self.cov]
         psi[self.psi_at[::-1]] = values[self.cov]
         alpha = np.zeros(self.p)
@@ -371,6 +374,22 @@ def numerical_hessian(f, theta: np.ndarray, rel_step: float = 2e-3) -> np.ndarra
     theta = np.asarray(theta, dtype=float)
     h = rel_step * np.maximum(np.abs(theta), 1.0)
     return (4 * _central_hessian(f, theta, h / 2) - _central_hessian(f, theta, h)) / 3
+
+
+def numerical_gradient(f, theta: np.ndarray, rel_step: float = 1e-4) -> np.ndarray:
+    """Gradient of a smooth scalar function: central differences with one Richardson extrapolation.
+
+    Steps ``h = rel_step * max(|theta_i|, 1)`` and ``h / 2``; ``(4 g(h/2) - g(h)) / 3``
+    cancels the O(h^2) error. 4 n evaluations for n parameters.
+    """
+    theta = np.asarray(theta, dtype=float)
+    h = rel_step * np.maximum(np.abs(theta), 1.0)
+
+    def central(step: np.ndarray) -> np.ndarray:
+        e = np.diag(step)
+        return np.array([(f(theta + e[i]) - f(theta - e[i])) / (2 * step[i]) for i in range(theta.size)])
+
+    return (4 * central(h / 2) - central(h)) / 3
 
 
 def observed_information_se(loglik, theta: np.ndarray) -> np.ndarray | None:

@@ -77,9 +77,10 @@ TOLERANCE = 1e-12
 """Convergence tolerance passed to scipy's SLSQP through semopy (its default is about 1e-4 off)."""
 
 POLISH_OPTIONS = {"gtol": 1e-12, "xtol": 1e-14, "maxiter": 1000}
-"""Options of the second, polishing fit (scipy ``trust-constr``) that starts where SLSQP stopped.
+"""Options of the polishing fit (scipy ``trust-constr``) that starts where SLSQP stopped.
 
-If the polish fails or ends with a worse objective, SLSQP's solution is kept."""
+It runs only when SLSQP's point fails :func:`check_optimum`; if the polish fails or ends
+with a worse objective, SLSQP's solution is kept."""
 
 
 class ConvergenceError(ModelError):
@@ -94,8 +95,8 @@ class FitResult:
     intercepts as ``y ~1``), unstandardized ``estimate``, ``std_estimate``
     (lavaan's std.all: both variables standardized with model-implied
     variances; residual (co)variances as residual correlations / proportions
-    of unexplained variance), ``se`` (listwise: semopy's, from the expected
-    information; FIML: from the observed information of the FIML
+    of unexplained variance), ``se`` (listwise: from the expected
+    information with the exogenous block fixed, lavaan's default; FIML: from the observed information of the FIML
     log-likelihood, lavaan's default for ``missing = "ml"``), ``z``,
     two-sided normal ``p``. Parameters fixed by the syntax (``0*x``) are not
     listed, as in lavaan's ``parameterEstimates(remove.nonfree = TRUE)``. ``fit``: the lavaan-convention statistics of
@@ -203,35 +204,6 @@ def _parameter_keys(est: pd.DataFrame, spec: ModelSyntax) -> list[str]:
     return keys
 
 
-def _fiml_standard_errors(est: pd.DataFrame, spec: ModelSyntax, observed: list[str], x: np.ndarray) -> np.ndarray:
-    """SEs from the observed information of the FIML log-likelihood (lavaan's default for ``missing = "ml"``).
-
-    The information is minus the Hessian of
-    :func:`psyalliance.fitstats.loglik_missing` in the free parameters (one
-    per distinct label), taken numerically at the estimates. Raises
-    :class:`ModelError` if it is not positive definite (a parameter the data
-    cannot identify).
-    """
-    keys = _parameter_keys(est, spec)
-    unique = list(dict.fromkeys(keys))
-    where = np.array([unique.index(k) for k in keys])
-    theta = np.array([est.estimate.to_numpy()[keys.index(k)] for k in unique])
-    build = fitstats.MomentBuilder(
-        observed, list(zip(est.op, est.lval, est.rval)))
-
-    casewise = fitstats.missing_data_loglik(x)
-
-    def loglik(t: np.ndarray) -> float:
-        mu, sigma = build(t[where])
-        return casewise(mu, sigma)
-
-    se = fitstats.observed_information_se(loglik, theta)
-    if se is None:
-        raise ModelError("the observed information of the FIML fit is not positive definite: a parameter is not "
-                         "identified by these data (a constant or collinear column?)")
-    return se[where]
-
-
 def _semopy_stats(model: Any) -> pd.Series:
     import semopy
 
@@ -303,6 +275,172 @@ def _estimates_table(inspected: pd.DataFrame) -> pd.DataFrame:
     return est.reset_index(drop=True)
 
 
+STARTS = ("semopy's starting values", "OLS starting values")
+"""The starts :func:`fit_model` tries, in order, until one reaches a maximum that passes :func:`check_optimum`.
+
+The second is lavaan-style: each equation's OLS coefficients and the covariances of the OLS
+residuals, from the sample moments (listwise) or the EM estimates of the saturated model (FIML)."""
+
+OPTIMUM_TOLERANCE = 1e-8
+"""Largest Newton decrement g' I^-1 g accepted at a solution (g: gradient, I: information).
+
+Each parameter is then within sqrt(1e-8) = 1e-4 standard errors of the maximum
+(Cauchy-Schwarz: |I^-1 g|_i <= se_i sqrt(g' I^-1 g)), and the log-likelihood within 5e-9 of it."""
+
+
+def _inspect(model: Any) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return model.inspect(std_est=False)
+
+
+def _quiet_fit(model: Any, used: pd.DataFrame, obj: str, solver: str, **kwargs: Any) -> Any:
+    logger = logging.getLogger()
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # semopy logs a warning on non-convergence; we raise instead
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return model.fit(used, obj=obj, solver=solver, **kwargs)
+    finally:
+        logger.setLevel(level)
+
+
+def _fit_from(model: Any, used: pd.DataFrame, obj: str, start: np.ndarray | None) -> str:
+    """semopy's SLSQP from ``start`` (semopy's own start when None); "" or why it stopped."""
+    if start is not None:
+        if not hasattr(model, "param_ranges"):  # semopy has not set up its parameter vector yet
+            model.load(used)
+        model.param_vals = np.array(start, dtype=float)
+        model.update_matrices(model.param_vals)
+    first = _quiet_fit(model, used, obj, "SLSQP", tol=TOLERANCE)
+    if not (bool(first.success) and np.isfinite(first.fun) and np.all(np.isfinite(first.x))):
+        return str(first.message)
+    return ""
+
+
+def _polish(model: Any, used: pd.DataFrame, obj: str) -> None:
+    """A trust-constr polish from where SLSQP stopped (stopped on the gradient); kept only if no worse."""
+    before = np.array(model.param_vals, dtype=float)
+    last = model.last_result
+    polished = _quiet_fit(model, used, obj, "trust-constr", options=POLISH_OPTIONS)
+    slack = 1e-9 * max(1.0, abs(last.fun))
+    if not (polished.success and np.isfinite(polished.fun) and polished.fun <= last.fun + slack):
+        model.param_vals = before  # the polish wandered off: keep SLSQP's solution
+        model.update_matrices(model.param_vals)
+        model.last_result = last
+
+
+def _semopy_rows(model: Any) -> list[tuple[str, str, str]]:
+    """(op, lval, rval) of each free semopy parameter, in the order of ``model.param_vals``."""
+    rows = []
+    for prm in model.parameters.values():
+        if not prm.active:
+            continue
+        loc = prm.locations[0]
+        n = next(i for i, m in enumerate(model.matrices) if m is loc.matrix)
+        kind = model.matrices_names[n]
+        names_r, names_c = model.names[n]
+        lval, rval = names_r[loc.indices[0]], names_c[loc.indices[1]]
+        op = {"beta": "~", "lambda": "~", "psi": "~~", "theta": "~~", "gamma1": "~1", "gamma2": "~1"}.get(kind)
+        if op is None:
+            raise ModelError(f"unexpected semopy parameter in matrix {kind!r} ({lval}, {rval})")
+        rows.append((op, lval, rval))
+    return rows
+
+
+def _moment_start(model: Any, x: np.ndarray, observed: list[str], missing: str) -> np.ndarray:
+    """lavaan-style starting values: per-equation OLS paths, (I - B) S (I - B)' for Psi, (I - B) m for intercepts.
+
+    ``x``: the data in the column order of ``observed``. S and m are the ML sample moments
+    (listwise) or the EM estimates of the saturated model (FIML).
+    """
+    mean, cov = fitstats.ml_moments(x) if missing == "listwise" else fitstats.em_saturated(x)
+    rows = _semopy_rows(model)
+    idx = {v: i for i, v in enumerate(observed)}
+    b = np.zeros((len(observed), len(observed)))
+    for y in {lval for op, lval, _ in rows if op == "~"}:
+        preds = [idx[r] for op, lval, r in rows if op == "~" and lval == y]
+        b[idx[y], preds] = np.linalg.solve(cov[np.ix_(preds, preds)], cov[preds, idx[y]])
+    resid = np.eye(len(observed)) - b
+    psi = resid @ cov @ resid.T
+    alpha = resid @ mean
+    return np.array([b[idx[lv], idx[rv]] if op == "~" else psi[idx[lv], idx[rv]] if op == "~~" else alpha[idx[lv]]
+                     for op, lv, rv in rows])
+
+
+def _likelihood(est: pd.DataFrame, spec: ModelSyntax, observed: list[str], exo: list[str], x: np.ndarray,
+                missing: str):
+    """(log-likelihood, information, values of the free parameters, the row -> parameter index) of a fit.
+
+    Our own likelihood of the model as written (:class:`psyalliance.fitstats.MomentBuilder`), not
+    semopy's: listwise, the normal log-likelihood of the complete cases with the exogenous block
+    fixed at its sample moments and saturated means; FIML, the casewise log-likelihood. One
+    parameter per distinct label. The information (a function of the parameters) is lavaan's for
+    its standard errors: expected for listwise, observed (minus the numerical Hessian) for FIML.
+    """
+    keys = _parameter_keys(est, spec)
+    unique = list(dict.fromkeys(keys))
+    where = np.array([unique.index(k) for k in keys])
+    theta = np.array([est.estimate.to_numpy()[keys.index(k)] for k in unique])
+    rows = list(zip(est.op, est.lval, est.rval))
+    if missing == "listwise":
+        mean, s = fitstats.ml_moments(x)
+        e = [observed.index(v) for v in exo]
+        fixed = np.zeros_like(s)
+        fixed[np.ix_(e, e)] = s[np.ix_(e, e)]
+        build = fitstats.MomentBuilder(observed, rows, fixed)
+
+        def loglik(t: np.ndarray) -> float:
+            return fitstats.loglik_complete(x, mean, build(t[where])[1])
+
+        def information(t: np.ndarray) -> np.ndarray:
+            return _expected_information(lambda u: build(u[where])[1], t, len(x))
+    else:
+        build = fitstats.MomentBuilder(observed, rows)
+        casewise = fitstats.missing_data_loglik(x)
+
+        def loglik(t: np.ndarray) -> float:
+            mu, sigma = build(t[where])
+            return casewise(mu, sigma)
+
+        def information(t: np.ndarray) -> np.ndarray:
+            return -fitstats.numerical_hessian(loglik, t)
+
+    return loglik, information, theta, where
+
+
+def _expected_information(sigma_of, theta: np.ndarray, n: int) -> np.ndarray:
+    """Expected information of n complete normal cases with saturated means: n/2 tr(W D_k W D_l), W = Sigma^-1.
+
+    ``sigma_of``: the implied covariance as a function of the parameters; D_k = dSigma/dtheta_k by
+    central differences (Sigma is a polynomial in the parameters of a recursive model). lavaan's
+    information for listwise ML (``information = "expected"``), with the exogenous block fixed.
+    """
+    w = np.linalg.inv(sigma_of(theta))
+    h = 1e-5 * np.maximum(np.abs(theta), 1.0)
+    step = np.diag(h)
+    wd = [w @ (sigma_of(theta + step[k]) - sigma_of(theta - step[k])) / (2 * h[k]) for k in range(theta.size)]
+    return n / 2 * np.array([[np.sum(a * b.T) for b in wd] for a in wd])
+
+
+def check_optimum(loglik, theta: np.ndarray, information=None) -> tuple[float, np.ndarray | None]:
+    """(Newton decrement g' I^-1 g, information I) of a log-likelihood at ``theta``; (inf, None) if I is not PD.
+
+    ``g`` is the numerical gradient (:func:`psyalliance.fitstats.numerical_gradient`);
+    ``information(theta)`` gives I, by default minus the numerical Hessian
+    (:func:`psyalliance.fitstats.numerical_hessian`). At a maximum g' I^-1 g is 0 and I
+    positive definite; :data:`OPTIMUM_TOLERANCE` is the bound :func:`fit_model` accepts.
+    """
+    info = information(theta) if information is not None else -fitstats.numerical_hessian(loglik, theta)
+    try:
+        factor = np.linalg.cholesky(info)
+    except np.linalg.LinAlgError:
+        return float("inf"), None
+    g = np.linalg.solve(factor, fitstats.numerical_gradient(loglik, theta))
+    return float(g @ g), info
+
+
 def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, syntax: str | None = None,
               ranges: Mapping[str, tuple[float, float]] | bool | None = None) -> FitResult:
     """Fit a path model of :data:`MODELS` (or your own ``syntax``) with semopy, by maximum likelihood.
@@ -351,7 +489,8 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         inf, or outside its scale (named with its row and the valid range), or a
         constant or perfectly collinear column in the rows the estimator uses.
     ConvergenceError
-        The optimizer did not converge.
+        Neither of the :data:`STARTS` reached a maximum of the likelihood (gradient near zero,
+        information positive definite: :func:`check_optimum`); the message names the model and what to try.
     """
     import semopy
 
@@ -378,10 +517,10 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
     description = semopy_description(spec, missing)
     if missing == "listwise":
         used = frame.dropna()
-        model = semopy.Model(description)
+        model = semopy.Model(description, mimic_lavaan=True, cov_diag=True)
     else:
         used = frame[~frame.isna().all(axis=1)]
-        model = semopy.ModelMeans(description)
+        model = semopy.ModelMeans(description, mimic_lavaan=True, cov_diag=True)
     n_used = len(used)
     n_free = sum(1 for prm in model.parameters.values() if prm.active)  # FIML: intercepts included
     # at least as many cases as free parameters, and more cases than variables (a non-singular S)
@@ -395,45 +534,56 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         raise ModelError(f"the complete cases of model {name!r} have a singular covariance matrix (a constant or "
                          "collinear column); cannot fit")
 
-    logger = logging.getLogger()
-    level = logger.level
-    logger.setLevel(logging.ERROR)  # semopy logs a warning on non-convergence; we raise instead
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            obj = "MLW" if missing == "listwise" else "ML"
-            first = model.fit(used, obj=obj, solver="SLSQP", tol=TOLERANCE)
-            # SLSQP's tol is on the objective, so the parameters are only good to about 1e-6;
-            # a trust-region polish from there, stopped on the gradient, gets them to about 1e-9.
-            ok = bool(first.success) and np.isfinite(first.fun) and np.all(np.isfinite(first.x))
-            if ok:
-                polished = model.fit(used, obj=obj, solver="trust-constr", options=POLISH_OPTIONS)
-                slack = 1e-9 * max(1.0, abs(first.fun))
-                if not (polished.success and np.isfinite(polished.fun) and polished.fun <= first.fun + slack):
-                    # the polish wandered off: keep SLSQP's solution
-                    model.param_vals = np.array(first.x, dtype=float)
-                    model.update_matrices(model.param_vals)
-                    model.last_result = first
-            inspected = model.inspect(std_est=False)
-    finally:
-        logger.setLevel(level)
-    if not ok:
-        raise ConvergenceError(f"model {name!r} (missing={missing!r}) did not converge: {first.message}")
-
-    est = _estimates_table(inspected)
+    obj = "MLW" if missing == "listwise" else "ML"
     x = used.to_numpy()
+    attempts = []
+    for label in STARTS:
+        start = None if label == STARTS[0] else _moment_start(model, x, observed, missing)
+        stopped = _fit_from(model, used, obj, start)
+        if stopped:
+            attempts.append(f"from {label}: the optimizer stopped ({stopped})")
+            continue
+        for polish in (False, True):  # SLSQP's point, then (only if it fails the check) a polished one
+            if polish:
+                _polish(model, used, obj)
+            est = _estimates_table(_inspect(model))
+            loglik, information, theta, where = _likelihood(est, spec, observed, exo, x, missing)
+            decrement, info = check_optimum(loglik, theta, information)
+            if decrement <= OPTIMUM_TOLERANCE:
+                break
+        else:
+            attempts.append(f"from {label}: " + ("the information matrix is not positive definite" if info is None
+                                                 else f"not a maximum (Newton decrement {decrement:.2g} > "
+                                                      f"{OPTIMUM_TOLERANCE:g})"))
+            continue
+        break
+    else:
+        raise ConvergenceError(
+            f"model {name!r} (missing={missing!r}) did not converge to a maximum of the likelihood: "
+            f"{'; '.join(attempts)}. Check that every parameter is identified (no more free parameters than "
+            "moments; a residual covariance only between variables with no path between them), put the variables "
+            "on similar scales (variances within a factor of about 100 of each other), drop a parameter near its "
+            "boundary (a variance near 0, a correlation near 1), or fit the model in R lavaan to compare")
+
+    # one Newton (listwise: Fisher scoring) step from the checked point: SLSQP stops about 1e-6 short of
+    # the maximum, and the step, within 1e-4 SE by the check, takes it to about 1e-12
+    step = np.linalg.solve(info, fitstats.numerical_gradient(loglik, theta))
+    if loglik(theta + step) >= loglik(theta):
+        theta = theta + step
+        est["estimate"] = theta[where]
+    # standard errors from lavaan's information: expected (listwise), observed (FIML)
+    est["se"] = np.sqrt(np.diag(np.linalg.inv(info)))[where]
+    est["z"] = est["estimate"] / est["se"]
+    est["p"] = 2 * stats.norm.sf(np.abs(est["z"]))
     if missing == "listwise":
         _, s = fitstats.ml_moments(x)
         e = [observed.index(v) for v in exo]
         sigma, mu, psi = _implied_moments(est, observed, exo, s[np.ix_(e, e)])
-        measures = fitstats.fit_measures_listwise(x, sigma, npar=len(set(_parameter_keys(est, spec))), exogenous=e)
+        measures = fitstats.fit_measures_listwise(x, sigma, npar=len(theta), exogenous=e)
     else:
         sigma, mu, psi = _implied_moments(est, observed, exo, None)
-        measures = fitstats.fit_measures_fiml(x, mu, sigma, npar=len(set(_parameter_keys(est, spec))),
+        measures = fitstats.fit_measures_fiml(x, mu, sigma, npar=len(theta),
                                              exogenous=[observed.index(v) for v in exo])
-        est["se"] = _fiml_standard_errors(est, spec, observed, x)
-        est["z"] = est["estimate"] / est["se"]
-        est["p"] = 2 * stats.norm.sf(np.abs(est["z"]))
     est.insert(4, "std_estimate", _std_estimates(est, observed, sigma, psi))
     est = est[list(ESTIMATE_COLUMNS)]
     idx = {v: i for i, v in enumerate(observed)}

@@ -1,6 +1,7 @@
 # Reference fits of R lavaan for tests/test_lavaan.py and the appendix "The same models in lavaan".
 #
-# Usage: Rscript tests/lavaan/make_reference.R INPUT_DIR OUTPUT_DIR
+# Usage: Rscript tests/lavaan/make_reference.R INPUT_DIR OUTPUT_DIR [COMMAND]
+#   COMMAND (optional) is the command to record in meta.csv; the default is `make lavaan-reference`'s.
 #   INPUT_DIR holds models.csv (columns name, dataset, estimators, syntax) and one <dataset>.csv per
 #   dataset, written by `python -m psyalliance.lavaan export INPUT_DIR` (see `make lavaan-reference`).
 #   OUTPUT_DIR receives estimates.csv (parameterEstimates(fit, standardized = TRUE), free parameters),
@@ -14,9 +15,11 @@
 suppressPackageStartupMessages(library(lavaan))
 
 args <- commandArgs(trailingOnly = TRUE)
-if (length(args) != 2) stop("usage: Rscript make_reference.R INPUT_DIR OUTPUT_DIR")
+if (!(length(args) %in% c(2, 3))) stop("usage: Rscript make_reference.R INPUT_DIR OUTPUT_DIR [COMMAND]")
 input <- args[[1]]
 output <- args[[2]]
+command <- if (length(args) == 3) args[[3]] else
+  "make lavaan-reference (python -m psyalliance.lavaan export DIR; Rscript tests/lavaan/make_reference.R DIR tests/lavaan/reference)"
 dir.create(output, showWarnings = FALSE, recursive = TRUE)
 
 calls <- c(
@@ -65,7 +68,7 @@ write.csv(num(do.call(rbind, fit_rows)), file.path(output, "fit.csv"), row.names
 meta <- data.frame(
   key = c("lavaan_version", "r_version", "command", "call_listwise", "call_fiml", "defaults"),
   value = c(as.character(packageVersion("lavaan")), R.version.string,
-            "make lavaan-reference (python -m psyalliance.lavaan export DIR; Rscript tests/lavaan/make_reference.R DIR tests/lavaan/reference)",
+            command,
             calls[["listwise"]], calls[["fiml"]],
             "lavaan sem() defaults otherwise: ML, auto.cov.y = TRUE, N (not N - 1) in chi-square, expected information for complete data, observed information for missing = \"ml\""),
   stringsAsFactors = FALSE)
