@@ -28,6 +28,7 @@ import nbformat
 
 SETUP = ("from psyalliance.selfcheck import check, use_student_dataset\n\n"
          "use_student_dataset()  # a my_dataset.csv from your instructor, next to this notebook, replaces the book's")
+INSTALL_ID = "reader-install"  # the reader notebook's install cells (book/_ext/reader_notebooks.py) come first
 ZIP_DATE = (2024, 3, 6, 0, 0, 0)  # fixed timestamps: the same notebooks give the same zip bytes
 
 __all__ = ["Exercise", "exercises", "student_notebook", "instructor_notebook", "write_assignments", "main"]
@@ -102,13 +103,18 @@ def _setup_cells(kind: str) -> list[dict]:
     return [_code(SETUP, f"assign-setup-{kind}")]
 
 
+def _is_install(cell: dict) -> bool:
+    return str(cell.get("id", "")).startswith(INSTALL_ID)
+
+
 def _base(nb: nbformat.NotebookNode, kind: str) -> tuple[nbformat.NotebookNode, list[dict]]:
     out = copy.deepcopy(nb)
     if not out.cells or out.cells[0].get("id") != "reader-header":
         raise AssignmentError("not a reader notebook: its first cell is not the reader header")
     title = next((c.source.split("\n")[0].lstrip("# ") for c in out.cells if c.cell_type == "markdown"
                   and c.source.startswith("# ")), "")
-    return out, [_header(kind, title), *_setup_cells(kind)]
+    install = [c for c in out.cells[1:] if _is_install(c)]  # stays first (the loops below skip it)
+    return out, [_header(kind, title), *install, *_setup_cells(kind)]
 
 
 def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
@@ -117,6 +123,8 @@ def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbfor
     by_index = {ex.index: ex for ex in exercises(nb, name)}
     for i, cell in enumerate(out.cells[1:], start=1):
         ex = by_index.get(i)
+        if _is_install(cell):
+            continue
         if ex is None:
             cells.append(cell)
         elif ex.scaffold is not None:
@@ -136,6 +144,8 @@ def instructor_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nb
     out, cells = _base(nb, "instructor")
     by_index = {ex.index: ex for ex in exercises(nb, name)}
     for i, cell in enumerate(out.cells[1:], start=1):
+        if _is_install(cell):
+            continue
         cells.append(cell)
         ex = by_index.get(i)
         if ex is None:
