@@ -20,6 +20,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m tools.quiet_nbgrader
 	touch $(STAMP)
 
 book: $(STAMP)  ## build the HTML book (strict) and the reader notebooks for JupyterLab (_build/reader/)

@@ -200,7 +200,8 @@ def _zip(path: Path, files: dict[str, bytes]) -> None:
 
 
 def write_assignments(reader_dir: Path, out_dir: Path) -> dict[str, Path]:
-    """Write ``student/``, ``instructor/``, ``student.zip`` and ``instructor.zip`` under ``out_dir``."""
+    """Write ``student/``, ``instructor/``, ``student.zip``, ``instructor.zip`` and the nbgrader course
+    ``nbgrader/`` (:mod:`psyalliance.grading`) under ``out_dir``."""
     reader_dir, out_dir = Path(reader_dir), Path(out_dir)
     sources = sorted(reader_dir.glob("*.ipynb"))
     if not sources:
@@ -228,6 +229,10 @@ def write_assignments(reader_dir: Path, out_dir: Path) -> dict[str, Path]:
         _zip(out_dir / f"{kind}.zip", files)
         written[kind] = folder
         written[f"{kind}.zip"] = out_dir / f"{kind}.zip"
+    from psyalliance.grading import write_course  # the nbgrader versions, with points per exercise
+
+    write_course(reader_dir, out_dir / "nbgrader")
+    written["nbgrader"] = out_dir / "nbgrader"
     return written
 
 
