@@ -41,17 +41,36 @@ def test_payload_shapes_and_safe_json():
     assert json.loads(text)["hints"] == ["a </script> <b> & c"]
 
 
-def test_every_self_checked_answer_fits_a_box():
+@pytest.fixture(scope="module")
+def payloads() -> dict[str, dict]:
+    """Every self-check's box, computed now from the registry on the book's dataset (some take seconds)."""
+    out = {}
     for label in labels():
         try:
-            payload = box_payload(label)
-        except UnsupportedAnswer as err:  # pragma: no cover - the message names the exercise
+            out[label] = json.loads(payload_json(box_payload(label)))
+        except UnsupportedAnswer as err:  # the message names the exercise
             pytest.fail(str(err))
-        assert payload["parts"] and payload["hints"], label
+    return out
+
+
+def test_a_shape_a_box_cannot_hold_is_refused_by_name():
+    import pandas as pd
+
+    from psyalliance.webcheck import _parts
+
+    with pytest.raises(UnsupportedAnswer, match="exercise ex-x: an answer box cannot hold a DataFrame"):
+        _parts(pd.DataFrame({"a": [1.0]}), 0.005, "ex-x")
+    assert _parts({"n": 3, "d": 0.5}, {"d": 0.005}, "ex-x")[1] == {
+        "kind": "number", "key": "d", "where": "'d'", "integer": False, "value": 0.5, "tol": 0.005}
 
 
 @pytest.mark.slow
-def test_every_self_checked_exercise_on_the_web_has_one_box_from_the_registry(built_book):
+def test_every_self_checked_answer_fits_a_box(payloads):
+    assert all(p["parts"] and p["hints"] for p in payloads.values())
+
+
+@pytest.mark.slow
+def test_every_self_checked_exercise_on_the_web_has_one_box_from_the_registry(built_book, payloads):
     assert built_book.returncode == 0, built_book.log[-3000:]
     checked, seen = set(labels()), []
     for page, text in _pages(built_book).items():
@@ -59,7 +78,7 @@ def test_every_self_checked_exercise_on_the_web_has_one_box_from_the_registry(bu
         exercises = [e for e in EXERCISE_ID.findall(text) if e in checked]
         assert sorted(b for b, _ in boxes) == sorted(exercises), page
         for label, data in boxes:
-            assert json.loads(html.unescape(data)) == json.loads(payload_json(box_payload(label))), (page, label)
+            assert json.loads(html.unescape(data)) == payloads[label], (page, label)
         seen += [b for b, _ in boxes]
     assert sorted(seen) == sorted(checked)  # every self-check of the book has its box, once
 

@@ -10,8 +10,17 @@ import pytest
 
 from psyalliance import assignments
 from psyalliance.selfcheck import labels as checked_labels
-from psyalliance.syllabus import (ROOT, CourseSettings, _pack, _teaching_weeks, course_plan,
-                                  discussion_answers_markdown, discussion_questions, exercise_labels, toc_chapters)
+from psyalliance.syllabus import (
+    ROOT,
+    CourseSettings,
+    _pack,
+    _teaching_weeks,
+    course_plan,
+    discussion_answers_markdown,
+    discussion_questions,
+    exercise_labels,
+    toc_chapters,
+)
 
 
 def test_packing_by_hand():

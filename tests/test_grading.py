@@ -102,7 +102,8 @@ def test_release_collect_autograde_gradebook(built_book, tmp_path):
     names = grading.write_course(built_book.reader, course)
     assert CHAPTER in names
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PSYALLIANCE_", "JUPYTER"))}
-    env.update(PSYALLIANCE_EXCHANGE=str(exchange), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    env.update(PSYALLIANCE_EXCHANGE=str(exchange), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))  # an activated venv
     student_opts = [f"--Exchange.root={exchange}", "--Exchange.path_includes_course=True", "--course", "psyalliance"]
 
     _run([NBGRADER, "generate_assignment", CHAPTER], course, env)
@@ -122,7 +123,7 @@ def test_release_collect_autograde_gradebook(built_book, tmp_path):
         _run([NBGRADER, "fetch_assignment", CHAPTER, *student_opts], home, env)
         fetched = next(home.rglob(f"{CHAPTER}.ipynb"))
         _answer(fetched, source, how)
-        _run([NBGRADER, "submit", CHAPTER, *student_opts, f"--student={student}"], fetched.parent.parent, env)
+        _run([NBGRADER, "submit", CHAPTER, *student_opts, f"--student={student}"], home, env)
 
     _run([NBGRADER, "collect", CHAPTER], course, env)
     assert {p.name for p in (course / "submitted").iterdir()} == {"alice", "bob"}

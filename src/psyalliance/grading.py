@@ -13,6 +13,7 @@ simulated dataset.
 The instructor's commands (the instructor guide lists them; ``tests/test_grading.py`` runs them on two
 made-up submissions)::
 
+    source .venv/bin/activate                        # nbgrader calls its `alembic` from PATH
     cd _build/assignments/nbgrader
     nbgrader generate_assignment 04_exploring        # source/ -> release/ (solutions stripped)
     nbgrader release_assignment 04_exploring         # release/ -> the exchange folder
@@ -26,7 +27,10 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import re
+import shutil
+import sys
 from pathlib import Path
 
 import nbformat
@@ -136,6 +140,8 @@ def gradebook(db: Path) -> pd.DataFrame:
     submitted scores 0."""
     from nbgrader.api import Gradebook, MissingEntry
 
+    if shutil.which("alembic") is None:  # nbgrader runs the `alembic` command; it sits beside this Python
+        os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     db = Path(db)
     if not db.is_file():
         raise FileNotFoundError(f"no nbgrader gradebook at {db} (run nbgrader autograde first)")

@@ -116,8 +116,10 @@ def box_payload(label: str, data: pd.DataFrame | None = None) -> dict[str, Any]:
 
         data = load_dataset()
     number, want, tol, decimals, hints = _spec(label, data)
-    return {"label": label, "number": number, "parts": _parts(want, tol, label), "hints": list(hints),
-            "tolerance": _tolerance_words(decimals, tol)}
+    parts = _parts(want, tol, label)
+    exact = all(p["kind"] in ("set", "bool") or p["integer"] for p in parts)
+    return {"label": label, "number": number, "parts": parts, "hints": list(hints),
+            "tolerance": "exactly" if exact else _tolerance_words(decimals, tol)}
 
 
 def payload_json(payload: dict[str, Any]) -> str:
