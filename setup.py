@@ -1,7 +1,7 @@
 """Build step: a wheel of psyalliance carries the data files it reads (psyalliance.resources.FILES).
 
-The one source of those files stays the repository's top-level data/ folder; building a wheel (pip install .,
-pip install git+<repository>, pip wheel .) copies them into the package as psyalliance/data/. An editable
+The one source of those files stays the repository (data/, tests/lavaan/reference/); building a wheel (pip install .,
+pip install git+<repository>, pip wheel .) copies them into the package as psyalliance/shipped/ (same relative paths). An editable
 install (make venv) copies nothing: it reads data/ of the checkout. Everything else is in pyproject.toml.
 """
 
@@ -17,7 +17,7 @@ _RES = runpy.run_path(str(HERE / "src" / "psyalliance" / "resources.py"))  # std
 
 
 class build_py_with_data(build_py):
-    """build_py, then copy data/<file> to <build>/psyalliance/data/<file> for each file the package reads."""
+    """build_py, then copy <file> to <build>/psyalliance/shipped/<file> for each file the package reads."""
 
     def run(self):
         super().run()
@@ -25,7 +25,7 @@ class build_py_with_data(build_py):
             return  # an editable install reads the checkout's data/ directly
         target = Path(self.build_lib) / "psyalliance" / _RES["PACKAGED"]
         for name in _RES["FILES"]:
-            source = HERE / "data" / name
+            source = HERE / name
             if not source.is_file():
                 raise FileNotFoundError(f"cannot build psyalliance: {source} is missing (run `make data`)")
             (target / name).parent.mkdir(parents=True, exist_ok=True)

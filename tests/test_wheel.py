@@ -39,10 +39,13 @@ from psyalliance.simulate import load_dataset
 facts = load_facts()
 data = load_dataset()
 res = fit_model("m1_mediation", data)
-base = resources.files("psyalliance") / "data"
+base = resources.files("psyalliance") / "shipped"
+from psyalliance.lavaan import REFERENCE_DIR, load_reference
+load_reference()
 print(json.dumps({
     "module": psyalliance.__file__,
     "data_dir": str(data_dir()),
+    "reference": str(REFERENCE_DIR),
     "hashes": {f: hashlib.sha256((base / f).read_bytes()).hexdigest() for f in FILES},
     "n_correlations": len(facts.correlations),
     "n_cutoffs": len(load_cutoffs()),
@@ -59,7 +62,9 @@ def wheel(tmp_path_factory) -> Path:
     for name in BUILD_FILES:
         shutil.copy2(ROOT / name, src / name)
     shutil.copytree(ROOT / "src", src / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    shutil.copytree(ROOT / "data", src / "data")
+    for name in FILES:
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, src / name)
     dist = tmp_path_factory.mktemp("dist")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
                     "--no-index", "--wheel-dir", str(dist), str(src)], check=True, cwd=src)
@@ -87,9 +92,10 @@ def test_installed_wheel_loads_facts_and_dataset_and_fits_from_another_folder(wh
     got = json.loads(out.strip().splitlines()[-1])
 
     assert Path(got["module"]).resolve().is_relative_to(target.resolve()), got["module"]
-    assert Path(got["data_dir"]).resolve() == (target / "psyalliance" / PACKAGED).resolve()
-    for name in FILES:  # the copy is the checkout's data/, byte for byte (data/ stays the one source)
-        assert got["hashes"][name] == hashlib.sha256((ROOT / "data" / name).read_bytes()).hexdigest(), name
+    assert Path(got["data_dir"]).resolve() == (target / "psyalliance" / PACKAGED / "data").resolve()
+    assert Path(got["reference"]).resolve() == (target / "psyalliance" / PACKAGED / "tests/lavaan/reference").resolve()
+    for name in FILES:  # the copy is the checkout's file, byte for byte (the repository stays the one source)
+        assert got["hashes"][name] == hashlib.sha256((ROOT / name).read_bytes()).hexdigest(), name
     assert got["rows"] == 24 and got["n_correlations"] > 0 and got["n_cutoffs"] == 4
 
     ref = pd.read_csv(ROOT / "tests" / "lavaan" / "reference" / "estimates.csv")
@@ -99,3 +105,17 @@ def test_installed_wheel_loads_facts_and_dataset_and_fits_from_another_folder(wh
     for row in ref.itertuples():
         est = ours[(row.lhs, row.rhs)]
         assert abs(est - row.est) <= RTOL * max(abs(row.est), 1e-3), (row.lhs, row.rhs, est, row.est)
+
+
+def test_glue_times_outside_the_repository_says_so_instead_of_failing(wheel, tmp_path):
+    """A reader notebook's first chapter cell, run with the installed package away from the chapters."""
+    target = tmp_path / "target"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+                    "--target", str(target), str(wheel)], check=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PSYALLIANCE_")}
+    env["PYTHONPATH"] = str(target)
+    code = ("from psyalliance.reading import glue_times\n"
+            "glue_times('05_alliance_change.ipynb', glue=lambda *a, **k: print('glued', a))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "(The reading times in the text were computed when the book was built.)"
