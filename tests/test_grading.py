@@ -87,7 +87,7 @@ def _answer(path: Path, source: nbformat.NotebookNode, how: dict[str, str]) -> N
             continue
         code = solutions[cell.id]
         if how[label] == "wrong":
-            var = re.search(r'check\("[^"]+",\s*(\w+)', checks[f"assign-check-{label}"]).group(1)
+            var = re.search(r'check\w*\("[^"]+",\s*(\w+)', checks[f"assign-check-{label}"]).group(1)
             code += f"\n{var} = {var} + 1  # a wrong answer"
         cell.source = re.sub(r"# YOUR CODE HERE.*?raise NotImplementedError\(\)", lambda _: code, cell.source, flags=re.S)
     nbformat.write(nb, path)

@@ -91,7 +91,7 @@ def nbgrader_notebook(reader: nbformat.NotebookNode, name: str = "notebook") -> 
                            f"### BEGIN SOLUTION\n{solution}\n### END SOLUTION")
         scaffold.metadata.update(_meta(f"{ex.label}-solution", solution=True, grade=False))
         call = ex.check.strip()
-        if not re.fullmatch(r"check\(.*\)", call, flags=re.S):
+        if not re.fullmatch(r"check\w*\(.*\)", call, flags=re.S):  # check(...) or check_answer(...)
             raise AssignmentError(f"{name}: {ex.label}: the check must be one call of check(...), got {call!r}")
         check.source = f"assert {call}, \"not correct yet: see the line printed above\""
         check.metadata.update(_meta(ex.label, solution=False, grade=True, points=exercise_points(ex.label)))
