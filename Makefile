@@ -24,6 +24,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m tools.quiet_nbgrader
 	touch $(STAMP)
 
 book: $(STAMP)  ## build the HTML book (strict) and the reader notebooks for JupyterLab (_build/reader/)
@@ -117,8 +118,10 @@ student-data: $(STAMP)  ## a simulated dataset per student and the answer key: m
 	@test -n "$(ROSTER)" || { echo "usage: make student-data ROSTER=roster.txt (one student id per line)"; exit 2; }
 	$(BIN)/python -m psyalliance.studentdata $(ROSTER) --out $(BUILD)/students
 
-lab: book  ## open the reader notebooks (the chapters as they read on the web) in JupyterLab
-	$(BIN)/jupyter lab $(BUILD)/reader/
+LAB_PORT ?= 8888
+LAB_IP   ?= 127.0.0.1
+lab: book  ## the reader notebooks in JupyterLab; prints the URL (as root too; LAB_IP=0.0.0.0 on a remote machine)
+	$(BIN)/python -m tools.lab $(BUILD)/reader --port $(LAB_PORT) --ip $(LAB_IP)
 
 clean:  ## remove the built book and caches (keeps .venv)
 	rm -rf $(BUILD) .pytest_cache

@@ -39,6 +39,7 @@ from typing import Any
 import nbformat
 
 READER_DIR = "reader"  # under the build folder (_build/reader)
+INSTALL_ID = "reader-install"  # the id of the install cell (and, + "-text", of its explanation)
 ADMONITIONS = ("note", "important", "warning", "tip", "caution", "attention", "danger", "error", "hint", "seealso",
                "admonition")
 ROLE = re.compile(r"\{([a-zA-Z][\w:-]*)\}`([^`]*)`")
@@ -416,15 +417,21 @@ def _markdown_cell(text: str, attachments: dict, cell_id: str) -> dict:
 
 
 def reader_notebook(nb: nbformat.NotebookNode, ctx: BookContext, web_url: str | None = None,
-                    executed: nbformat.NotebookNode | None = None) -> nbformat.NotebookNode:
+                    executed: nbformat.NotebookNode | None = None,
+                    install: tuple[str, str] | None = None) -> nbformat.NotebookNode:
     """The reader version of one chapter notebook (the input is not changed).
 
     ``executed`` is the same notebook with the build's outputs (myst-nb's ``jupyter_execute`` copy): a
     solution's code cells are folded into the solution with what they printed, since JupyterLab would
-    unfold a collapsed output as soon as Run All executes it.
+    unfold a collapsed output as soon as Run All executes it. ``install``: the markdown and code of the cells
+    that install the book's package outside the repository (:func:`psyalliance.install.install_cells`), put
+    right after the header.
     """
     state = _State()
     cells = [_header(ctx, web_url)]
+    if install is not None:
+        cells += [nbformat.v4.new_markdown_cell(install[0], id=f"{INSTALL_ID}-text"),
+                  nbformat.v4.new_code_cell(install[1], id=INSTALL_ID)]
     fold: list[Segment] = []  # the parts of the open solution
     fold_number: list[int] = []
     fold_code: list[dict] = []  # the solution's code cells (sources and metadata), for psyalliance.assignments
@@ -590,6 +597,17 @@ def reader_path(docname: str) -> str:
     return f"_build/{READER_DIR}/{Path(docname).name}.ipynb"
 
 
+def _install_cells(app) -> tuple[str, str]:
+    """The install cells: the repository of _config.yml, the package's version, the pins of requirements.txt."""
+    from importlib.metadata import version
+
+    from psyalliance.install import install_cells, runtime_pins
+
+    root = Path(app.srcdir)
+    repo = app.config.html_theme_options.get("repository_url", "")
+    return install_cells(repo, version("psyalliance"), runtime_pins(root / "pyproject.toml", root / "requirements.txt"))
+
+
 def write_reader_notebooks(app, exception: Exception | None) -> None:
     """build-finished: write _build/reader/*.ipynb and serve them as the pages' .ipynb downloads."""
     if exception is not None or app.builder.format != "html":
@@ -598,12 +616,13 @@ def write_reader_notebooks(app, exception: Exception | None) -> None:
     target = outdir.parent / READER_DIR
     target.mkdir(parents=True, exist_ok=True)
     base = (app.config.html_baseurl or "").rstrip("/")
+    install = _install_cells(app)
     for docname in sorted(notebook_docs(app)):
         nb = nbformat.read(app.env.doc2path(docname), as_version=4)
         web = f"{base}/{docname}.html" if base else None
         executed_path = outdir.parent / "jupyter_execute" / f"{docname}.ipynb"
         executed = nbformat.read(executed_path, as_version=4) if executed_path.exists() else None
-        reader = reader_notebook(nb, _context(app, docname), web, executed)
+        reader = reader_notebook(nb, _context(app, docname), web, executed, install)
         text = nbformat.writes(reader) + "\n"
         (target / f"{Path(docname).name}.ipynb").write_text(text, encoding="utf-8")
         download = outdir / "_sources" / f"{docname}.ipynb"

@@ -19,12 +19,13 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from psyalliance.resources import data_dir
 from psyalliance.validation import InputError
 
 SOURCES = ("paper", "release", "trial", "inferred", "assumption")
 """Where a number comes from (see the header of the facts file)."""
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+DATA_DIR = data_dir()  # data/ of the checkout, or the copy inside an installed wheel (psyalliance.resources)
 FACTS_PATH = DATA_DIR / "levin2024_facts.yaml"
 
 SECTIONS = (

@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from psyalliance.resources import data_dir
+
 FIT_KEYS = ("n", "df", "chisq", "pvalue", "cfi", "tli", "rmsea", "srmr", "loglik", "aic", "bic")
 """The keys of the ``.fit`` mapping of a fitted model, in order."""
 
@@ -413,7 +415,7 @@ def observed_information_se(loglik, theta: np.ndarray) -> np.ndarray | None:
 # ---------------------------------------------------------------------------
 
 
-CUTOFFS_PATH = Path(__file__).resolve().parents[2] / "data" / "fit_cutoffs.yaml"
+CUTOFFS_PATH = data_dir() / "fit_cutoffs.yaml"
 """The one file where the conventional fit cut-offs are typed (with their source)."""
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from psyalliance.models import MODELS, FitResult, fit_model
+from psyalliance.resources import shipped
 
 __all__ = ["ESTIMATORS", "LAVAAN_CALLS", "USER_MODELS", "REFERENCE_DIR", "FIT_MEASURES", "UserModel",
            "Reference", "reference_models", "fit_reference_model", "load_dataset", "export_inputs", "load_reference",
@@ -34,7 +35,7 @@ __all__ = ["ESTIMATORS", "LAVAAN_CALLS", "USER_MODELS", "REFERENCE_DIR", "FIT_ME
            "meta_table", "semopy_fit_comparison", "semopy_se_comparison", "user_model_table", "relative_difference", "r_call"]
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE_DIR = ROOT / "tests" / "lavaan" / "reference"
+REFERENCE_DIR = shipped("tests/lavaan/reference")  # the checkout's, or the copy in an installed wheel
 """Where the committed lavaan reference lives (``estimates.csv``, ``fit.csv``, ``meta.csv``)."""
 SCRIPT = ROOT / "tests" / "lavaan" / "make_reference.R"
 """The R script that writes the reference."""

@@ -194,6 +194,11 @@ def glue_times(notebook: str | Path, glue: Any = None) -> None:
     """
     if glue is None:
         from myst_nb import glue
+    if not NOTEBOOKS.is_dir() and not Path(notebook).is_file():
+        # an installed package outside the book's repository (a downloaded reader notebook, Colab): the text
+        # already holds the times computed when the book was built, and the chapter sources are not here
+        print("(The reading times in the text were computed when the book was built.)")
+        return
     time = reading_minutes(notebook)
     glue("time_reading", time.reading, display=False)
     glue("time_exercises", time.exercises, display=False)
