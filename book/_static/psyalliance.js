@@ -194,13 +194,17 @@
           icon.removeAttribute("title");
           icon.setAttribute("aria-hidden", "true");
         });
-        button.querySelectorAll("svg title").forEach(function (title) { title.remove(); });
+        button.querySelectorAll("svg").forEach(function (svg) {  // decorative: hidden, with no name to point at
+          svg.querySelectorAll("title").forEach(function (title) { title.remove(); });
+          svg.removeAttribute("aria-labelledby");
+          svg.setAttribute("aria-hidden", "true");
+        });
       };
       strip();
       if (!button.dataset.titlesStripped && window.MutationObserver) {
         button.dataset.titlesStripped = "1";
         new MutationObserver(strip).observe(button, { childList: true, subtree: true, attributes: true,
-                                                      attributeFilter: ["title"] });
+                                                      attributeFilter: ["title", "aria-labelledby"] });
       }
     });
     // The theme's search button shows "Search Ctrl+K" but is named "Search": name it by what it shows.
