@@ -183,10 +183,12 @@ def axe_source() -> str:
 
 AXE_RUN = r"""
 const done = arguments[arguments.length - 1];
-axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})
+const settled = new Promise(r => document.readyState === 'complete' ? r() : addEventListener('load', r))
+  .then(() => new Promise(r => setTimeout(r, 200)));  // the theme's and Font Awesome's late changes first
+settled.then(() => axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})
   .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, url: v.helpUrl,
     nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 200),
-                              summary: (n.failureSummary || '').replace(/\s+/g, ' ').slice(0, 300)}))}))))
+                              summary: (n.failureSummary || '').replace(/\s+/g, ' ').slice(0, 300)}))})))))
   .catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), url: '', nodes: []}]));
 """
 
