@@ -11,7 +11,7 @@ BUILD  := _build
 LINKCHECK := $(BUILD)/linkcheck
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book test test-lab test-fast test-cache lint fix linkcheck data lavaan-reference lavaan-random lavaan-random-check lavaan-bollen-stine lavaan-fiml-se bench lab clean clean-all assignments student-data
+.PHONY: help venv axe book test test-lab test-fast test-cache lint fix linkcheck data lavaan-reference lavaan-random lavaan-random-check lavaan-bollen-stine lavaan-fiml-se bench lab clean clean-all assignments student-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,8 +27,14 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m tools.quiet_nbgrader
 	touch $(STAMP)
 
+# The build's kernels load psyalliance.figtext (book/_ipython): each figure's PNG records its smallest text size
+# and dpi, which the phone-width browser test reads. The IPython folder is a copy under _build (kernels write there).
+IPYDIR := $(BUILD)/ipython
+
 book: $(STAMP)  ## build the HTML book (strict) and the reader notebooks for JupyterLab (_build/reader/)
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	mkdir -p $(IPYDIR)/profile_default
+	cp book/_ipython/profile_default/ipython_kernel_config.py $(IPYDIR)/profile_default/
+	IPYTHONDIR=$(CURDIR)/$(IPYDIR) $(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book is at file://$(CURDIR)/$(BUILD)/html/index.html"
 	@echo "The reader notebooks (for JupyterLab) are in $(CURDIR)/$(BUILD)/reader/"
 
@@ -36,7 +42,19 @@ book: $(STAMP)  ## build the HTML book (strict) and the reader notebooks for Jup
 # and OpenBLAS threads spinning against each other made chapter 09 take 367 s instead of 31 s.
 ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-test: $(STAMP)  ## run the whole test suite (includes a fresh strict build of the book)
+# axe-core, the accessibility rule engine of tests/test_browser_pages.py: the exact version and its hash are in
+# tests/axe/package-lock.json; npm installs it once into .venv/axe, and the tests never download anything.
+AXE_DIR := $(VENV)/axe
+AXE_JS  := $(AXE_DIR)/node_modules/axe-core/axe.min.js
+
+axe: $(AXE_JS)  ## install the pinned axe-core (tests/axe/package-lock.json) with npm into .venv/axe
+$(AXE_JS): tests/axe/package.json tests/axe/package-lock.json
+	mkdir -p $(AXE_DIR)
+	cp tests/axe/package.json tests/axe/package-lock.json $(AXE_DIR)/
+	npm ci --prefix $(AXE_DIR) --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+test: $(STAMP) $(AXE_JS)  ## run the whole test suite (includes a fresh strict build of the book)
 	$(ONE_THREAD) $(BIN)/python -m pytest
 
 test-lab: $(STAMP)  ## every chapter in JupyterLab (Run All, then what a reader sees); make test runs 3 of them

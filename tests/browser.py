@@ -145,3 +145,57 @@ def static_server(root: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+# ----------------------------------------------------------------------------- axe-core (accessibility rules)
+
+ROOT = Path(__file__).resolve().parents[1]
+AXE_JS = ROOT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_ENV = "PSYALLIANCE_AXE"  # another axe.min.js (for a checkout whose .venv is elsewhere)
+AXE_LOCK = ROOT / "tests" / "axe" / "package-lock.json"
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")  # WCAG 2.1 levels A and AA
+FAILING_IMPACTS = ("serious", "critical")
+
+
+def axe_version_pinned() -> str:
+    """The axe-core version of tests/axe/package-lock.json."""
+    import json
+
+    return json.loads(AXE_LOCK.read_text())["packages"]["node_modules/axe-core"]["version"]
+
+
+def axe_source() -> str:
+    """The text of the pinned axe.min.js (installed by `make axe`); skips, or fails with CI set, when absent."""
+    path = Path(os.environ.get(AXE_ENV) or AXE_JS)
+    if not path.is_file():
+        problem = f"axe-core is not installed at {path}; run `make axe` (npm installs the pinned version)"
+        if in_ci():
+            pytest.fail(f"accessibility tests cannot run: {problem} (CI is set, so they may not be skipped)")
+        pytest.skip(problem)
+    text = path.read_text(encoding="utf-8")
+    head = text[:200]
+    pinned = axe_version_pinned()
+    if f"axe v{pinned}" not in head:
+        pytest.fail(f"{path} is not axe-core {pinned} (tests/axe/package-lock.json): it starts {head[:40]!r}; "
+                    "run `make axe` again")
+    return text
+
+
+AXE_RUN = r"""
+const done = arguments[arguments.length - 1];
+const settled = new Promise(r => document.readyState === 'complete' ? r() : addEventListener('load', r))
+  .then(() => new Promise(r => setTimeout(r, 200)));  // the theme's and Font Awesome's late changes first
+settled.then(() => axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})
+  .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, url: v.helpUrl,
+    nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 200),
+                              summary: (n.failureSummary || '').replace(/\s+/g, ' ').slice(0, 300)}))})))))
+  .catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), url: '', nodes: []}]));
+"""
+
+
+def run_axe(driver: Any, source: str) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA violations of the page in driver: id, impact, help, url, nodes (target, html, summary)."""
+    if not driver.execute_script("return typeof axe !== 'undefined'"):
+        driver.execute_script(source)
+    driver.set_script_timeout(180)
+    return driver.execute_async_script(AXE_RUN, list(AXE_TAGS))

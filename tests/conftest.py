@@ -65,6 +65,15 @@ def _build_command(out: Path) -> list[str]:
     return [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(out)]
 
 
+def _build_env(out: Path) -> dict[str, str]:
+    """The build's environment: its kernels load psyalliance.figtext (as `make book` does), from a copy of
+    book/_ipython under the output folder (kernels write their history there, never into the checkout)."""
+    profile = out / "ipython" / "profile_default"
+    profile.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "book" / "_ipython" / "profile_default" / "ipython_kernel_config.py", profile)
+    return {**os.environ, "IPYTHONDIR": str(out / "ipython")}
+
+
 _BACKGROUND: dict[str, Any] = {}  # the book build started when collection ends (see pytest_collection_finish)
 
 
@@ -86,7 +95,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         out.mkdir(parents=True)
     log = (out / "build.log").open("w")
     _BACKGROUND.update(out=out, keep=bool(keep), log=log, proc=subprocess.Popen(_build_command(out), stdout=log,
-                                                              stderr=subprocess.STDOUT, cwd=ROOT))
+                                                              stderr=subprocess.STDOUT, cwd=ROOT,
+                                                              env=_build_env(out)))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -117,7 +127,8 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> BuiltBook:
         log = (out / "build.log").read_text()
     else:
         out = tmp_path_factory.mktemp("book")
-        result = subprocess.run(_build_command(out), capture_output=True, text=True, timeout=1800, cwd=ROOT)
+        result = subprocess.run(_build_command(out), capture_output=True, text=True, timeout=1800, cwd=ROOT,
+                                env=_build_env(out))
         returncode, log = result.returncode, result.stdout + result.stderr
     return BuiltBook(html=out / "_build" / "html", log=log, returncode=returncode)
 

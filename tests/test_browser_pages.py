@@ -2,8 +2,12 @@
 
 Per page: no console error; table cells padded at least 4 px a side; alt text on every image; no table
 cut off (a table wider than the text column scrolls inside a box of its own that shows a scroll cue); the
-page never scrolls sideways; exactly one visible search box; and every figure opens larger on click.
-Folded parts (solutions, hidden cells) are unfolded before the tables are measured.
+page never scrolls sideways; exactly one visible search box; every figure opens larger on click; no
+serious or critical WCAG 2.1 A/AA violation found by axe-core (pinned in tests/axe/package-lock.json,
+installed by `make axe`), theme chrome included, at both widths; and on a 390 px phone the smallest text
+of every figure is at least 9 CSS px (its font size and dpi, which the build writes into the PNG, see
+psyalliance.figtext, times the figure's rendered width over its natural width).
+Folded parts (solutions, hidden cells) are unfolded before the tables, figures and axe rules are checked.
 The pages come from the session's one strict build (the built_book fixture in conftest.py).
 """
 
@@ -14,10 +18,12 @@ from typing import Any
 import pytest
 
 import browser
-from browser import DESKTOP, PHONE, browser_console, set_viewport, severe
+from browser import DESKTOP, FAILING_IMPACTS, PHONE, axe_source, browser_console, run_axe, set_viewport, severe
 from conftest import book_pages
+from psyalliance.figtext import DPI_KEY, PT_KEY
 
 MIN_PADDING_PX = 4.0
+MIN_FIGURE_TEXT_PX = 9.0  # CSS px, the smallest text of a figure on a PHONE-wide page
 MAX_LISTED = 8  # problems listed per page and kind in a failure message
 FIGURES = "article figure img, article .cell_output img"  # the images that must open larger on click
 
@@ -88,6 +94,41 @@ requestAnimationFrame(() => setTimeout(done, 100));  // let layout and resize ob
 """
 
 
+# Each figure's smallest text in CSS px: pt and dpi from the PNG's text chunks (psyalliance.figtext), the
+# rendered and natural widths from the page. Resolves to one entry per visible figure image.
+FIGURE_TEXT = r"""
+const done = arguments[arguments.length - 1];
+const chunks = buf => {
+  const v = new DataView(buf), out = {};
+  for (let i = 8; i + 8 <= v.byteLength;) {
+    const len = v.getUint32(i), type = String.fromCharCode(...new Uint8Array(buf, i + 4, 4));
+    if (type === 'tEXt') {
+      const bytes = new Uint8Array(buf, i + 8, len), zero = bytes.indexOf(0);
+      out[String.fromCharCode(...bytes.slice(0, zero))] = String.fromCharCode(...bytes.slice(zero + 1));
+    }
+    if (type === 'IEND') break;
+    i += 12 + len;
+  }
+  return out;
+};
+const imgs = [...document.querySelectorAll(FIGURES)].filter(i => i.getBoundingClientRect().width > 0);
+const settled = async () => {  // psyalliance.js sizes each PNG figure once it has read its text sizes
+  for (let t = 0; t < 60 && imgs.some(i => /\.png($|\?)/i.test(i.currentSrc) && !i.dataset.textSize); t++) {
+    await new Promise(r => setTimeout(r, 50));
+  }
+};
+settled().then(() => Promise.all(imgs.map(async img => {
+  const shown = img.getBoundingClientRect().width, natural = img.naturalWidth;
+  const base = {alt: (img.getAttribute('alt') || '').slice(0, 50), src: img.currentSrc.split('/').pop(), shown, natural};
+  if (!/\.png($|\?)/i.test(img.currentSrc)) return {...base, kind: 'not a PNG'};
+  const meta = chunks(await (await fetch(img.currentSrc)).arrayBuffer());
+  const pt = parseFloat(meta['PT_KEY']), dpi = parseFloat(meta['DPI_KEY']);
+  if (!(pt > 0 && dpi > 0)) return {...base, kind: 'no text sizes recorded'};
+  return {...base, kind: 'measured', pt, dpi, px: pt * dpi / 72 * shown / natural};
+}))).then(done, e => done([{kind: 'error ' + e}]));
+""".replace("FIGURES", repr(FIGURES)).replace("PT_KEY", PT_KEY).replace("DPI_KEY", DPI_KEY)
+
+
 def _visit(driver: Any, url: str) -> list[dict]:
     """Open url as a first-time visitor (empty storage) and return the console entries it logged."""
     driver.execute_script("try { localStorage.clear(); sessionStorage.clear(); } catch (e) {}")
@@ -110,12 +151,18 @@ def page_reports(chromium: Any, book_url: str, built_book: Any) -> dict[tuple[in
     """For each viewport width and built page: the PROBE result plus the page's SEVERE console messages."""
     reports = {}
     pages = [p.as_posix() for p in book_pages(built_book)]
+    try:
+        axe = axe_source()
+    except (pytest.skip.Exception, pytest.fail.Exception):
+        axe = None  # test_no_serious_accessibility_violation skips or fails with the reason
     for width, height in (DESKTOP, PHONE):
         set_viewport(chromium, width, height)
         for page in pages:
             errors = severe(_visit(chromium, book_url + page))
             chromium.execute_async_script(UNFOLD)
             report = chromium.execute_script(PROBE)
+            report["figure_text"] = chromium.execute_async_script(FIGURE_TEXT)
+            report["axe"] = run_axe(chromium, axe) if axe else None
             report["errors"] = errors + severe(browser_console(chromium))  # also while unfolding
             reports[(width, page)] = report
     set_viewport(chromium, *DESKTOP)
@@ -182,6 +229,47 @@ def test_exactly_one_search_box(page_reports):
         if len(r["searches"]) != 1
     }
     assert not wrong, "pages without exactly one visible search box:\n" + _listed(wrong)
+
+
+def _axe_problems(violations: list[dict]) -> list[str]:
+    """One line per serious or critical axe violation: rule, impact, node count, first node and how to fix it."""
+    out = []
+    for v in violations:
+        if v["impact"] in FAILING_IMPACTS:
+            first = v["nodes"][0] if v["nodes"] else {"target": "", "html": "", "summary": ""}
+            out.append(f"[{v['id']}, {v['impact']}, {len(v['nodes'])} node(s)] {v['help']} ({v['url']}); first: "
+                       f"{first['target']} {first['html']!r}: {first['summary']}")
+    return out
+
+
+@pytest.mark.slow
+def test_no_serious_accessibility_violation(page_reports):
+    axe_source()  # skips (or, with CI set, fails) when axe-core is not installed, naming `make axe`
+    assert all(r["axe"] is not None for r in page_reports.values())
+    problems = {f"{page} @ {w} px": _axe_problems(r["axe"]) for (w, page), r in page_reports.items()}
+    problems = {k: v for k, v in problems.items() if v}
+    assert not problems, "serious or critical axe-core violations (WCAG 2.1 A/AA):\n" + _listed(problems)
+
+
+@pytest.mark.slow
+def test_figure_text_is_readable_on_a_phone(page_reports):
+    problems: dict[str, list[str]] = {}
+    measured = 0
+    for (w, page), r in page_reports.items():
+        if w != PHONE[0]:
+            continue
+        for f in r["figure_text"]:
+            if f["kind"] != "measured":
+                problems.setdefault(f"{page} @ {w} px", []).append(f"{f.get('src')} ({f.get('alt')!r}): {f['kind']}")
+                continue
+            measured += 1
+            if f["px"] < MIN_FIGURE_TEXT_PX:
+                problems.setdefault(f"{page} @ {w} px", []).append(
+                    f"{f['src']} ({f['alt']!r}): smallest text {f['px']:.1f} px ({f['pt']:g} pt at {f['dpi']:g} dpi, "
+                    f"shown {f['shown']:.0f} of {f['natural']} px wide)")
+    assert measured >= 10, f"only {measured} figures measured: the selector {FIGURES!r} misses them"
+    assert not problems, (f"figures whose smallest text is under {MIN_FIGURE_TEXT_PX:g} CSS px on a {PHONE[0]} px "
+                          "phone:\n" + _listed(problems))
 
 
 @pytest.mark.slow

@@ -79,3 +79,87 @@ def test_every_labelled_arrow_shows_its_label_and_the_legend_spells_it_out(name)
         assert describe(label, name) in texts
     assert any(t.startswith("Path labels") for t in texts) == bool(labelled)
     matplotlib.pyplot.close(fig)
+
+
+# ----------------------------------------------------------------------------- layout without a hand-made one
+
+def _crosses(p, q, box_centre, half) -> bool:
+    """Whether the segment p-q passes through the box (centre, half sizes), sampled finely."""
+    import numpy as np
+
+    (x0, y0), (x1, y1) = p, q
+    for t in np.linspace(0.05, 0.95, 200):
+        x, y = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+        if abs(x - box_centre[0]) < half[0] and abs(y - box_centre[1]) < half[1]:
+            return True
+    return False
+
+
+def test_a_mediation_with_a_direct_path_is_a_triangle():
+    from psyalliance.diagrams import layout
+
+    pos = layout(["m", "x", "y"], ["x"], [("m", "x"), ("y", "m"), ("y", "x")])
+    (xx, xy), (mx, my), (yx, yy) = pos["x"], pos["m"], pos["y"]
+    assert xx < mx < yx  # x, then the mediator, then y, left to right
+    assert xy == yy and my > xy + 0.3  # the mediator above the base: three corners, not a row
+    assert not _crosses(pos["x"], pos["y"], pos["m"], (0.1, 0.08)), "the direct arrow crosses the mediator's box"
+
+
+def test_two_mediators_leave_the_middle_free_for_the_direct_path():
+    from psyalliance.diagrams import layout
+
+    pos = layout(["x", "m1", "m2", "y"], ["x"], [("m1", "x"), ("m2", "x"), ("y", "m1"), ("y", "m2"), ("y", "x")])
+    for m in ("m1", "m2"):
+        assert not _crosses(pos["x"], pos["y"], pos[m], (0.1, 0.08))
+
+
+def test_the_fallback_of_a_fitted_model_is_the_triangle():
+    import pandas as pd
+
+    from psyalliance.diagrams import _layout
+
+    class Fit:
+        name, observed, exogenous = "unregistered", ["m", "x", "y"], ["x"]
+        estimates = pd.DataFrame({"lval": ["m", "y", "y"], "op": ["~"] * 3, "rval": ["x", "m", "x"]})
+
+    pos = _layout(Fit())
+    assert pos["m"][1] > pos["x"][1] == pos["y"][1]
+
+
+def test_the_structure_diagram_draws_every_arrow_arc_and_residual():
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch
+
+    from psyalliance.diagrams import draw_model
+    from psyalliance.primer import DIAGRAM_NAMES, DIAGRAM_RESIDUALS, MEDIATION_DIAGRAM, REGRESSION_DIAGRAM
+
+    for syntax, arcs, paths, residuals in ((REGRESSION_DIAGRAM, 1, 2, 1), (MEDIATION_DIAGRAM, 0, 3, 2)):
+        fig = draw_model(syntax, "t", DIAGRAM_NAMES, DIAGRAM_RESIDUALS)
+        patches = [p for p in fig.axes[0].patches if isinstance(p, FancyArrowPatch)]
+        dashed = [p for p in patches if p.get_linestyle() in ("--", "dashed")]  # the covariance arcs
+        assert len(dashed) == arcs
+        assert len(patches) == arcs + paths + residuals
+        texts = {t.get_text() for t in fig.axes[0].texts}
+        assert {"a", "b", "c′"} & texts == ({"a", "b", "c′"} if paths == 3 else {"b", "c′"})
+        plt.close(fig)
+
+
+def test_the_primer_diagrams_alt_text_reads_the_model_out():
+    import json
+    from pathlib import Path
+
+    from psyalliance.diagrams import describe_model
+    from psyalliance.primer import DIAGRAM_NAMES, DIAGRAM_RESIDUALS, MEDIATION_DIAGRAM, REGRESSION_DIAGRAM
+
+    alt = describe_model(MEDIATION_DIAGRAM, DIAGRAM_NAMES, DIAGRAM_RESIDUALS)
+    for words in ("alliance (end of preparation) to peak mystical experience, labelled a",
+                  "peak mystical experience to depression (4 wk), labelled b",
+                  "alliance (end of preparation) to depression (4 wk), labelled c′",
+                  "e_m into peak mystical experience", "e_y into depression (4 wk)"):
+        assert words in alt
+    assert "covariance" in describe_model(REGRESSION_DIAGRAM, DIAGRAM_NAMES, DIAGRAM_RESIDUALS)
+    primer = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "02_path_primer.ipynb").read_text())
+    cells = {c["id"]: c for c in primer["cells"]}
+    for cid, syntax in (("primer-diagram-regression", REGRESSION_DIAGRAM), ("primer-diagram-mediation", MEDIATION_DIAGRAM)):
+        assert cells[cid]["metadata"]["mystnb"]["image"]["alt"] == describe_model(syntax, DIAGRAM_NAMES, DIAGRAM_RESIDUALS)
+    assert not any("```text" in "".join(c["source"]) for c in primer["cells"]), "ASCII art left in the primer"

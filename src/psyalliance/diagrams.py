@@ -23,7 +23,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from psyalliance.correlations import LABELS
 from psyalliance.models import path_tests
-from psyalliance.pathlabels import path_key, path_name
+from psyalliance.pathlabels import path_key, path_name, variable_name
 from psyalliance.syntax import read_syntax
 
 LAYOUTS: Mapping[str, Mapping[str, tuple[float, float]]] = {
@@ -72,20 +72,49 @@ def box_label(var: str) -> str:
 def _layout(result) -> dict[str, tuple[float, float]]:
     if result.name in LAYOUTS and set(LAYOUTS[result.name]) == set(result.observed):
         return dict(LAYOUTS[result.name])
-    # fallback: columns by causal depth
-    depth = {v: 0 for v in result.exogenous}
     reg = result.estimates[result.estimates.op == "~"]
-    for _ in range(len(result.observed)):
-        for r in reg.itertuples():
-            depth[r.lval] = max(depth.get(r.lval, 0), depth.get(r.rval, 0) + 1)
+    return layout(result.observed, result.exogenous, [(r.lval, r.rval) for r in reg.itertuples()])
+
+
+SKIPPED_Y = 0.86
+"""Height (axes fraction) of a lone variable that an arrow passes by (the mediator of a triangle)."""
+
+BASE_Y = 0.3
+"""Height of the other columns' lone variables when some arrow passes a column by."""
+
+
+def layout(observed, exogenous, paths) -> dict[str, tuple[float, float]]:
+    """Box centres (axes fraction) of a model without a hand-made layout: columns by causal depth.
+
+    ``paths``: (outcome, predictor) pairs. Exogenous variables stand in the left column, each outcome one
+    column right of its deepest predictor. A column that an arrow passes over (the mediator of a mediation
+    with a direct path) is lifted out of that arrow's way: a lone variable to :data:`SKIPPED_Y` with the
+    others at :data:`BASE_Y` (a triangle), several spread to the top and bottom, clear of the middle.
+    """
+    depth = {v: 0 for v in exogenous}
+    for _ in range(len(observed)):
+        for outcome, predictor in paths:
+            depth[outcome] = max(depth.get(outcome, 0), depth.get(predictor, 0) + 1)
     cols: dict[int, list[str]] = {}
-    for v in result.observed:
+    for v in observed:
         cols.setdefault(depth.get(v, 0), []).append(v)
     top = max(cols)
+    skipped = {k for outcome, predictor in paths for k in range(depth.get(predictor, 0) + 1, depth[outcome])}
+    lone_lifted = any(len(cols.get(k, [])) == 1 for k in skipped)
     pos = {}
     for k, vs in cols.items():
-        for i, v in enumerate(vs):
-            pos[v] = (0.08 + 0.84 * k / max(top, 1), (i + 1) / (len(vs) + 1))
+        n = len(vs)
+        if k in skipped and n == 1:
+            ys = [SKIPPED_Y]
+        elif k in skipped:  # n + 1 slots with the middle one left free for the arrow passing by
+            slots = [0.12 + 0.76 * i / n for i in range(n + 1)]
+            ys = [y for i, y in enumerate(slots) if i != n // 2]
+        elif lone_lifted and n == 1:
+            ys = [BASE_Y]
+        else:
+            ys = [1 - (i + 1) / (n + 1) for i in range(n)]  # the first written on top
+        for v, y in zip(vs, ys):
+            pos[v] = (0.08 + 0.84 * k / max(top, 1), y)
     return pos
 
 
@@ -274,3 +303,98 @@ def _draw_legend(ax, lines: list[str]) -> None:
             t.remove()
         for row, line in enumerate(rest, start=per_col):
             put(0.0, row, line)
+
+
+MODEL_FONT = 11
+"""Font size (pt) of the structure diagrams (:func:`draw_model`): at least 9 CSS px on a 390 px phone."""
+
+
+def _model_spec(syntax: str):
+    spec = read_syntax(syntax, "diagram")
+    paths = [(r.outcome, r.term.var, r.term.label) for r in spec.regressions]
+    arcs = [(a, b) for i, a in enumerate(spec.exogenous) for b in spec.exogenous[i + 1:]]
+    arcs += [(c.left, c.term.var) for c in spec.covariances if c.left != c.term.var]
+    return spec, paths, arcs
+
+
+def describe_model(syntax: str, names: Mapping[str, str] | None = None,
+                   residuals: Mapping[str, str] | None = None) -> str:
+    """The alt text of :func:`draw_model`'s diagram: its boxes, arrows (with labels), arcs and residuals in words.
+
+    ``names``: how a path label is printed (``{"c": "c′"}``); ``residuals``: the residual of each outcome
+    (``{"hamd_4wk": "e_y"}``, default ``e`` + the variable's column name).
+    """
+    spec, paths, arcs = _model_spec(syntax)
+    names, residuals = dict(names or {}), dict(residuals or {})
+    pos = layout(spec.observed, spec.exogenous, [(o, p) for o, p, _ in paths])
+    order = sorted(spec.observed, key=lambda v: (pos[v][0], -pos[v][1]))  # left to right, top to bottom
+
+    def var(v: str) -> str:  # "alliance (end of preparation)": no comma inside a name of a list
+        head, _, tail = variable_name(v).partition(", ")
+        return f"{head} ({tail})" if tail else head
+
+    boxes = "; ".join(var(v) for v in order[:-1]) + f"; and {var(order[-1])}"
+    arrows = "; ".join(f"from {var(p)} to {var(o)}" + (f", labelled {names.get(lab, lab)}" if lab else "")
+                       for o, p, lab in paths)
+    text = f"Path diagram with a box for each of {boxes}. Single-headed arrows: {arrows}."
+    if arcs:
+        text += " A curved two-headed arrow (a covariance) joins " + "; ".join(
+            f"{var(a)} and {var(b)}" for a, b in arcs) + "."
+    text += " A short arrow into each outcome stands for its residual: " + "; ".join(
+        f"{residuals.get(v, 'e_' + v)} into {var(v)}" for v in spec.endogenous) + "."
+    return text
+
+
+def draw_model(syntax: str, title: str, names: Mapping[str, str] | None = None,
+               residuals: Mapping[str, str] | None = None):
+    """Draw a model's structure from its lavaan-style syntax (no estimates); returns the matplotlib Figure.
+
+    Boxes for the observed variables (shaded: exogenous) placed by :func:`layout`; a single-headed arrow per
+    path with its label (``names`` maps a label to how it is printed); a curved two-headed arc between
+    exogenous variables (their covariance, which the model takes as given) and for each residual covariance
+    of the syntax; a short arrow into each outcome from its residual (``residuals``). Set in
+    :data:`MODEL_FONT` pt on a 6-inch figure; :func:`describe_model` gives the alt text.
+    """
+    spec, paths, arcs = _model_spec(syntax)
+    names, residuals = dict(names or {}), dict(residuals or {})
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ax.set_xlim(-0.3 if arcs else -0.08, 1.08)  # room on the left for the arcs
+    ax.set_ylim(-0.02, 1.12)
+    ax.set_axis_off()
+    pos = layout(spec.observed, spec.exogenous, [(o, p) for o, p, _ in paths])
+    renderer = fig.canvas.get_renderer()
+    inverse = ax.transData.inverted()
+    half = {}
+    for v, (x, y) in pos.items():
+        t = ax.text(x, y, box_label(v), ha="center", va="center", fontsize=MODEL_FONT, zorder=3)
+        b = t.get_window_extent(renderer).transformed(inverse)
+        half[v] = (b.width / 2 + PAD_X, b.height / 2 + PAD_Y)
+        ax.add_patch(FancyBboxPatch((x - half[v][0], y - half[v][1]), 2 * half[v][0], 2 * half[v][1],
+                                    boxstyle="round,pad=0.004", zorder=2, lw=1.2, ec="#333333",
+                                    fc="#eef3f8" if v in spec.exogenous else "#ffffff"))
+    for outcome, predictor, label in paths:
+        a, b = _edge(pos[predictor], pos[outcome], half[predictor], half[outcome])
+        ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=14, lw=1.6, color="#1f4e79",
+                                     shrinkA=0, shrinkB=0, zorder=1))
+        if label:
+            ax.text(*_coefficient_position(a, b), names.get(label, label), ha="center", va="center",
+                    fontsize=MODEL_FONT + 1, style="italic", zorder=4, bbox=dict(fc="white", ec="none", pad=0.8))
+    for left, right in arcs:
+        top, bottom = (left, right) if pos[left][1] >= pos[right][1] else (right, left)
+        (x0, y0), (x1, y1) = pos[top], pos[bottom]
+        a = (x0 - half[top][0], y0)
+        b = (x1 - half[bottom][0], y1)
+        ax.add_patch(FancyArrowPatch(a, b, arrowstyle="<|-|>", mutation_scale=12, lw=1.3, color="#a05a00",
+                                     linestyle="--", connectionstyle="arc3,rad=0.45", shrinkA=0, shrinkB=0,
+                                     zorder=1))
+    for v in spec.endogenous:
+        x, y = pos[v]
+        below = y <= 0.5  # a residual arrow from below a low box and from above a high one, outside the paths
+        tip = (x, y - half[v][1]) if below else (x, y + half[v][1])
+        tail = (x, tip[1] - 0.1) if below else (x, tip[1] + 0.1)
+        ax.add_patch(FancyArrowPatch(tail, tip, arrowstyle="-|>", mutation_scale=12, lw=1.1, color="#555555",
+                                     shrinkA=0, shrinkB=0, zorder=1))
+        ax.text(tail[0], tail[1] + (-0.01 if below else 0.01), f"${residuals.get(v, 'e_' + v)}$",
+                ha="center", va="top" if below else "bottom", fontsize=MODEL_FONT, style="italic", color="#333333")
+    ax.set_title(title, fontsize=MODEL_FONT + 1)
+    return fig

@@ -15,7 +15,19 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-ARM_COLOURS = {"immediate": "#1f77b4", "delayed": "#ff7f0e"}
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#8C6D31", "#999999",
+           "#882255")
+"""Colours of the book's series: the Okabe-Ito colour-blind-safe palette (without its yellow, too pale on
+white), then three dark extras. Never the only cue: every series also has its own marker and a direct label
+or legend entry (:data:`MARKERS`, :data:`LINESTYLES`)."""
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
+"""Markers of the book's series, in the order of :data:`PALETTE`."""
+
+LINESTYLES = ("-", "--", "-.", ":")
+"""Line styles, cycled where series of one kind need telling apart without colour."""
+
+ARM_COLOURS = {"immediate": PALETTE[0], "delayed": PALETTE[1]}
 
 LABELS = {
     "alliance_prep": "Alliance, end of preparation",

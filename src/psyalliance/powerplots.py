@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullLocator
 
+from psyalliance.figures import MARKERS, PALETTE
 from psyalliance.montecarlo import MonteCarloSettings, run_montecarlo
 from psyalliance.paths import get_model
 
@@ -30,8 +31,8 @@ __all__ = [
     "approximate_mediation_power",
 ]
 
-_COLORS = plt.get_cmap("tab10").colors
-_MARKERS = ("o", "s", "^", "v", "D", "P", "X", "<", ">", "*")
+_COLORS = PALETTE  # colour-blind safe, and never alone: each series has its marker and a direct label
+_MARKERS = MARKERS
 
 
 def simulated_table(df: pd.DataFrame, caption: str, digits: int = 3, formats: dict[str, str] | None = None, index: bool = True):
@@ -202,8 +203,9 @@ def mediation_power_figure(effects: Sequence[float] = (0.2, 0.3, 0.4, 0.5), ns: 
     fig, ax = plt.subplots(figsize=(8.5, 4.2))
     for i, eff in enumerate(effects):
         d = mediation_power(ns, eff, reps=reps, seed=seed)
-        ax.plot(d["n"], d["a"], "-", color=_COLORS[i], label=f"path a, a = b = {eff:.2f}")
-        ax.plot(d["n"], d["a*b"], "--", color=_COLORS[i], label=f"indirect a*b, a = b = {eff:.2f}")
+        ax.plot(d["n"], d["a"], "-", color=_COLORS[i], marker=_MARKERS[i], ms=5, label=f"path a, a = b = {eff:.2f}")
+        ax.plot(d["n"], d["a*b"], "--", color=_COLORS[i], marker=_MARKERS[i], ms=5, mfc="white",
+                label=f"indirect a*b, a = b = {eff:.2f}")
     if mark_n:
         ax.axvline(mark_n, color="grey", lw=0.8)
         ax.text(mark_n, 1.01, f" n = {mark_n}", va="bottom", fontsize=8, color="grey")

@@ -33,7 +33,7 @@ from psyalliance.validation import InputError, ModelError
 
 __all__ = ["ESTIMATORS", "CUTOFFS_PATH", "ParameterCount", "count_parameters", "parameter_table",
            "lavaan_fit_statistics", "load_cutoffs", "judge_fit", "rmsea_false_alarm", "indirect_by_ols",
-           "full_mediation_chisq"]
+           "full_mediation_chisq", "REGRESSION_DIAGRAM", "MEDIATION_DIAGRAM", "DIAGRAM_NAMES", "DIAGRAM_RESIDUALS"]
 
 ESTIMATORS = ("listwise", "fiml")
 """listwise: complete cases, exogenous moments fixed (lavaan ``fixed.x = TRUE``); fiml: every variable modelled."""
@@ -243,3 +243,19 @@ def full_mediation_chisq(data: pd.DataFrame) -> float:
     rows = data[observed].dropna()
     model.fit(rows)
     return float(lavaan_fit_statistics(model, rows)["chisq"])
+
+
+REGRESSION_DIAGRAM = "hamd_4wk ~ c*alliance_prep + b*mystical_peak"
+"""The primer's first diagram: one regression, depression at 4 weeks on the alliance and the mystical experience."""
+
+MEDIATION_DIAGRAM = """
+mystical_peak ~ a*alliance_prep
+hamd_4wk ~ b*mystical_peak + c*alliance_prep
+"""
+"""The primer's mediation with a direct path (two regressions), drawn as a triangle."""
+
+DIAGRAM_NAMES = {"c": "c′"}
+"""How the primer prints the path labels of its diagrams (the direct path is c′, as in its equations)."""
+
+DIAGRAM_RESIDUALS = {"mystical_peak": "e_m", "hamd_4wk": "e_y"}
+"""The residuals of the primer's equations, by outcome."""

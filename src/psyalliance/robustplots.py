@@ -13,6 +13,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from psyalliance.figures import MARKERS, PALETTE
+
 __all__ = ["cell_label", "bias_figure", "coverage_figure", "type1_figure", "rho_figure", "parallel_rho_figure"]
 
 _EST = {"complete": "", "listwise": "listwise", "fiml": "FIML", "fiml_aux": "FIML + auxiliary"}
@@ -39,7 +41,7 @@ def bias_figure(grid: pd.DataFrame, effects: Sequence[str]):
         d = grid[grid["effect"] == eff]
         sd = np.sqrt(np.maximum(d["rmse"] ** 2 - d["bias"] ** 2, 1e-300))
         ax.errorbar(d["bias"] / sd, y + (k - (len(effects) - 1) / 2) * 0.18, xerr=2 * d["mcse_bias"] / sd,
-                    fmt="o", ms=4, label=eff, capsize=2)
+                    fmt=MARKERS[k % len(MARKERS)], ms=5, color=PALETTE[k % len(PALETTE)], label=eff, capsize=2)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(y, labels)
     ax.invert_yaxis()

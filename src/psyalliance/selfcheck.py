@@ -110,17 +110,10 @@ def dataset_path() -> Path | None:
 
 
 def _read_student(path: Path) -> pd.DataFrame:
-    from psyalliance.population import VARIABLES
+    """A student's dataset, read and checked like the committed one (one-line error naming column, row, range)."""
+    from psyalliance.simulate import read_dataset_file
 
-    try:
-        data = pd.read_csv(path)
-    except (OSError, ValueError) as err:
-        raise ValueError(f"cannot read the dataset {path} as CSV: {err}") from None
-    missing = [v for v in VARIABLES if v not in data.columns]
-    if missing:
-        raise ValueError(f"the dataset {path} lacks the columns {missing}; it must have the columns of the book's "
-                         "simulated dataset (make student-data writes such files)")
-    return data
+    return read_dataset_file(path)
 
 
 def current_data() -> pd.DataFrame:

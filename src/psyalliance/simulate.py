@@ -927,8 +927,8 @@ DATASET_ENV = "PSYALLIANCE_DATASET"  # names a student's simulated dataset (psya
 def load_dataset(path: Path | None = None) -> pd.DataFrame:
     """The committed simulated dataset, one row per simulated participant, NaN for a missing rating.
 
-    Plain numpy dtypes (as ``pandas.read_csv`` gives them: columns with a
-    missing value are float), so the frame goes straight into semopy,
+    Checked when read (:func:`read_dataset_file`). Plain numpy dtypes (as ``pandas.read_csv`` gives
+    them: columns with a missing value are float), so the frame goes straight into semopy,
     statsmodels or numpy. Without ``path``, the file named by the environment
     variable ``PSYALLIANCE_DATASET`` if it is set (a student's own simulated
     dataset, see ``psyalliance.selfcheck.use_student_dataset``), else the committed one.
@@ -937,7 +937,25 @@ def load_dataset(path: Path | None = None) -> pd.DataFrame:
         path = os.environ.get(DATASET_ENV) or DATASET_PATH
     if not Path(path).exists():
         raise FileNotFoundError(f"simulated dataset not found: {path} (run `make data` to write it)")
-    return pd.read_csv(path)
+    return read_dataset_file(Path(path))
+
+
+def read_dataset_file(path: Path) -> pd.DataFrame:
+    """Read a dataset CSV like the committed one and check it (:func:`psyalliance.validation.check_dataset`).
+
+    A file that is not CSV, has no rows, lacks a scale-score column, repeats a participant, or holds text
+    or an out-of-range score in a number column raises :class:`psyalliance.validation.DataError` naming
+    the column, the row and the valid range.
+    """
+    from psyalliance.validation import DataError, check_dataset
+
+    try:
+        data = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"the dataset {path} is empty: it has no header and no rows") from None
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        raise DataError(f"cannot read the dataset {path} as CSV: {err}") from None
+    return check_dataset(data, f"the dataset {path}", VARIABLES)
 
 
 def check_root(expected: Path | None) -> None:

@@ -31,7 +31,7 @@ import pandas as pd
 
 __all__ = [
     "InputError", "ModelError", "DataError", "SettingsError", "ResourceError",
-    "INSTRUMENTS", "instrument_of", "scale_ranges", "check_data", "check_variation",
+    "INSTRUMENTS", "instrument_of", "scale_ranges", "check_data", "check_variation", "check_dataset", "ARMS",
     "check_seed", "check_count", "check_fraction", "check_weights", "available_memory", "check_memory",
 ]
 
@@ -316,3 +316,97 @@ def check_model_input(name: str, syntax: str, data: Any, missing: str,
     used = frame.dropna() if missing == "listwise" else frame[~frame.isna().all(axis=1)]
     if len(used) > 1:
         check_variation(used, f"{func}({name!r}, missing={missing!r})", complete_only=missing == "listwise")
+
+
+# ----------------------------------------------------------------------------- a dataset file (CSV)
+
+ARMS = ("immediate", "delayed")
+"""The values of the ``arm`` column: the trial's two randomized arms."""
+
+TEXT_COLUMNS = ("id", "arm", "sex")
+"""The columns of a dataset file that hold text; every other column holds numbers (empty = missing)."""
+
+
+def _where(data: pd.DataFrame, pos: int) -> str:
+    """'row 5 (id P05, line 6 of the file)': the data row counted from 1 under the header."""
+    ident = data["id"].iloc[pos] if "id" in data.columns else None
+    who = f"id {ident}, " if isinstance(ident, str) and ident.strip() else ""
+    return f"row {pos + 1} ({who}line {pos + 2} of the file)"
+
+
+def _valid_range(col: str, book: Mapping[str, tuple[float, float, str]], ages: tuple[float, float]) -> str:
+    """The valid range of a numeric column, in words ('GRID-HAMD totals are 0-52')."""
+    inst = instrument_of(col)
+    if col == "age":
+        return f"ages are {_fmt(ages[0])}-{_fmt(ages[1])} (the trial's eligibility)"
+    if inst in book:
+        lo, hi, label = book[inst]
+        return f"{label} are {_fmt(lo)}-{_fmt(hi)}"
+    return "values must be numbers"
+
+
+def check_dataset(data: Any, source: str, required: Sequence[str], facts: Any = None) -> pd.DataFrame:
+    """Check a dataset read from a CSV file like the book's simulated one; return it unchanged if it is usable.
+
+    ``source`` names the file in the messages; ``required`` are the columns it must have (the book's scale
+    scores). Refused, with a :class:`DataError` naming the column, the row (counted from 1 under the
+    header, with the participant's id and the line of the file) and the valid range: no rows; a missing
+    required column; an empty or repeated ``id``; an ``arm`` other than immediate or delayed; text or an
+    infinite value in a number column (every column but id, arm and sex; empty cells are missing values);
+    a score outside its instrument's range (WAI-SR item means and items 1-5, MEQ30 and PIQ 0-5, GRID-HAMD
+    totals 0-52, from the facts file); an age outside the trial's eligibility (21-75 years).
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"{source}: expected a table (pandas DataFrame), got {type(data).__name__}")
+    if len(data) == 0:
+        raise DataError(f"{source} has a header but no rows: it must hold one row per participant "
+                        f"(columns {', '.join(map(str, data.columns[:4]))}, ...)")
+    absent = [c for c in required if c not in data.columns]
+    if absent:
+        raise DataError(f"{source} lacks the columns {', '.join(absent)}; it must have the columns of the book's "
+                        "simulated dataset (make student-data writes such files)")
+    if "id" in data.columns:
+        ids = data["id"].astype("string").str.strip()
+        empty = np.flatnonzero(ids.isna().to_numpy() | (ids == "").fillna(True).to_numpy())
+        if len(empty):
+            raise DataError(f"{source}: column id is empty in {_where(data, int(empty[0]))}; every participant needs an id")
+        seen: dict[str, int] = {}
+        for pos, ident in enumerate(ids):
+            if ident in seen:
+                raise DataError(f"{source}: column id repeats participant {ident} in {_where(data, pos)} "
+                                f"(first in row {seen[ident] + 1}); each participant must appear once")
+            seen[ident] = pos
+    if "arm" in data.columns:
+        arm = data["arm"].astype("string").str.strip()
+        wrong = np.flatnonzero(~arm.isin(ARMS).fillna(False).to_numpy())
+        if len(wrong):
+            pos = int(wrong[0])
+            raise DataError(f"{source}: column arm has {data['arm'].iloc[pos]!r} in {_where(data, pos)}; "
+                            f"valid values are {' or '.join(ARMS)}")
+    if facts is None:
+        from psyalliance.facts import load_facts
+
+        facts = load_facts()
+    book = scale_ranges(facts)
+    ages = (float(facts.value("sample", "age_min")), float(facts.value("sample", "age_max")))
+    for col in data.columns:
+        if col in TEXT_COLUMNS:
+            continue
+        raw = data[col]
+        if pd.api.types.is_bool_dtype(raw):
+            raise DataError(f"{source}: column {col} holds true/false values; {_valid_range(col, book, ages)}")
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        text = np.flatnonzero(np.isnan(values) & raw.notna().to_numpy())
+        if len(text):
+            pos = int(text[0])
+            raise DataError(f"{source}: column {col} has the text {raw.iloc[pos]!r} in {_where(data, pos)}, not a "
+                            f"number (leave the cell empty for a missing value); {_valid_range(col, book, ages)}")
+        inst = instrument_of(col)
+        lo, hi = ages if col == "age" else (book[inst][:2] if inst in book else (-np.inf, np.inf))
+        bad = np.flatnonzero(~np.isnan(values) & ((values < lo) | (values > hi) | np.isinf(values)))
+        if len(bad):
+            pos = int(bad[0])
+            more = f" (and {len(bad) - 1} more row(s))" if len(bad) > 1 else ""
+            raise DataError(f"{source}: column {col} has {_fmt(values[pos])} in {_where(data, pos)}{more}; "
+                            f"{_valid_range(col, book, ages)}")
+    return data

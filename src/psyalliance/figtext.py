@@ -1,0 +1,69 @@
+"""The text sizes of a figure, written into the PNG a notebook shows, so a browser test can measure them.
+
+A figure's smallest text is ``smallest_text_pt(fig)`` points; shown in a page at ``w`` CSS px wide, a
+PNG of natural width ``W`` px drawn at ``dpi`` shows it at ``pt * dpi / 72 * w / W`` CSS px. The browser
+test of the book (tests/test_browser_pages.py) reads ``pt`` and ``dpi`` from the PNG's text chunks
+(:data:`PT_KEY`, :data:`DPI_KEY`) and ``w`` and ``W`` from the page, and requires at least 9 CSS px on a
+390 px phone.
+
+The book build loads this module as an IPython extension (``book/_ipython``, see the Makefile's book
+target and tests/conftest.py): it replaces the inline backend's PNG formatter of matplotlib figures by
+one that draws the same PNG (``bbox_inches="tight"``, as the inline backend does) with those two text
+chunks added. Nothing else about the figure changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+PT_KEY = "psyalliance:smallest-text-pt"
+"""PNG text chunk: the figure's smallest visible text, in points."""
+
+DPI_KEY = "psyalliance:dpi"
+"""PNG text chunk: the dots per inch the PNG was drawn at (pixels per 72 points)."""
+
+__all__ = ["PT_KEY", "DPI_KEY", "smallest_text_pt", "png_with_text_sizes", "load_ipython_extension"]
+
+
+def _shown(text: Text) -> bool:
+    return text.get_visible() and bool(text.get_text().strip()) and text.get_figure() is not None
+
+
+def smallest_text_pt(fig: Figure) -> float | None:
+    """The font size (pt) of the smallest visible, non-empty text of ``fig``; None if it has no text."""
+    fig.canvas.draw()  # tick labels exist once drawn
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if _shown(t)]
+    return min(sizes) if sizes else None
+
+
+def png_with_text_sizes(fig: Figure, dpi: float | None = None) -> bytes:
+    """The PNG of ``fig`` as the inline backend draws it (tight bounding box), with :data:`PT_KEY` and :data:`DPI_KEY`."""
+    import io
+
+    dpi = float(dpi or fig.dpi)
+    pt = smallest_text_pt(fig)
+    buf = io.BytesIO()
+    meta = {DPI_KEY: f"{dpi:g}"} | ({PT_KEY: f"{pt:g}"} if pt is not None else {})
+    fig.canvas.print_figure(buf, format="png", dpi=dpi, bbox_inches="tight", metadata=meta,
+                            facecolor=fig.get_facecolor(), edgecolor=fig.get_edgecolor())
+    return buf.getvalue()
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Make the shell's PNG of every matplotlib figure carry its text sizes (``%load_ext psyalliance.figtext``).
+
+    The inline backend registers its own formatter when it is switched on, so it is switched on first
+    (``%matplotlib inline``), and ours is put back before every cell and before the figures of a cell are shown.
+    """
+    ipython.run_line_magic("matplotlib", "inline")
+    formatter = ipython.display_formatter.formatters["image/png"]
+
+    def ours(*_: Any) -> None:
+        formatter.for_type(Figure, png_with_text_sizes)
+
+    ours()
+    ipython.events.register("pre_run_cell", ours)
+    ipython.events.register("post_execute", ours)
