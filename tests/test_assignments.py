@@ -36,9 +36,9 @@ FENCE = re.compile(r"^\s*(`{3,}|:{3,})\{(solution-start|solution-end)\}\s*(\S*)"
 
 # Coding exercises (a visible code cell in the solution) WITHOUT a self-check, and why.
 NO_CHECK = {
-    "ex-sim-1": "its solution prints two numbers but binds no variable a check could read",
-    "ex-ch08-3": "a power search over five sample sizes of 2,000 simulated studies each: too slow to check on call",
-    "ex-ch11-3": "a type I error experiment of 2,000 simulated studies at two sample sizes: too slow to check on call",
+    "ex-A1-1": "its solution prints two numbers but binds no variable a check could read",
+    "ex-09-3": "a power search over five sample sizes of 2,000 simulated studies each: too slow to check on call",
+    "ex-11-3": "a type I error experiment of 2,000 simulated studies at two sample sizes: too slow to check on call",
 }
 
 
@@ -106,15 +106,15 @@ def test_an_untouched_scaffold_and_its_check_stop_with_not_implemented(label):
 
 # What a student writes in place of each `name = ...` line (the scaffold's own lines otherwise stay).
 FILLED = {
-    "ex-alliance-2": {"early": 'early = paired_change(data, "alliance_prep", "alliance_post1")'},
-    "ex-corr-2": {"pair": 'pair = data.loc[data["alliance_post2"].notna() & data["hamd_4wk"].notna(), '
+    "ex-05-2": {"early": 'early = paired_change(data, "alliance_prep", "alliance_post1")'},
+    "ex-06-2": {"pair": 'pair = data.loc[data["alliance_post2"].notna() & data["hamd_4wk"].notna(), '
                           '["hamd_4wk", "alliance_post2"]]'},
-    "ex-explore-2": {"responded": 'responded = (data["hamd_baseline"] - data["hamd_4wk"]) >= '
+    "ex-04-2": {"responded": 'responded = (data["hamd_baseline"] - data["hamd_4wk"]) >= '
                                   'facts.value("outcomes", "response_drop_fraction") * data["hamd_baseline"]'},
-    "ex-explore-3": {"piq": 'piq = subscale_scores(data, "insight_s2")'},
-    "ex-study-backsolve": {"t": "    t = abs(r) * (n - 2) ** 0.5 / (1 - r * r) ** 0.5",
+    "ex-04-3": {"piq": 'piq = subscale_scores(data, "insight_s2")'},
+    "ex-01-2": {"t": "    t = abs(r) * (n - 2) ** 0.5 / (1 - r * r) ** 0.5",
                            "return": "    return 2 * stats.t.cdf(-t, n - 2)"},
-    "ex-score-2": {"shifted": "shifted = load_dataset().assign(hamd_4wk=lambda d: d['hamd_4wk'] + 2)",
+    "ex-08-2": {"shifted": "shifted = load_dataset().assign(hamd_4wk=lambda d: d['hamd_4wk'] + 2)",
                    "other": "other = claims_ledger(shifted)"},
 }
 
@@ -142,7 +142,7 @@ def test_a_filled_in_scaffold_makes_its_check_say_correct(label):
     namespace = {"check": selfcheck.check, "data": load_dataset(), "facts": load_facts(), "stats": stats,
                  "paired_change": paired_change, "subscale_scores": subscale_scores, "claims_ledger": claims_ledger,
                  "load_dataset": load_dataset}
-    if label == "ex-score-2":
+    if label == "ex-08-2":
         namespace["ledger"] = claims_ledger()
     _run(_fill(spec["scaffold"], FILLED[label]), namespace)
     assert _run(spec["check"], namespace).startswith(f"Correct: {label}")
@@ -354,7 +354,7 @@ def test_an_instructor_notebook_runs_clean_on_a_students_dataset(built_book, tmp
 def test_per_student_datasets_and_the_answer_key(tmp_path, monkeypatch):
     roster = tmp_path / "roster.txt"
     roster.write_text("anna\n\nben\n")
-    cheap = ["ex-alliance-2", "ex-corr-2", "ex-study-backsolve"]
+    cheap = ["ex-05-2", "ex-06-2", "ex-01-2"]
     monkeypatch.setattr(selfcheck, "labels", lambda: cheap)
     key_path = studentdata.write_student_data(roster, tmp_path / "out")
     anna, ben = (tmp_path / "out" / sid / "my_dataset.csv" for sid in ("anna", "ben"))
@@ -364,11 +364,11 @@ def test_per_student_datasets_and_the_answer_key(tmp_path, monkeypatch):
     key = pd.read_csv(key_path)
     assert list(key.columns) == ["id", "exercise", "chapter", "expected"]
     assert sorted(zip(key["id"], key["exercise"])) == sorted((s, lab) for s in ("anna", "ben") for lab in cheap)
-    row = key[(key["id"] == "ben") & (key["exercise"] == "ex-alliance-2")].iloc[0]
+    row = key[(key["id"] == "ben") & (key["exercise"] == "ex-05-2")].iloc[0]
     assert row["chapter"] == "05_alliance_change"
     pair = pd.read_csv(ben)[["alliance_prep", "alliance_post1"]].dropna()
     diff = pair["alliance_post1"] - pair["alliance_prep"]
     assert json.loads(row["expected"])["n"] == len(pair)
     assert json.loads(row["expected"])["d_z"] == pytest.approx(diff.mean() / diff.std(ddof=1), abs=1e-5)
-    backsolve = key[key["exercise"] == "ex-study-backsolve"]["expected"]
+    backsolve = key[key["exercise"] == "ex-01-2"]["expected"]
     assert backsolve.nunique() == 1  # does not depend on the data

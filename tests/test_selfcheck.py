@@ -44,34 +44,34 @@ def test_alliance_change_right_and_wrong(capsys):
     t = stats.ttest_rel(post, pre).statistic  # d_z = t / sqrt(n)
     d_av = (post - pre).mean() / math.sqrt((pre.var(ddof=1) + post.var(ddof=1)) / 2)
     right = {"n": len(pre), "d_z": round(t / math.sqrt(len(pre)), 2), "d_av": round(d_av, 2)}
-    assert check("ex-alliance-2", right) is True
-    assert capsys.readouterr().out.startswith("Correct: ex-alliance-2")
+    assert check("ex-05-2", right) is True
+    assert capsys.readouterr().out.startswith("Correct: ex-05-2")
     pre2, post2 = _column_pairs("alliance_prep", "alliance_post2")  # the chapter's pair, not the exercise's
     wrong = {"n": len(pre2), "d_z": stats.ttest_rel(post2, pre2).statistic / math.sqrt(len(pre2)), "d_av": 0.0}
-    assert check("ex-alliance-2", wrong) is False
+    assert check("ex-05-2", wrong) is False
     out = capsys.readouterr().out
-    assert out.startswith("Not yet: ex-alliance-2") and "alliance_post1" in out
+    assert out.startswith("Not yet: ex-05-2") and "alliance_post1" in out
     assert f"{right['d_z']:.2f}" not in out and str(right["n"]) not in out.split(".")[0]  # no expected value shown
 
 
 def test_a_result_object_with_the_attributes_is_accepted(capsys):
     from psyalliance.alliance import paired_change
 
-    assert check("ex-alliance-2", paired_change(load_dataset(), "alliance_prep", "alliance_post1")) is True
-    assert check("ex-alliance-2", paired_change(load_dataset(), "alliance_prep", "alliance_post2")) is False
+    assert check("ex-05-2", paired_change(load_dataset(), "alliance_prep", "alliance_post1")) is True
+    assert check("ex-05-2", paired_change(load_dataset(), "alliance_prep", "alliance_post2")) is False
 
 
 def test_spearman_pinned_to_ranks_then_pearson(capsys):
     a, h = _column_pairs("alliance_post2", "hamd_4wk")
     rho = np.corrcoef(stats.rankdata(a), stats.rankdata(h))[0, 1]
-    assert check("ex-corr-2", round(rho, 3)) is True
+    assert check("ex-06-2", round(rho, 3)) is True
     pair = load_dataset()[["alliance_post2", "hamd_4wk"]].dropna()
-    assert check("ex-corr-2", pair) is True
+    assert check("ex-06-2", pair) is True
     # without dropping the incomplete rows first, pandas ranks each column on its own rows: not the answer
     both = load_dataset()[["alliance_post2", "hamd_4wk"]]
     ranks_of_all = both.rank().corr().iloc[0, 1]
     if abs(ranks_of_all - rho) > 0.005:
-        assert check("ex-corr-2", ranks_of_all) is False
+        assert check("ex-06-2", ranks_of_all) is False
         assert "dropna" in capsys.readouterr().out
 
 
@@ -86,8 +86,8 @@ def test_p_from_r_against_pearsonr_and_the_published_n(capsys):
         y = r * x + math.sqrt(1 - r * r) * z
         return stats.pearsonr(x, y).pvalue
 
-    assert check("ex-study-backsolve", p_from_r) is True
-    assert check("ex-study-backsolve", lambda r, n: p_from_r(r, n) / 2) is False  # one tail
+    assert check("ex-01-2", p_from_r) is True
+    assert check("ex-01-2", lambda r, n: p_from_r(r, n) / 2) is False  # one tail
     assert "TWO-tailed" in capsys.readouterr().out
     row = load_facts().correlations.query("x == 'alliance_prep' and y == 'hamd_12mo'").iloc[0]
     assert round(p_from_r(row.r, int(row.n)), 3) == row.p  # the facts' back-solved n fits the printed p
@@ -97,38 +97,38 @@ def test_an_unfinished_function_raises_not_implemented():
     def p_from_r(r, n):
         return ...
 
-    with pytest.raises(NotImplementedError, match="ex-study-backsolve"):
-        check("ex-study-backsolve", p_from_r)
+    with pytest.raises(NotImplementedError, match="ex-01-2"):
+        check("ex-01-2", p_from_r)
 
 
 def test_response_rate_from_the_csv(capsys):
     drop = load_facts().value("outcomes", "response_drop_fraction")
     base, wk4 = _column_pairs("hamd_baseline", "hamd_4wk")
     rate = float(np.mean((base - wk4) / base >= drop))
-    assert check("ex-explore-2", pd.Series((base - wk4) / base >= drop)) is True
-    assert check("ex-explore-2", pd.Series((base - wk4) >= drop)) is (rate == float(np.mean(base - wk4 >= drop)))
-    assert check("ex-explore-2", rate * 100) is False  # a number, but not the rate (the check wants True/False)
+    assert check("ex-04-2", pd.Series((base - wk4) / base >= drop)) is True
+    assert check("ex-04-2", pd.Series((base - wk4) >= drop)) is (rate == float(np.mean(base - wk4 >= drop)))
+    assert check("ex-04-2", rate * 100) is False  # a number, but not the rate (the check wants True/False)
 
 
 def test_untouched_scaffolds_raise_not_implemented():
-    with pytest.raises(NotImplementedError, match="ex-corr-2"):
-        check("ex-corr-2", ...)
+    with pytest.raises(NotImplementedError, match="ex-06-2"):
+        check("ex-06-2", ...)
     with pytest.raises(NotImplementedError):
-        check("ex-lavaan-2", (..., ...))
+        check("ex-A2-2", (..., ...))
 
 
 def test_unknown_label_lists_the_valid_ones():
-    with pytest.raises(KeyError, match=r"ex-nope.*ex-alliance-2.*ex-corr-2"):
+    with pytest.raises(KeyError, match=r"ex-nope.*ex-05-2.*ex-06-2"):
         check("ex-nope", 1.0)
-    assert "ex-alliance-2" in selfcheck.labels()
+    assert "ex-05-2" in selfcheck.labels()
 
 
 def test_expected_answers_follow_the_data():
     data = load_dataset()
     moved = data.copy()
     moved["alliance_post1"] = moved["alliance_post1"] + np.linspace(0, 0.5, len(moved))
-    assert expected("ex-alliance-2", moved)["d_z"] != expected("ex-alliance-2", data)["d_z"]
-    assert check("ex-alliance-2", expected("ex-alliance-2", moved), data=moved) is True
+    assert expected("ex-05-2", moved)["d_z"] != expected("ex-05-2", data)["d_z"]
+    assert check("ex-05-2", expected("ex-05-2", moved), data=moved) is True
 
 
 def test_compare_allows_rounding_only():
@@ -151,8 +151,8 @@ def test_a_students_dataset_from_the_environment_is_used_and_announced(tmp_path,
     path = tmp_path / "mine.csv"
     data.to_csv(path, index=False)
     monkeypatch.setenv(selfcheck.DATASET_ENV, str(path))
-    assert check("ex-alliance-2", expected("ex-alliance-2", pd.read_csv(path))) is True
-    assert check("ex-alliance-2", expected("ex-alliance-2", pd.read_csv(path))) is True
+    assert check("ex-05-2", expected("ex-05-2", pd.read_csv(path))) is True
+    assert check("ex-05-2", expected("ex-05-2", pd.read_csv(path))) is True
     out = capsys.readouterr().out
     assert out.count(str(path)) == 1  # said once
     assert load_dataset().equals(pd.read_csv(path))  # the chapters' load_dataset() reads it too
@@ -168,18 +168,18 @@ def test_my_dataset_csv_in_the_working_directory(tmp_path, capsys):
 def test_bad_student_datasets_are_named(tmp_path, monkeypatch):
     monkeypatch.setenv(selfcheck.DATASET_ENV, str(tmp_path / "absent.csv"))
     with pytest.raises(FileNotFoundError, match="absent.csv"):
-        check("ex-corr-2", 0.5)
+        check("ex-06-2", 0.5)
     (tmp_path / "thin.csv").write_text("alliance_prep,hamd_4wk\n4,10\n")
     monkeypatch.setenv(selfcheck.DATASET_ENV, str(tmp_path / "thin.csv"))
     with pytest.raises(ValueError, match=re.escape("lacks the columns") + ".*alliance_post2"):
-        check("ex-corr-2", 0.5)
+        check("ex-06-2", 0.5)
 
 
 def test_the_registry_refuses_bad_entries():
     with pytest.raises(ValueError, match="start with 'ex-'"):
         selfcheck.answer("alliance-2", hint="x")
     with pytest.raises(ValueError, match="two answer functions"):
-        selfcheck.answer("ex-alliance-2", hint="x")(lambda data: 1)
+        selfcheck.answer("ex-05-2", hint="x")(lambda data: 1)
     with pytest.raises(ValueError, match="give a hint"):
         selfcheck.answer("ex-brand-new")(lambda data: 1)
     assert "ex-brand-new" not in selfcheck._REGISTRY

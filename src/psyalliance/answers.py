@@ -36,12 +36,12 @@ def _call_p_from_r(func: Any, data: pd.DataFrame) -> dict[str, float]:
     for r, n in _backsolve_points():
         p = func(r, n)
         if p is ...:
-            raise NotImplementedError("Exercise ex-study-backsolve: p_from_r still returns ...; fill in its body")
+            raise NotImplementedError("Exercise ex-01-2: p_from_r still returns ...; fill in its body")
         out[f"p_from_r({r:g}, {n})"] = float(p)
     return out
 
 
-@answer("ex-study-backsolve", tol=5e-5, uses_data=False, prepare=_call_p_from_r,
+@answer("ex-01-2", tol=5e-5, uses_data=False, prepare=_call_p_from_r,
         hint="p_from_r(r, n) should return the TWO-tailed p of a Pearson r: t from |r| and n, the t distribution "
              "with n - 2 degrees of freedom (scipy.stats.t.sf gives one tail), and a negative r must give the "
              "same p as a positive one.")
@@ -62,7 +62,7 @@ def _response_rate(responded: Any, data: pd.DataFrame) -> float:
     return float(values.mean())
 
 
-@answer("ex-explore-2", prepare=_response_rate,
+@answer("ex-04-2", prepare=_response_rate,
         hint="a responder's GRID-HAMD fell by at least the published fraction (facts.value('outcomes', "
              "'response_drop_fraction')) of THEIR OWN baseline: (baseline - 4 weeks) / baseline >= drop, "
              "one True/False per participant.")
@@ -80,7 +80,7 @@ def _subscale_correlations(piq: Any, data: pd.DataFrame) -> pd.Series:
     return pd.Series(piq)
 
 
-@answer("ex-explore-3", prepare=_subscale_correlations,
+@answer("ex-04-3", prepare=_subscale_correlations,
         hint="score the two PIQ subscales of the session-2 rating with subscale_scores(data, 'insight_s2') "
              "(one column per subscale, one row per participant), then correlate each column with hamd_4wk.")
 def _(data: pd.DataFrame) -> pd.Series:
@@ -91,7 +91,7 @@ def _(data: pd.DataFrame) -> pd.Series:
 
 # ----------------------------------------------------------------------------- 05 Did the alliance grow?
 
-@answer("ex-alliance-2",
+@answer("ex-05-2",
         hint="compare alliance_prep with alliance_post1 (not alliance_post2), on the participants who have both; "
              "paired_change(data, pre, post) returns n, d_z and d_av.")
 def _(data: pd.DataFrame) -> dict[str, float]:
@@ -111,7 +111,7 @@ def _spearman_of_pair(pair: Any, data: pd.DataFrame) -> float:
     return float(getattr(pair, "statistic", pair))
 
 
-@answer("ex-corr-2", prepare=_spearman_of_pair,
+@answer("ex-06-2", prepare=_spearman_of_pair,
         hint="keep the rows where BOTH alliance_post2 and hamd_4wk are present (select the two columns, then "
              ".dropna()); a rank correlation of rows with a missing value is not defined.")
 def _(data: pd.DataFrame) -> float:
@@ -125,7 +125,7 @@ def _fit_numbers(fit: Any, data: pd.DataFrame) -> dict[str, float]:
     return {"chisq": float(fit.fit["chisq"]), "df": int(fit.fit["df"]), "aic": float(fit.fit["aic"])}
 
 
-@answer("ex-path-2", tol=0.01, prepare=_fit_numbers,
+@answer("ex-07-2", tol=0.01, prepare=_fit_numbers,
         hint="start from MODELS['m2_cycle'] and add insight_peak as a predictor in the hamd_12mo equation only; "
              "fit with missing='fiml' (all participants), as the chapter's FIML fit of M2.")
 def _(data: pd.DataFrame) -> dict[str, float]:
@@ -148,7 +148,7 @@ def _changed_claims(other: Any, data: pd.DataFrame) -> set[str]:
     return set(other)
 
 
-@answer("ex-score-2", prepare=_changed_claims,
+@answer("ex-08-2", prepare=_changed_claims,
         hint="shift hamd_4wk by +2 on a COPY of the dataset (every participant, nothing else), run claims_ledger "
              "on the copy and compare its verdict column with the chapter's ledger.")
 def _(data: pd.DataFrame) -> set[str]:
@@ -169,7 +169,7 @@ def _m1_path_coverage(result: Any, data: pd.DataFrame) -> dict[str, float]:
     return dict(zip(paths["effect"], paths["coverage"].astype(float)))
 
 
-@answer("ex-ch08-2", tol=MC_TOL, uses_data=False, prepare=_m1_path_coverage,
+@answer("ex-09-2", tol=MC_TOL, uses_data=False, prepare=_m1_path_coverage,
         hint="run the n = 24 experiment for M1 only with inference='z' (ML standard errors, normal reference) and "
              "about 2,000 replications, and read the coverage of the path rows (kind == 'path').")
 def _(data: pd.DataFrame) -> dict[str, float]:
@@ -184,7 +184,7 @@ def _b2_mar(result: Any, data: pd.DataFrame) -> dict[str, float]:
     return {"relative bias of b2": float(row["bias"] / row["population"]), "coverage of b2": float(row["coverage"])}
 
 
-@answer("ex-ch08-4", tol=MC_TOL, uses_data=False, prepare=_b2_mar,
+@answer("ex-09-4", tol=MC_TOL, uses_data=False, prepare=_b2_mar,
         hint="run M1 at n = 24 with mar_on='hamd_4wk' and mar_strength=2 (about 2,000 replications) and read the "
              "bias and coverage of the b2 row of its summary.")
 def _(data: pd.DataFrame) -> dict[str, float]:
@@ -205,7 +205,7 @@ def _top_changes(change: Any, data: pd.DataFrame) -> set[frozenset[str]]:
     return {frozenset(p) for p in change}
 
 
-@answer("ex-sim-3", uses_data=False, prepare=_top_changes,
+@answer("ex-A1-3", uses_data=False, prepare=_top_changes,
         hint="override ('mystical_peak', 'insight_peak') at 0.40 in target_population(overrides={'corr': ...}), "
              "subtract the default population's r from the new one pair by pair, keep the rows whose status is "
              "'completed' and rank them by the SIZE of the change (its absolute value).")
@@ -227,7 +227,7 @@ def _chain_changes(fits: Any, data: pd.DataFrame) -> dict[str, float]:
             "df change": int(fixed.fit["df"] - chain.fit["df"])}
 
 
-@answer("ex-lavaan-2", uses_data=False, prepare=_chain_changes,
+@answer("ex-A2-2", uses_data=False, prepare=_chain_changes,
         hint="fit lavaan.USER_MODELS['chain_two_outcomes'].syntax by FIML on semopy's "
              "multivariate_regression.get_data(), then the same syntax plus the line 'y2 ~~ 0*y3'; pass the two "
              "fits as (chain, fixed).")
@@ -249,7 +249,7 @@ def _(data: pd.DataFrame) -> dict[str, float]:
 _M1_VARIABLES = ["alliance_prep", "mystical_peak", "insight_peak", "hamd_4wk"]
 
 
-@answer("ex-primer-2", tol=1e-6,
+@answer("ex-02-2", tol=1e-6,
         hint="use the complete cases of the four M1 variables; a2 is the slope of alliance_prep in insight_peak ~ "
              "alliance_prep, b2 the slope of insight_peak in hamd_4wk ~ mystical_peak + insight_peak + "
              "alliance_prep; the answer is their product (GRID-HAMD points per alliance point)")
@@ -259,7 +259,7 @@ def _(data: pd.DataFrame) -> float:
     return indirect_by_ols(data, "alliance_prep", "insight_peak", "hamd_4wk", ["mystical_peak"])
 
 
-@answer("ex-primer-3", tol=1e-3,
+@answer("ex-02-3", tol=1e-3,
         hint="fit M1 without the direct path alliance_prep -> hamd_4wk (keep mystical_peak ~~ insight_peak) with "
              "semopy.Model on the complete cases of its four variables, then take lavaan_fit_statistics(model, "
              "rows)['chisq'] (1 df), not semopy.calc_stats")
@@ -271,7 +271,7 @@ def _(data: pd.DataFrame) -> float:
 
 # --- chapter 03, Where the data come from (helper "primer") -----------------------------------------------------
 
-@answer("ex-data-2", tol=1e-6,
+@answer("ex-03-2", tol=1e-6,
         hint="the Pearson correlation of alliance_post2 and hamd_12mo on the rows where both are present "
              "(data[[...]].dropna()), a number between -1 and 1; it should be negative")
 def _(data: pd.DataFrame) -> float:
@@ -282,7 +282,7 @@ def _(data: pd.DataFrame) -> float:
 # --------------------------------------------------------------------------- 10_checking_published (audit)
 
 
-@answer("ex-audit-1", tol=0,
+@answer("ex-10-1", tol=0,
         hint="loop n over range(4, 101); keep n when p_range(0.38, n)[0] <= .0205 and p_range(0.38, n)[1] >= .0195")
 def _(data: pd.DataFrame) -> list[int]:
     from psyalliance.audit import p_range, printed_p_interval
@@ -291,7 +291,7 @@ def _(data: pd.DataFrame) -> list[int]:
     return [n for n in range(4, 101) if p_range(0.38, n)[0] <= hi and p_range(0.38, n)[1] >= lo]
 
 
-@answer("ex-audit-2", tol=0,
+@answer("ex-10-2", tol=0,
         hint="count the whole percentages pct in range(101) for which grim_counts(pct, 24) is not an empty list")
 def _(data: pd.DataFrame) -> int:
     from psyalliance.audit import grim_counts
@@ -299,7 +299,7 @@ def _(data: pd.DataFrame) -> int:
     return sum(1 for pct in range(101) if grim_counts(pct, 24))
 
 
-@answer("ex-audit-3", tol=0,
+@answer("ex-10-3", tol=0,
         hint="multipletests(p, alpha=0.05, method='bonferroni')[0] marks the rejected tests; count the True")
 def _(data: pd.DataFrame) -> int:
     from statsmodels.stats.multitest import multipletests
@@ -308,7 +308,7 @@ def _(data: pd.DataFrame) -> int:
 
     return int(multipletests(published_consistency()["p"], alpha=0.05, method="bonferroni")[0].sum())
 
-@answer("ex-ch11-2", tol=1e-6, hint="mediation_parts with insight_peak as the mediator, then rho_at_zero")
+@answer("ex-11-2", tol=1e-6, hint="mediation_parts with insight_peak as the mediator, then rho_at_zero")
 def _(data: pd.DataFrame) -> float:
     """The mediator-outcome residual correlation that erases the indirect effect through insight."""
     from psyalliance.ignorability import mediation_parts, rho_at_zero
@@ -325,7 +325,7 @@ POWER_REPS = 2_000
 """Simulated studies per Monte Carlo run in the exercises (Monte Carlo SE at most 0.011)."""
 
 
-@answer("ex-power-n", tol=MC_TOL, uses_data=False,
+@answer("ex-09-5", tol=MC_TOL, uses_data=False,
         hint="call powerplots.mediation_power([48], 0.4, reps=2_000, seed=SEED) and take the 'a' entry (path a), "
              "not 'a*b'; power is a share between 0 and 1")
 def _(data: pd.DataFrame) -> float:
@@ -335,7 +335,7 @@ def _(data: pd.DataFrame) -> float:
     return float(mediation_power([48], 0.4, reps=POWER_REPS, seed=POWER_SEED).iloc[0]["a"])
 
 
-@answer("ex-power-effect", tol=MC_TOL, uses_data=False,
+@answer("ex-09-6", tol=MC_TOL, uses_data=False,
         hint="keep n = 24 and change only the effect to 0.2; the answer is the 'a' entry of "
              "powerplots.mediation_power, a share between 0 and 1")
 def _(data: pd.DataFrame) -> float:
