@@ -9,7 +9,7 @@ BUILD  := _build
 LINKCHECK := $(BUILD)/linkcheck
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book test test-lab test-fast lint linkcheck data lavaan-reference lavaan-bollen-stine bench lab clean clean-all assignments student-data
+.PHONY: help venv book test test-lab test-assignments test-fast lint linkcheck data lavaan-reference lavaan-bollen-stine bench lab clean clean-all assignments student-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ test: $(STAMP)  ## run the whole test suite (includes a fresh strict build of th
 
 test-lab: $(STAMP)  ## every chapter in JupyterLab (Run All, then what a reader sees); make test runs 3 of them
 	$(ONE_THREAD) PSYALLIANCE_LAB=$${PSYALLIANCE_LAB:-all} $(BIN)/python -m pytest tests/test_browser_lab.py
+
+test-assignments: $(STAMP)  ## every student and instructor notebook on the book's and a student's dataset; make test runs chapter 05
+	$(ONE_THREAD) PSYALLIANCE_ASSIGNMENTS=$${PSYALLIANCE_ASSIGNMENTS:-all} $(BIN)/python -m pytest tests/test_assignment_runs.py
 
 test-fast: $(STAMP)  ## the tests that take seconds (no notebook execution, no book build)
 	$(BIN)/python -m pytest -m "not slow"

@@ -10,6 +10,7 @@ published numbers of data/levin2024_facts.yaml.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 
@@ -244,3 +245,81 @@ def test_the_registry_refuses_bad_entries():
     with pytest.raises(ValueError, match="give a hint"):
         selfcheck.answer("ex-99-9")(lambda data: 1)
     assert "ex-99-9" not in selfcheck._REGISTRY
+
+
+# ----------------------------------------------------------------------------- tolerance follows the printed decimals
+
+def _leaves(value, path=()):
+    """(path, number) for every number of an expected answer (dict, Series, list, tuple; sets hold none)."""
+    if isinstance(value, (dict, pd.Series)):
+        for k, v in dict(value).items():
+            yield from _leaves(v, (*path, k))
+    elif isinstance(value, (list, tuple)):
+        for k, v in enumerate(value):
+            yield from _leaves(v, (*path, k))
+    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        yield path, value
+
+
+def _replace(value, path, new):
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, (dict, pd.Series)):
+        out = dict(value)
+        out[head] = _replace(out[head], rest, new)
+        return pd.Series(out) if isinstance(value, pd.Series) else out
+    out = list(value)
+    out[head] = _replace(out[head], rest, new)
+    return type(value)(out)
+
+
+def _decimals(a: selfcheck.Answer, path: tuple) -> int:
+    return a.decimals.get(path[0], selfcheck.DEFAULT_DECIMALS) if isinstance(a.decimals, dict) else a.decimals
+
+
+def _printed_labels() -> list[str]:
+    """Every exercise whose tolerance follows printed decimals (the Monte Carlo ones have tol= instead)."""
+    return [lab for lab in selfcheck.labels() if selfcheck._lookup(lab).decimals is not None]
+
+
+def test_monte_carlo_tolerances_cover_the_printed_rounding():
+    mc = [lab for lab in selfcheck.labels() if lab not in _printed_labels()]
+    assert mc == ["ex-09-2", "ex-09-4", "ex-09-5", "ex-09-6"]
+    for lab in mc:  # chapter 09 prints shares to 2 decimals: rounding moves them by 0.005 at most
+        assert selfcheck._lookup(lab).tol >= 0.005
+
+
+@pytest.mark.parametrize("dataset", ["book", "student"])
+@pytest.mark.parametrize("label", _printed_labels())
+def test_answers_rounded_to_the_printed_decimals_pass_and_clearly_wrong_ones_fail(label, dataset):
+    from psyalliance.studentdata import student_dataset
+
+    a = selfcheck._lookup(label)
+    if dataset == "student" and not a.uses_data:
+        pytest.skip("the answer does not depend on the data")
+    # a student's dataset as the student gets it: the CSV file make student-data writes
+    data = load_dataset() if dataset == "book" else pd.read_csv(io.StringIO(student_dataset("s-rounding").to_csv(index=False)))
+    want = selfcheck.expected(label, data)
+    leaves = list(_leaves(want))
+    assert leaves or isinstance(want, (set, frozenset)), f"{label}: an answer with no number should be a set"
+    rounded = want
+    for path, v in leaves:  # every number to its printed decimals: the answer passes
+        d = _decimals(a, path)
+        rounded = _replace(rounded, path, int(v) if isinstance(v, (int, np.integer)) else round(float(v), d))
+    assert compare(rounded, want, a.tol) is None, label
+    for path, v in leaves:
+        d = _decimals(a, path)
+        if isinstance(v, (int, np.integer)):  # counts are exact
+            assert compare(_replace(want, path, int(v) + 1), want, a.tol) is not None, (label, path)
+            continue
+        v = float(v)
+        if dataset == "book":  # the printed decimals give every part of the book's answers two significant digits
+            assert abs(v) >= 10.0 ** (1 - d), f"{label} {path}: {d} decimals are too few for {v:.6f}"
+        if abs(v) >= 10.0 ** (1 - d):  # then 10% off is at least one printed unit off: it fails
+            problem = compare(_replace(want, path, v * 1.1), want, a.tol)
+            assert problem is not None and "off" in problem, (label, path, problem)
+            if path:
+                assert repr(path[-1]) in problem, (label, path, problem)  # says which part is off
+            problem = compare(_replace(want, path, -v), want, a.tol)
+            assert problem is not None and "wrong sign" in problem, (label, path, problem)

@@ -294,7 +294,7 @@ def _(data: pd.DataFrame) -> dict[str, float]:
     from psyalliance.primer import M1_FULL_MEDIATION, lavaan_fit_statistics
 
     model = semopy.Model(M1_FULL_MEDIATION)
-    rows = data[list(model.vars["observed"])].dropna()
+    rows = data[list(model.vars["observed"])].dropna().astype(float)
     model.fit(rows)
     return _full_mediation_stats(lavaan_fit_statistics(model, rows), data)
 
