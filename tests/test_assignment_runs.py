@@ -96,12 +96,11 @@ def _execute(kind: str, source: Path, workdir: Path, student_file: Path) -> dict
 
 @pytest.fixture(scope="module")
 def student_file(tmp_path_factory) -> Path:
-    """A dataset exactly as ``make student-data`` writes it for one student."""
-    out = tmp_path_factory.mktemp("students")
-    roster = out / "roster.txt"
-    roster.write_text("s-runs\n")
-    assert studentdata.main([str(roster), "--out", str(out)]) is None
-    return out / "s-runs" / "my_dataset.csv"
+    """A dataset exactly as ``make student-data`` writes it for one student (without the answer key, whose
+    Monte Carlo answers take minutes; tests/test_assignments.py checks the key)."""
+    path = studentdata.write_dataset("s-runs", tmp_path_factory.mktemp("students"))
+    assert path.name == "my_dataset.csv"
+    return path
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from psyalliance.selfcheck import STUDENT_FILE
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # usable as a folder name everywhere
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
-__all__ = ["RosterError", "read_roster", "student_seed", "student_dataset", "answer_key", "answer_parts", "wide_key",
+__all__ = ["RosterError", "read_roster", "student_seed", "student_dataset", "answer_key", "answer_parts", "wide_key", "write_dataset",
            "write_student_data", "main"]
 
 
@@ -160,6 +160,14 @@ def _book_order(labels: pd.Series) -> pd.Series:
     return labels.map(key)
 
 
+def write_dataset(student_id: str, out_dir: Path) -> Path:
+    """Write the student's simulated dataset to ``<out_dir>/<id>/my_dataset.csv`` (``\\n`` line ends); its path."""
+    folder = Path(out_dir) / student_id
+    folder.mkdir(parents=True, exist_ok=True)
+    student_dataset(student_id).to_csv(folder / STUDENT_FILE, index=False, lineterminator="\n")
+    return folder / STUDENT_FILE
+
+
 def write_student_data(roster: Path, out_dir: Path) -> Path:
     """Write ``<out_dir>/<id>/my_dataset.csv`` for every id of the roster, ``<out_dir>/answer_key.csv`` (wide:
     one row per student, one column per exercise part) and ``<out_dir>/answer_key_long.csv`` (one row per
@@ -168,11 +176,7 @@ def write_student_data(roster: Path, out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     datasets = {}
     for sid in ids:
-        data = student_dataset(sid)
-        folder = out_dir / sid
-        folder.mkdir(parents=True, exist_ok=True)
-        data.to_csv(folder / STUDENT_FILE, index=False, lineterminator="\n")
-        datasets[sid] = pd.read_csv(folder / STUDENT_FILE)  # the key is computed on the file the student gets
+        datasets[sid] = pd.read_csv(write_dataset(sid, out_dir))  # the key is computed on the file the student gets
     long = answer_key(datasets)
     long.to_csv(out_dir / "answer_key_long.csv", index=False, lineterminator="\n")
     key_path = out_dir / "answer_key.csv"
