@@ -3,7 +3,10 @@
 Each function takes the dataset in use (the committed simulated dataset or a student's, see
 :mod:`psyalliance.selfcheck`) and returns the expected answer, computed then, never typed. ``prepare``
 turns what a student hands to ``check`` (the variable the exercise's scaffold names, often a result
-object) into the shape of the expected answer. Helpers adding exercises append their functions at the end.
+object) into the shape of the expected answer. ``decimals`` is what the exercise's solution prints (one
+per part of a dict answer), which sets the tolerance; ``hint`` gives the steps, first what to look at,
+then the method, never the value. Labels are ``ex-NN-k``, the k-th exercise of chapter NN (Exercise N.k).
+Helpers adding exercises append their functions at the end.
 """
 
 from __future__ import annotations
