@@ -30,6 +30,8 @@ quick ones). Run with ``make bench`` (or ``python benchmarks/run.py``);
   simulator (``simulate_dataset(method="exact")``) at n = 24 (the committed
   dataset) and n = 48; the search grows with n, which is why
   ``psyalliance.simulate.MAX_N`` refuses larger n for the exact method.
+* ``student_data_per_student``: ``make student-data`` for a roster of ``--students`` ids (default 8):
+  each student's exact dataset (own seed) and answer key, one process per core; wall seconds / students.
 * ``book_build_cold`` / ``book_build_nochange``: ``jupyter-book build`` of a
   fresh copy of the repository in a temporary folder (every notebook
   executes), then the same build again with nothing changed.
@@ -93,6 +95,19 @@ def semopy_subset_seconds(per_n: int, seed: int = 1) -> float:
     return total
 
 
+def student_data_seconds(students: int) -> float:
+    """Wall seconds per student of ``make student-data`` (datasets and answer key, every core) for a roster of
+    ``students`` ids, in a fresh folder."""
+    from psyalliance.studentdata import write_student_data
+
+    with tempfile.TemporaryDirectory(prefix="psyalliance-bench-students-") as tmp:
+        roster = Path(tmp) / "roster.txt"
+        roster.write_text("".join(f"bench{k:03d}\n" for k in range(students)))
+        t = time.perf_counter()
+        write_student_data(roster, Path(tmp) / "out", log=False)
+        return (time.perf_counter() - t) / students
+
+
 def book_builds() -> tuple[float, float]:
     jb = Path(sys.executable).with_name("jupyter-book")
     with tempfile.TemporaryDirectory(prefix="psyalliance-bench-") as tmp:
@@ -115,6 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="skip the book builds")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median reported)")
+    parser.add_argument("--students", type=int, default=8, help="roster size of the student-data figure")
     parser.add_argument("--semopy-per-n", type=int, default=10, help="semopy fits per sample size and model in the speed-up subset")
     args = parser.parse_args()
     logging.getLogger().setLevel(logging.ERROR)
@@ -174,6 +190,7 @@ def main() -> None:
     for n in (24, 48):
         st, _ = timed(lambda: simulate_dataset(n=n, method="exact"), 1)
         print(f"simulate_exact_n{n}: {st:.1f} s", flush=True)
+    print(f"student_data_per_student: {student_data_seconds(args.students):.2f} s", flush=True)
 
     if not args.quick:
         builds = [book_builds() for _ in range(max(1, args.runs // 2))]

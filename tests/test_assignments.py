@@ -449,3 +449,14 @@ def test_per_student_datasets_and_the_answer_key(tmp_path, monkeypatch):
     assert "Exercise 5.2: d_z" in wide.columns and "Exercise 6.2" in wide.columns
     assert wide.set_index("id").loc["ben", "Exercise 5.2: d_z"] == rows.loc["d_z", "expected"]
     assert len(wide.columns) == 1 + long[long["id"] == "anna"].shape[0]
+
+    # interrupted after anna: a second run simulates ben only, and gives the same files
+    before_key, ben_bytes, anna_mtime = key_path.read_bytes(), ben.read_bytes(), anna.stat().st_mtime_ns
+    ben.unlink()
+    log = io.StringIO()
+    assert studentdata.write_student_data(roster, tmp_path / "out", log=log) == key_path
+    assert "1 of 2 students already done" in log.getvalue() and "[1/1] ben" in log.getvalue(), log.getvalue()
+    assert anna.stat().st_mtime_ns == anna_mtime
+    assert ben.read_bytes() == ben_bytes and key_path.read_bytes() == before_key
+    with pytest.raises(ValueError, match="jobs = 0"):
+        studentdata.write_student_data(roster, tmp_path / "out", jobs=0)

@@ -8,6 +8,17 @@ Two chapters run at once (two Chromium instances, one JupyterLab server, one ker
 cores), longest first, in the module fixture ``chapter_runs``; each chapter's test then checks its run.
 While a chapter runs only a cheap progress probe is polled (prompt counts and the kernel's execution
 indicator, every 0.2 s); what a reader sees is read once, after Run All has finished.
+
+Hermetic: the server gets its own Jupyter config, data, runtime, settings and workspaces folders and its
+own IPython folder, all under the test's temporary folder, and every chapter opens in a workspace of its
+own (``/lab/workspaces/<chapter>/tree/<path>``). Without that, a server restores the machine's default
+workspace (``~/.jupyter/lab/workspaces/``), starting a kernel for every notebook tab left open there by
+earlier JupyterLab sessions, and the two browsers restore each other's chapters: one run held 23 kernels
+and stopped chapter 09's Run All halfway.
+
+A chapter fails fast: when its kernel is idle with cells never run (Run All stopped) for STALL seconds,
+or after twice its expected time (EXPECTED_RUN_ALL, on an idle 2-core machine) stretched by the machine's
+load, with the JupyterLab state, any error output, the server's kernels and its log in the message.
 """
 
 from __future__ import annotations
@@ -38,7 +49,12 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
-RUN_ALL_TIMEOUT = 600  # seconds per chapter, on 2 cores
+EXPECTED_RUN_ALL = 10.0
+"""Seconds a chapter's Run All is expected to take on an idle 2-core machine (the book's promise, issue 20)."""
+EXPECTED_SLOWER = {"09_how_much_24": 20.0}
+"""Chapters not yet inside the promise: their measured Run All on an idle 2-core machine (seconds)."""
+STALL = 8.0  # seconds with the kernel idle and cells unrun before Run All counts as stopped
+OPEN_TIMEOUT = 120  # seconds for a notebook to open and render
 PARALLEL = 2  # chapters run at once, each in its own Chromium (one JupyterLab server)
 POLL = 0.2  # seconds between two progress probes
 LONGEST_FIRST = ("09_how_much_24", "07_path_models", "A1_simulating", "A2_lavaan")  # the rest follow in order
@@ -58,16 +74,44 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def hermetic_env(home: Path) -> dict[str, str]:
+    """Environment for a JupyterLab server whose every state folder lies under ``home`` (created here).
+
+    Config, data, runtime, settings and workspaces folders, and IPython's: nothing read from or written to
+    ~/.jupyter, ~/.local/share/jupyter or ~/.ipython (the venv's own config and kernels, under sys.prefix,
+    still load)."""
+    folders = {"JUPYTER_CONFIG_DIR": "config", "JUPYTER_DATA_DIR": "data", "JUPYTER_RUNTIME_DIR": "runtime",
+               "JUPYTERLAB_SETTINGS_DIR": "settings", "JUPYTERLAB_WORKSPACES_DIR": "workspaces", "IPYTHONDIR": "ipython"}
+    env = dict(os.environ)
+    for var, name in folders.items():
+        (home / name).mkdir(parents=True, exist_ok=True)
+        env[var] = str(home / name)
+    env.pop("JUPYTER_PATH", None)  # no extra data folders from the caller
+    env["JUPYTER_PLATFORM_DIRS"] = "0"
+    return env
+
+
+@dataclass(frozen=True)
+class Lab:
+    """A running JupyterLab server: its base url, the root folder it serves and its log file."""
+
+    url: str
+    root: Path
+    log: Path
+
+
 @pytest.fixture(scope="module")
 def lab(built_book, tmp_path_factory):
     """A JupyterLab server on a copy of the built book's reader notebooks, at the paths the build gave them
     (as Binder's root is the repository). A copy: JupyterLab autosaves the notebooks it runs, and the
-    build's own files must stay as built for tests/test_reader_notebooks.py."""
+    build's own files must stay as built for tests/test_reader_notebooks.py. Hermetic (hermetic_env)."""
     html = built_book.html
     root = tmp_path_factory.mktemp("lab-root")
     reader = root / built_book.reader.relative_to(html.parent.parent)
     shutil.copytree(built_book.reader, reader)
-    settings = tmp_path_factory.mktemp("lab-settings")
+    home = tmp_path_factory.mktemp("lab-home")
+    env = hermetic_env(home)
+    settings = home / "settings"
     # keep every cell in the page (no virtual scrolling), so the test sees all of a chapter; no news fetches
     for plugin, values in {
         "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
@@ -78,11 +122,12 @@ def lab(built_book, tmp_path_factory):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
     port = _free_port()
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTER_RUNTIME_DIR=str(settings / "runtime"))
-    log = (settings / "lab.log").open("w")
+    log_path = home / "lab.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
          f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}", "--LabApp.news_url=",
+         f"--LabApp.workspaces_dir={home / 'workspaces'}", f"--LabApp.user_settings_dir={settings}",
          "--ServerApp.open_browser=False", "--LabApp.extension_manager=readonly"]
         + (["--allow-root"] if os.geteuid() == 0 else []),
         stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root,
@@ -97,8 +142,8 @@ def lab(built_book, tmp_path_factory):
             time.sleep(0.5)
     else:
         proc.kill()
-        pytest.fail(f"JupyterLab did not start: {(settings / 'lab.log').read_text()[-3000:]}")
-    yield url, root
+        pytest.fail(f"JupyterLab did not start: {log_path.read_text()[-3000:]}")
+    yield Lab(url, root, log_path)
     proc.terminate()
     proc.wait(30)
     log.close()
@@ -118,18 +163,31 @@ JS_PROGRESS = """
 const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
 if (!nb) return null;
 const cells = nb.querySelectorAll('.jp-Cell');
-let busy = 0, unrun = 0, unrendered = 0;
+let busy = 0, unrun = 0, ran = 0, unrendered = 0;
 for (const c of cells) {
   if (c.classList.contains('jp-CodeCell')) {
     const prompt = (c.querySelector('.jp-InputPrompt') || {}).textContent || '';
     if (prompt.includes('[*]')) busy++;
     else if (/\\[ \\]/.test(prompt)) unrun++;
+    else if (/\\[\\d+\\]/.test(prompt)) ran++;
   } else if (c.classList.contains('jp-MarkdownCell') && !c.querySelector('.jp-RenderedMarkdown')) unrendered++;
 }
 const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
-return {n: cells.length, busy: busy, unrun: unrun, unrendered: unrendered,
+return {n: cells.length, busy: busy, unrun: unrun, ran: ran, unrendered: unrendered,
         status: indicator ? indicator.getAttribute('data-status') : null};
 """
+
+JS_CELLS = """
+const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
+if (!nb) return null;
+return [...nb.querySelectorAll('.jp-Cell')].map((c, i) => ({
+  i: i, kind: c.classList.contains('jp-CodeCell') ? 'code' : 'other',
+  prompt: ((c.querySelector('.jp-InputPrompt') || {}).textContent || '').trim(),
+  source: ((c.querySelector('.jp-InputArea-editor') || {}).textContent || '').slice(0, 80),
+  output: [...c.querySelectorAll('.jp-OutputArea-output')].map(o => o.textContent).join(' | ').slice(-600),
+})).filter(c => c.kind === 'code');
+"""
+"""Every code cell's prompt, first characters and output text (hidden ones too): what a diagnosis shows."""
 
 JS_STATE = """
 const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
@@ -186,6 +244,86 @@ def _wait(driver, predicate, timeout: float, what: str, probe: str = JS_PROGRESS
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}; last state: {str(state)[:2000]}")
 
 
+def load_factor() -> float:
+    """How much the machine's other work stretches a run: the 1-minute load per core, at least 1."""
+    return max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+
+
+def _api(url: str, path: str) -> Any:
+    request = urllib.request.Request(f"{url}{path}", headers={"Authorization": f"token {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        return json.load(r)
+
+
+def diagnosis(driver, lab: Lab) -> str:
+    """What a failure message needs: the notebook's state with its error outputs, the server's kernels and
+    sessions, and the end of the server's log."""
+    parts = []
+    try:
+        state = driver.execute_script(JS_STATE) or {}
+        parts.append("JupyterLab state: " + json.dumps({k: state.get(k) for k in ("n", "busy", "unrun", "unrendered", "status")}))
+        parts.append(f"error outputs: {state.get('errors') or 'none'}")
+        cells = driver.execute_script(JS_CELLS) or []
+        ran = [c for c in cells if re.search(r"\[\d+\]", c["prompt"])]
+        unrun = [c for c in cells if "[ ]" in c["prompt"]]
+        if ran:
+            last = ran[-1]
+            parts.append(f"last cell run: #{last['i']} {last['prompt']} {last['source']!r}; its output: {last['output']!r}")
+        if unrun:
+            parts.append("cells never run: " + "; ".join(f"#{c['i']} {c['source'][:50]!r}" for c in unrun[:8]))
+    except Exception as err:  # noqa: BLE001 - a diagnosis must not hide the failure it describes
+        parts.append(f"JupyterLab state unreadable: {err!r}")
+    try:
+        kernels = _api(lab.url, "/api/kernels")
+        sessions = _api(lab.url, "/api/sessions")
+        parts.append(f"server: {len(kernels)} kernels " + str([(k['id'][:8], k['execution_state']) for k in kernels])
+                     + f", {len(sessions)} sessions " + str([s.get('path') for s in sessions]))
+    except Exception as err:  # noqa: BLE001
+        parts.append(f"server unreachable: {err!r}")
+    parts.append("server log tail:\n" + lab.log.read_text(errors="replace")[-3000:])
+    return "\n".join(parts)
+
+
+def wait_kernel_ready(lab: Lab, path: str, timeout: float, driver) -> None:
+    """Wait until the notebook's kernel has started and is idle (on a loaded machine that takes seconds)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        kernels = [s["kernel"] for s in _api(lab.url, "/api/sessions") if s.get("path") == path and s.get("kernel")]
+        if kernels and kernels[0].get("execution_state") == "idle":
+            state = driver.execute_script(JS_PROGRESS)
+            if state and state["status"] in (None, "idle"):
+                return
+        time.sleep(POLL)
+    pytest.fail(f"{path}: its kernel was not ready after {timeout:.0f} s\n{diagnosis(driver, lab)}")
+
+
+def wait_run_all(driver, lab: Lab, chapter: str) -> float:
+    """Wait for Run All to finish; seconds it took. Fails with diagnosis() as soon as Run All has stopped
+    with cells unrun (kernel idle, STALL seconds), or after 2 x expected x load_factor() seconds."""
+    expected = EXPECTED_SLOWER.get(chapter, EXPECTED_RUN_ALL)
+    start = time.time()
+    budget = 2 * expected * load_factor()
+    stalled_since = None
+    while True:
+        now = time.time()
+        state = driver.execute_script(JS_PROGRESS)
+        if state and state["busy"] == 0 and state["unrun"] == 0 and state["status"] in (None, "idle") and now - start > 3:
+            return now - start
+        # stopped: some cells ran, none is running or queued, others never will (a kernel still starting has run none)
+        stopped = bool(state) and state["ran"] > 0 and state["busy"] == 0 and state["unrun"] > 0 \
+            and state["status"] in (None, "idle")
+        stalled_since = (stalled_since or now) if stopped and now - start > 3 else None
+        if stalled_since is not None and now - stalled_since > STALL:
+            pytest.fail(f"{chapter}: Run All stopped after {now - start:.0f} s with {state['unrun']} cells never run "
+                        f"and the kernel idle for {STALL:.0f} s\n{diagnosis(driver, lab)}")
+        budget = max(budget, 2 * expected * load_factor())  # a load rising meanwhile stretches the budget
+        if now - start > budget:
+            pytest.fail(f"{chapter}: Run All did not finish within {budget:.0f} s (twice the expected {expected:.0f} s "
+                        f"on an idle 2-core machine, times the load factor {budget / (2 * expected):.2f})\n"
+                        f"{diagnosis(driver, lab)}")
+        time.sleep(POLL)
+
+
 def _web_figures(html: Path, chapter: str) -> int:
     page = (html / "notebooks" / f"{chapter}.html").read_text(encoding="utf-8")
     return len(re.findall(r"<figure[ >]", page))
@@ -209,9 +347,7 @@ def save_screenshots(driver, chapter: str) -> None:
 def _shut_down_kernel(url: str, path: str) -> None:
     """Delete the notebook's session (and so its kernel) on the server: no idle kernel per finished chapter."""
     auth = {"Authorization": f"token {TOKEN}"}
-    with urllib.request.urlopen(urllib.request.Request(f"{url}/api/sessions", headers=auth), timeout=30) as r:
-        sessions = json.load(r)
-    for session in sessions:
+    for session in _api(url, "/api/sessions"):
         if session.get("path") == path:
             request = urllib.request.Request(f"{url}/api/sessions/{quote(session['id'])}", method="DELETE", headers=auth)
             urllib.request.urlopen(request, timeout=30).close()
@@ -225,19 +361,25 @@ class ChapterRun:
     n_code: int
 
 
-def run_chapter(driver: Any, url: str, root: Path, html: Path, chapter: str) -> ChapterRun:
-    """Open the chapter's reader notebook where its Binder button points, Run All Cells, check what shows."""
+def run_chapter(driver: Any, lab: Lab, html: Path, chapter: str) -> ChapterRun:
+    """Open the chapter's reader notebook where its Binder button points, in a JupyterLab workspace of its
+    own (nothing restored from another chapter or an earlier session), Run All Cells, check what shows."""
+    url, root = lab.url, lab.root
     path = launch_path(html, chapter)
     assert (root / path).exists(), f"the Binder button opens {path}, which the build did not write"
     reader = nbformat.read(root / path, as_version=4)
-    driver.get(f"{url}/lab/tree/{path}?token={TOKEN}")
+    driver.get(f"{url}/lab/workspaces/{quote(chapter)}/tree/{path}?token={TOKEN}")
     try:
-        _wait(driver, lambda s: s["n"] == len(reader.cells) and s["unrendered"] == 0, 120, "the notebook to open")
-        start = time.time()
+        try:
+            _wait(driver, lambda s: s["n"] == len(reader.cells) and s["unrendered"] == 0, OPEN_TIMEOUT, "the notebook to open")
+        except pytest.fail.Exception as err:
+            pytest.fail(f"{chapter}: {err}\n{diagnosis(driver, lab)}")
+        wait_kernel_ready(lab, path, OPEN_TIMEOUT, driver)
+        sessions = _api(url, "/api/sessions")
+        assert len(sessions) <= PARALLEL, f"{chapter}: the server holds {len(sessions)} sessions, at most " \
+            f"{PARALLEL} expected (one per chapter running): {[x.get('path') for x in sessions]}"
         _menu(driver, "Run", "Run All Cells")
-        _wait(driver, lambda s: s["busy"] == 0 and s["unrun"] == 0 and s["status"] in (None, "idle")
-              and time.time() - start > 3, RUN_ALL_TIMEOUT, "Run All to finish")
-        seconds = time.time() - start
+        seconds = wait_run_all(driver, lab, chapter)
         figures = _web_figures(html, chapter)
         try:  # the last outputs may still be decoding: give the images a moment before reading the page once
             state = _wait(driver, lambda s: s["images"] >= figures, 15, "the figures to show", probe=JS_STATE)
@@ -269,7 +411,6 @@ def chapter_runs(lab, built_book, tmp_path_factory, request) -> dict[str, Future
     Chromium instances of their own: JupyterLab's closing websockets must not reach the page tests' console.
     """
     require_browser()
-    url, root = lab
     selected = {item.callspec.params["chapter"] for item in request.session.items
                 if getattr(item, "originalname", None) == "test_chapter_reads_in_jupyterlab_after_run_all"
                 and not item.get_closest_marker("skip")}
@@ -282,7 +423,7 @@ def chapter_runs(lab, built_book, tmp_path_factory, request) -> dict[str, Future
         def job(chapter: str) -> ChapterRun:
             driver = drivers.get()
             try:
-                return run_chapter(driver, url, root, built_book.html, chapter)
+                return run_chapter(driver, lab, built_book.html, chapter)
             finally:
                 drivers.put(driver)
 
@@ -303,7 +444,7 @@ def _lab_selection() -> list:
 
 @pytest.mark.parametrize("chapter", _lab_selection())
 def test_chapter_reads_in_jupyterlab_after_run_all(chapter, chapter_runs, record_property):
-    run = chapter_runs[chapter].result(timeout=len(CHAPTERS) * RUN_ALL_TIMEOUT)  # re-raises the chapter's failure
+    run = chapter_runs[chapter].result(timeout=len(CHAPTERS) * (OPEN_TIMEOUT + 60 * EXPECTED_RUN_ALL))  # re-raises the chapter's failure
     record_property("run_all_seconds", round(run.seconds, 1))
     print(f"{chapter}: Run All took {run.seconds:.1f} s for {run.n_code} code cells ({PARALLEL} chapters at a time)")
 

@@ -39,4 +39,4 @@ from psyalliance.ledger import claims_ledger
 from psyalliance.models import MODELS, fit_model
 
 __all__ = ["Facts", "FactsError", "load_facts", "MODELS", "fit_model", "claims_ledger"]
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place: pyproject.toml reads it; CHANGELOG.md and the git tag v0.1.0 follow it

@@ -115,7 +115,13 @@ class MissingPattern:
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"simulated dataset not found: {path} (run `make data`)")
-        return cls.from_data(pd.read_csv(path))
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)  # a rewritten file is read again
+        if key not in _DATASET_PATTERNS:
+            _DATASET_PATTERNS.clear()
+            _DATASET_PATTERNS[key] = cls.from_data(pd.read_csv(path))
+        known = _DATASET_PATTERNS[key]
+        return cls(known.patterns.copy(), known.weights.copy())
 
     def counts(self, n: int) -> np.ndarray:
         """Whole numbers of rows per pattern for a sample of n (largest remainder)."""
@@ -251,6 +257,10 @@ def facts_pattern(facts=None) -> MissingPattern:
     obs[:k_prep, 0] = False
     obs[:k_mys, 4] = False
     return MissingPattern.from_data(pd.DataFrame(np.where(obs, 0.0, np.nan), columns=cols))
+
+
+_DATASET_PATTERNS: dict[tuple, MissingPattern] = {}
+"""(dataset path, modification time, size) -> its MissingPattern: every Monte Carlo run asks for it."""
 
 
 def pattern_source(missing: str) -> str:

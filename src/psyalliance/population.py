@@ -122,10 +122,22 @@ def published_r_interval(r: float, p: float, p_op: str, n: int, grid: int = 2000
     return float(rs[ok].min()), float(rs[ok].max())
 
 
+_PUBLISHED: dict[str, pd.DataFrame] = {}
+"""facts content key -> published_targets (handed out as copies): every population with overrides needs it."""
+
+
 def published_targets(facts: Facts | None = None) -> pd.DataFrame:
     """The eleven published correlations with the interval consistent with r and p, and the target
-    (its midpoint). Columns: x, y, r, p, p_op, n, r_low, r_high, target."""
+    (its midpoint). Columns: x, y, r, p, p_op, n, r_low, r_high, target. Computed once per facts content."""
     facts = facts or load_facts()
+    key = facts.key()
+    if key not in _PUBLISHED:
+        _PUBLISHED.clear()
+        _PUBLISHED[key] = _published_targets(facts)
+    return _PUBLISHED[key].copy()
+
+
+def _published_targets(facts: Facts) -> pd.DataFrame:
     rows = []
     for rec in facts.correlations.itertuples():
         lo, hi = published_r_interval(rec.r, rec.p, rec.p_op, int(rec.n))
@@ -422,9 +434,9 @@ def _check_overrides(overrides: Mapping[str, Any] | None, published_pairs: set, 
     return out
 
 
-def _check_moments(means: dict, sds: dict, facts: Facts) -> None:
+def _check_moments(means: dict, sds: dict, facts: Facts, ranges: Mapping[str, tuple[float, float]] | None = None) -> None:
     for var in VARIABLES:
-        lo, hi = scale_range(var, facts)
+        lo, hi = ranges[var] if ranges is not None else scale_range(var, facts)
         m, s = means[var], sds[var]
         if not lo < m < hi:
             raise PopulationError(f"mean of {var} = {m:g} is outside the scale's range; allowed: strictly between {lo:g} and {hi:g}")
@@ -458,7 +470,8 @@ def _build(facts: Facts, overrides: Mapping[str, Any] | None) -> Population:
     missing = [v for v in VARIABLES if v not in means or v not in sds]
     if missing:
         raise PopulationError(f"the facts file gives no mean or SD for {', '.join(missing)}")
-    _check_moments(means, sds, facts)
+    scale_ranges = {v: scale_range(v, facts) for v in VARIABLES}
+    _check_moments(means, sds, facts, scale_ranges)
 
     # fixed entries of the primary block
     fixed = pd.DataFrame(np.nan, index=list(PRIMARY), columns=list(PRIMARY))
@@ -490,8 +503,9 @@ def _build(facts: Facts, overrides: Mapping[str, Any] | None) -> Population:
     # sessions: derived from the peaks
     splits: dict[str, SessionSplit] = {}
     cov_p = primary.to_numpy() * np.outer([sds[v] for v in PRIMARY], [sds[v] for v in PRIMARY])
-    cov = pd.DataFrame(0.0, index=list(VARIABLES), columns=list(VARIABLES))
-    cov.loc[list(PRIMARY), list(PRIMARY)] = cov_p
+    at = {v: i for i, v in enumerate(VARIABLES)}  # a numpy matrix, not .loc: a sensitivity sweep builds dozens
+    cov = np.zeros((len(VARIABLES), len(VARIABLES)))
+    cov[np.ix_([at[v] for v in PRIMARY], [at[v] for v in PRIMARY])] = cov_p
     # loadings: each variable is b * (its peak) + independent part; primaries load 1 on themselves
     load = {v: (v, 1.0) for v in PRIMARY}
     for inst, (s1, s2, pk) in SESSIONS.items():
@@ -502,16 +516,16 @@ def _build(facts: Facts, overrides: Mapping[str, Any] | None) -> Population:
         if a in PRIMARY and b in PRIMARY:
             continue
         (pa, la), (pb, lb) = load[a], load[b]
-        c = la * lb * cov.loc[pa, pb]
+        c = la * lb * cov[at[pa], at[pb]]
         if a == b:
             c = sds[a] ** 2
         elif pa == pb and a in SESSION_VARIABLES and b in SESSION_VARIABLES:
             # two sessions of the same instrument: one is always the peak, so
             # Cov = b1 b2 Var(P) - (1 - b1)(1 - b2) E[P^2]
             c = la * lb * sds[pa] ** 2 - (1 - la) * (1 - lb) * (sds[pa] ** 2 + means[pa] ** 2)
-        cov.loc[a, b] = cov.loc[b, a] = c
+        cov[at[a], at[b]] = cov[at[b], at[a]] = c
     sd = np.array([sds[v] for v in VARIABLES])
-    corr = pd.DataFrame(cov.to_numpy() / np.outer(sd, sd), index=list(VARIABLES), columns=list(VARIABLES))
+    corr = pd.DataFrame(cov / np.outer(sd, sd), index=list(VARIABLES), columns=list(VARIABLES))
     corr.loc[list(PRIMARY), list(PRIMARY)] = primary.to_numpy()  # exactly the fixed values, no round trip
     if np.linalg.eigvalsh(corr.to_numpy())[0] <= 1e-10:
         raise PopulationError("the session ratings and their peaks give a matrix that is not positive definite")
@@ -529,7 +543,7 @@ def _build(facts: Facts, overrides: Mapping[str, Any] | None) -> Population:
     moment_status = pd.DataFrame(
         {"mean": pd.Series(mstat), "sd": pd.Series(sstat)}
     ).reindex(list(VARIABLES))
-    ranges = pd.DataFrame([scale_range(v, facts) for v in VARIABLES], index=list(VARIABLES), columns=["low", "high"])
+    ranges = pd.DataFrame([scale_ranges[v] for v in VARIABLES], index=list(VARIABLES), columns=["low", "high"])
     return Population(
         means=pd.Series(means).reindex(list(VARIABLES)).astype(float),
         sds=pd.Series(sds).reindex(list(VARIABLES)).astype(float),

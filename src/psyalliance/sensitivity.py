@@ -232,11 +232,26 @@ def change_compatible_r(facts=None, step: float = 1e-4, d_points: int = 201) -> 
     and of d over its rounding interval (``d_points``); returns (lowest,
     highest) compatible r. Raises ValueError if none is.
     """
-    from scipy import stats
-
     from psyalliance.facts import load_facts
 
     f = facts or load_facts()
+    key = (f.key(), float(step), int(d_points))
+    if key not in _COMPATIBLE_R:
+        _COMPATIBLE_R.clear()
+        _COMPATIBLE_R[key] = _change_compatible_r(f, step, d_points)
+    return _COMPATIBLE_R[key]
+
+
+_COMPATIBLE_R: dict[tuple, tuple[float, float]] = {}
+"""(facts content, step, d_points) -> change_compatible_r's answer: the chapter asks for it several times."""
+
+
+def _change_compatible_r(f, step: float, d_points: int) -> tuple[float, float]:
+    """change_compatible_r on a grid of about 4 million (r, d): p = 2 sf(t) falls as t grows, so a point
+    is compatible when its t lies between the two t that give p_pub +/- half a unit; the t distribution's
+    sf is evaluated only for the points within 1e-6 (relative) of those two t, where rounding could decide."""
+    from scipy import stats
+
     ch = f.alliance_change.set_index("name")
     p_pub, d_pub = float(ch.loc["p", "value"]), float(ch.loc["d", "value"])
     n = int(f.value("design", "n_analysed")) - int(f.value("missing", "alliance_prep"))
@@ -246,8 +261,13 @@ def change_compatible_r(facts=None, step: float = 1e-4, d_points: int = 201) -> 
     r = np.round(np.arange(-1 + step, 1, step), 10)[:, None]
     d = np.linspace(d_pub - hd, d_pub + hd, d_points)[1:-1][None, :]  # open ends: .xx5 rounds either way
     t = d * (s1 + s2) / 2 / np.sqrt(s1**2 + s2**2 - 2 * r * s1 * s2) * np.sqrt(n)
-    p = 2 * stats.t.sf(t, n - 1)
-    ok = (np.abs(p - p_pub) < hp).any(axis=1)
+    # |p - p_pub| < hp  <=>  t_low < t < t_high (p strictly decreasing in t > 0)
+    t_low, t_high = stats.t.isf((p_pub + hp) / 2, n - 1), stats.t.isf(max(p_pub - hp, 0) / 2, n - 1)
+    ok_t = (t > t_low) & (t < t_high)
+    near = (np.abs(t - t_low) <= 1e-6 * abs(t_low)) | (np.abs(t - t_high) <= 1e-6 * abs(t_high))
+    if near.any():  # decide the boundary points exactly as p itself would
+        ok_t[near] = np.abs(2 * stats.t.sf(t[near], n - 1) - p_pub) < hp
+    ok = ok_t.any(axis=1)
     if not ok.any():
         raise ValueError(f"no r gives p = {p_pub} with d = {d_pub} at n = {n} pairs (SDs {s1}, {s2})")
     return float(r[ok, 0].min()), float(r[ok, 0].max())
@@ -281,10 +301,12 @@ def sensitivity_table(
     Settings whose correlation matrix is not positive definite are reported
     with ``ok = False`` and NaN values.
     """
+    from psyalliance.facts import load_facts
     from psyalliance.population import target_population
     from psyalliance.validation import check_seed
 
     check_seed(seed, "sensitivity_table seed")
+    facts = facts or load_facts()  # read once: every setting builds a population from it
     table = assumptions(facts)
     table = table[table["kind"].isin(kinds)]
     if only is not None:

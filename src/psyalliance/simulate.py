@@ -382,9 +382,130 @@ def _hard_ok(st: dict, tg: _Targets) -> bool:
     return not _failures(st, tg)
 
 
+class _MoveScorer:
+    """:func:`_objective` after each of many moves of the current units, all at once (see :meth:`scores`).
+
+    A move changes one column j (one cell, or two cells of one score): only row and column j of the
+    correlations, the mean and SD of j, and the alliance change or the 12-month counts when j enters them.
+    Those terms are recomputed from the current cross-products and swapped into the current objective;
+    every term is non-negative, so the result is exact to about 1e-15 of it (the order of the sums differs
+    from :func:`_stats`', which is why :func:`_exact_units` decides near-ties one at a time)."""
+
+    def __init__(self, per: np.ndarray, obs: np.ndarray, tg: _Targets) -> None:
+        self.per, self.obs, self.tg = per, obs, tg
+        self.m = obs.astype(float)
+        self.nn = self.m.T @ self.m
+        self.cnt = np.diag(self.nn)
+        self.w = tg.corr_w + tg.corr_w.T  # the pair (j, b) is weighted once, in the upper triangle
+        np.fill_diagonal(self.w, 0.0)
+        self.both = obs[:, _I_PREP] & obs[:, _I_POST2]
+        self.mid, self.half = (tg.t_low + tg.t_high) / 2, (tg.t_high - tg.t_low) / 8
+
+    def set_state(self, units: np.ndarray, st: dict, best: float) -> None:
+        """The current units, their :func:`_stats` and :func:`_objective`."""
+        tg = self.tg
+        self.u, self.st, self.best = units, st, best
+        self.x = units / self.per
+        self.b0 = np.where(self.obs, self.x, 0.0)
+        self.s0, self.q0, self.p0 = self.b0.T @ self.m, (self.b0**2).T @ self.m, self.b0.T @ self.b0
+        self.r_term = (np.nan_to_num(st["r"]) - tg.corr) ** 2
+        self.change_term = ((st["d"] - tg.d) / 0.0015) ** 2 + ((st["t"] - self.mid) / self.half) ** 2
+        self.count_term = 50.0 * ((st["resp"] - tg.responders) ** 2 + (st["remit"] - tg.remitters) ** 2)
+
+    def scores(self, moves: list[tuple[int, int, int, int, int]]) -> np.ndarray:
+        """The objective after each move (position, row, column, step, partner row or -1)."""
+        tg, u, x, per, st = self.tg, self.u, self.x, self.per, self.st
+        c = len(moves)
+        rows = np.arange(c)
+        col = np.array([mv[2] for mv in moves])
+        d = np.zeros((c, len(u)))
+        for k, (_, i, j, step, i2) in enumerate(moves):  # the new value minus the old, as x = u / per computes them
+            d[k, i] = (u[i, j] + step) / per[j] - x[i, j]
+            if i2 >= 0:
+                d[k, i2] = (u[i2, j] - step) / per[j] - x[i2, j]
+        bj = self.b0[:, col].T  # (c, n) the moved column before the move
+        s_row = self.s0[col] + d @ self.m
+        q_row = self.q0[col] + (2 * bj * d + d * d) @ self.m
+        v = d @ self.b0
+        p_row = self.p0[col] + v
+        p_row[rows, col] += v[rows, col] + np.sum(d * d, axis=1)
+        nn_row = self.nn[col]
+        mean_jb = s_row / nn_row
+        mean_bj = self.s0[:, col].T / nn_row  # s[b, j]: the other score's mean where both are observed (unchanged)
+        var_jb = q_row / nn_row - mean_jb**2
+        var_bj = self.q0[:, col].T / nn_row - mean_bj**2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r_row = np.nan_to_num((p_row / nn_row - mean_jb * mean_bj) / np.sqrt(var_jb * var_bj))
+        f = self.best + np.sum(self.w[col] * ((r_row - tg.corr[col]) ** 2 - self.r_term[col]), axis=1)
+        cnt = self.cnt[col]
+        mean = s_row[rows, col] / cnt
+        sd = np.sqrt(np.maximum(q_row[rows, col] - cnt * mean**2, 0) / (cnt - 1))
+        f += tg.mean_w[col] * ((mean - tg.mean[col]) ** 2 - (st["mean"][col] - tg.mean[col]) ** 2)
+        f += tg.sd_w[col] * ((sd - tg.sd[col]) ** 2 - (st["sd"][col] - tg.sd[col]) ** 2)
+        on_prep, on_post2 = col == _I_PREP, col == _I_POST2
+        change = np.flatnonzero(on_prep | on_post2)
+        if len(change):
+            both, dc = self.both, d[change][:, self.both]
+            a = x[both, _I_PREP] + np.where(on_prep[change, None], dc, 0.0)
+            b = x[both, _I_POST2] + np.where(on_post2[change, None], dc, 0.0)
+            diff = b - a
+            d_av = diff.mean(axis=1) / ((a.std(axis=1, ddof=1) + b.std(axis=1, ddof=1)) / 2)
+            t = diff.mean(axis=1) / (diff.std(axis=1, ddof=1) / np.sqrt(both.sum()))
+            f[change] += ((d_av - tg.d) / 0.0015) ** 2 + ((t - self.mid) / self.half) ** 2 - self.change_term
+        on_base, on_12 = col == _I_BASE, col == _I_12
+        counts = np.flatnonzero(on_base | on_12)
+        if len(counts):
+            dc = d[counts]
+            first = x[:, _I_BASE] + np.where(on_base[counts, None], dc, 0.0)
+            last = x[:, _I_12] + np.where(on_12[counts, None], dc, 0.0)
+            resp = np.sum(first - last >= tg.drop * first, axis=1)
+            remit = np.sum(last <= tg.remit_max, axis=1)
+            f[counts] += 50.0 * ((resp - tg.responders) ** 2 + (remit - tg.remitters) ** 2) - self.count_term
+        return f
+
+
+def _candidates(units: np.ndarray, cells: np.ndarray, order: np.ndarray, partners: np.ndarray,
+                lo: np.ndarray, hi: np.ndarray) -> list[tuple[int, int, int, int, int]]:
+    """The moves the sweep tries, in its order, for the cells ``order`` from the current ``units``:
+    (position in the sweep, row, column, step, partner row or -1 for a single step)."""
+    out = []
+    for pos, ci in order:
+        i, j = cells[ci]
+        i2 = partners[pos]
+        for step in (1, -1):
+            if not lo[j] <= units[i, j] + step <= hi[j]:
+                continue
+            out.append((pos, i, j, step, -1))
+            if i2 != i and lo[j] <= units[i2, j] - step <= hi[j]:
+                out.append((pos, i, j, step, i2))
+    return out
+
+
+_FIRST_WIDTH = 8
+"""Cells whose moves are scored in the first batch after a kept move (the batch doubles while none is kept)."""
+
+
+def _moved(units: np.ndarray, move: tuple[int, int, int, int, int]) -> np.ndarray:
+    """A copy of units after the move (position, row, column, step, partner row or -1)."""
+    _, i, j, step, i2 = move
+    out = units.copy()
+    out[i, j] += step
+    if i2 >= 0:
+        out[i2, j] -= step
+    return out
+
+
 def _exact_units(n: int, pop: Population, rng: np.random.Generator, facts: Facts,
                  max_sweeps: int = 400) -> tuple[np.ndarray, np.ndarray]:
-    """Discrete primary scores (units) and the observed mask, with every published statistic hit."""
+    """Discrete primary scores (units) and the observed mask, with every published statistic hit.
+
+    The search: sweeps over the observed cells in a seeded order; at each cell, a +1 step, the same step
+    with a -1 step of a seeded partner on the same score (mean-preserving), then -1 and its partner, the
+    first move that lowers the objective being kept. The moves are scored in batches (:class:`_MoveScorer`,
+    the moves of the next few cells from the current data) and kept in the sweep's order, so the search
+    takes exactly the moves a one-at-a-time search would: a move whose batched score lies within 1e-9 of the
+    threshold (relative) is rescored one at a time, and a kept move is rescored so that the running best is the same.
+    """
     margs = primary_marginals(pop, facts)
     lat = _latent(pop).to_numpy()
     k = len(PRIMARY)
@@ -410,31 +531,40 @@ def _exact_units(n: int, pop: Population, rng: np.random.Generator, facts: Facts
         return _objective(st, tg), st
 
     best, st = evaluate(units)
+    scorer = _MoveScorer(per, obs, tg)
+    scorer.set_state(units, st, best)
     cells = np.argwhere(obs)
+    observed_rows = [np.flatnonzero(obs[:, j]) for j in range(k)]
     for sweep in range(max_sweeps):
         improved = False
-        for ci in rng.permutation(len(cells)):
-            i, j = cells[ci]
-            # partner: another observed participant on the same score, for a mean-preserving transfer
-            rows = np.flatnonzero(obs[:, j])
-            i2 = rows[rng.integers(len(rows))]
-            for step in (1, -1):
-                new = units[i, j] + step
-                if not lo[j] <= new <= hi[j]:
-                    continue
-                units[i, j] = new
-                f, s = evaluate(units)
-                if f < best - 1e-12:
-                    best, st, improved = f, s, True
-                    break
-                if i2 != i and lo[j] <= units[i2, j] - step <= hi[j]:
-                    units[i2, j] -= step
-                    f, s = evaluate(units)
-                    if f < best - 1e-12:
-                        best, st, improved = f, s, True
+        perm = rng.permutation(len(cells))
+        # the partner of each cell of the sweep, drawn in the sweep's order (the rng's only use in a sweep)
+        partners = np.array([observed_rows[cells[ci][1]][rng.integers(len(observed_rows[cells[ci][1]]))] for ci in perm])
+        pos, width = 0, _FIRST_WIDTH
+        while pos < len(perm):
+            chunk = list(enumerate(perm[pos:pos + width], start=pos))
+            moves = _candidates(units, cells, chunk, partners, lo, hi)
+            kept = None
+            if moves:
+                scores = scorer.scores(moves)
+                threshold = best - 1e-12
+                tie = 1e-9 * max(1.0, abs(threshold))  # far wider than the batched sums' rounding (~1e-15 relative)
+                for c, f in enumerate(scores):
+                    if abs(f - threshold) < tie:  # a near-tie: decide it exactly as one at a time
+                        f = evaluate(_moved(units, moves[c]))[0]
+                    if f < threshold:
+                        kept = c
                         break
-                    units[i2, j] += step
-                units[i, j] -= step
+            if kept is None:
+                pos += len(chunk)
+                width = min(2 * width, 256)
+                continue
+            at = moves[kept][0]
+            units = _moved(units, moves[kept])
+            best, st = evaluate(units)
+            scorer.set_state(units, st, best)
+            improved = True
+            pos, width = at + 1, _FIRST_WIDTH
         if not improved:
             if _hard_ok(st, tg):
                 return units, obs
@@ -443,6 +573,7 @@ def _exact_units(n: int, pop: Population, rng: np.random.Generator, facts: Facts
                 i, j = cells[ci]
                 units[i, j] = np.clip(units[i, j] + rng.choice((-1, 1)), lo[j], hi[j])
             best, st = evaluate(units)
+            scorer.set_state(units, st, best)
     raise RuntimeError(
         f"the exact construction did not reach every published statistic after {max_sweeps} sweeps "
         f"({'; '.join(_failures(st, tg))}); try another seed"
@@ -493,18 +624,50 @@ def _sessions(units: np.ndarray, obs: np.ndarray, pop: Population, rng: np.rando
     base = {v: np.where(obs[:, j], units[:, j], np.nan) for j, v in enumerate(PRIMARY)}
     sess_idx = [VARIABLES.index(v) for v in SESSION_VARIABLES]
     target = pop.corr.to_numpy()[sess_idx]
-    best, best_cost = None, np.inf
-    for _ in range(candidates):
-        cand = _draw_sessions(peaks, pop, rng)
-        x = np.column_stack([(cand | base)[v] for v in VARIABLES]) / per
-        r = _pairwise_corr(x)[sess_idx]
-        xs = x[:, sess_idx]
-        cost = float(np.nansum((r - target) ** 2))
-        cost += float(np.sum(((np.nanmean(xs, axis=0) - pop.means[list(SESSION_VARIABLES)].to_numpy()) / pop.sds[list(SESSION_VARIABLES)].to_numpy()) ** 2))
-        cost += float(np.sum(((np.nanstd(xs, axis=0, ddof=1) - pop.sds[list(SESSION_VARIABLES)].to_numpy()) / pop.sds[list(SESSION_VARIABLES)].to_numpy()) ** 2))
-        if cost < best_cost:
-            best, best_cost = cand, cost
-    return best
+    sess_means = pop.means[list(SESSION_VARIABLES)].to_numpy()  # looked up once: the loop is the exact method's hot spot
+    sess_sds = pop.sds[list(SESSION_VARIABLES)].to_numpy()
+    cands = [_draw_sessions(peaks, pop, rng) for _ in range(candidates)]  # drawn in turn: the same stream
+    fixed = np.column_stack([base[v] if v in base else np.zeros(len(units)) for v in VARIABLES]) / per
+    stack = np.repeat(fixed[None], candidates, axis=0)
+    for v in cands[0]:
+        stack[:, :, VARIABLES.index(v)] = np.array([cand[v] for cand in cands]) / per[VARIABLES.index(v)]
+    costs = _session_costs(stack, sess_idx, target, sess_means, sess_sds)
+    # the one-at-a-time cost decides between candidates within rounding of the smallest (first one wins a tie)
+    near = np.flatnonzero(costs <= costs.min() * (1 + 1e-9) + 1e-12)
+    if len(near) == 1:
+        return cands[int(near[0])]
+    exact = [_session_cost(stack[c], sess_idx, target, sess_means, sess_sds) for c in near]
+    return cands[int(near[int(np.argmin(exact))])]
+
+
+def _session_cost(x: np.ndarray, sess_idx: list[int], target: np.ndarray, means: np.ndarray, sds: np.ndarray) -> float:
+    """Distance of one candidate's session ratings (x: n x variables, NaN missing) from the population's."""
+    r = _pairwise_corr(x)[sess_idx]
+    xs = x[:, sess_idx]
+    cost = float(np.nansum((r - target) ** 2))
+    cost += float(np.sum(((np.nanmean(xs, axis=0) - means) / sds) ** 2))
+    cost += float(np.sum(((np.nanstd(xs, axis=0, ddof=1) - sds) / sds) ** 2))
+    return cost
+
+
+def _session_costs(x: np.ndarray, sess_idx: list[int], target: np.ndarray, means: np.ndarray, sds: np.ndarray) -> np.ndarray:
+    """:func:`_session_cost` of a stack of candidates (c x n x variables) at once (sums in another order)."""
+    obs = ~np.isnan(x)
+    m = obs.astype(float)
+    x0 = np.where(obs, x, 0.0)
+    mt, xt = np.swapaxes(m, 1, 2), np.swapaxes(x0, 1, 2)
+    nn = mt @ m
+    mean_ij = (xt @ m) / nn
+    var_ij = ((xt**2) @ m) / nn - mean_ij**2
+    cov = (xt @ x0) / nn - mean_ij * np.swapaxes(mean_ij, 1, 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (cov / np.sqrt(var_ij * np.swapaxes(var_ij, 1, 2)))[:, sess_idx]
+    cost = np.nansum((r - target) ** 2, axis=(1, 2))
+    xs = x[:, :, sess_idx]
+    with np.errstate(invalid="ignore"):
+        cost += np.sum(((np.nanmean(xs, axis=1) - means) / sds) ** 2, axis=1)
+        cost += np.sum(((np.nanstd(xs, axis=1, ddof=1) - sds) / sds) ** 2, axis=1)
+    return cost
 
 
 def _demographics(n: int, method: str, rng: np.random.Generator, facts: Facts) -> pd.DataFrame:

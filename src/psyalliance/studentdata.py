@@ -8,6 +8,11 @@ the same bytes, different ids different data) to ``_build/students/<id>/my_datas
 a self-check, headed "Exercise 2.3: df") and ``answer_key_long.csv`` (student, exercise, number, chapter,
 part, expected, tolerance), the expected answers computed by :mod:`psyalliance.answers` on that
 student's dataset. No cell holds JSON: a set or list of items is one cell, its items joined by "; ".
+
+The students are simulated on every core (one process per core, ``--jobs``), with one line per finished
+student and the time left. Each student's dataset and answer-key rows are written to their final name only
+when complete (the rows to ``<out>/.answer_key/<id>.json``, outside the folders handed to the students),
+so an interrupted run started again skips the students already done.
 """
 
 from __future__ import annotations
@@ -15,9 +20,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import multiprocessing
+import os
 import re
+import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
@@ -27,8 +36,10 @@ from psyalliance.selfcheck import STUDENT_FILE
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # usable as a folder name everywhere
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
-__all__ = ["RosterError", "read_roster", "student_seed", "student_dataset", "answer_key", "answer_parts", "wide_key", "write_dataset",
-           "write_student_data", "main"]
+KEY_PARTS = ".answer_key"  # <out>/.answer_key/<id>.json: a finished student's answer-key rows
+
+__all__ = ["RosterError", "read_roster", "student_seed", "student_dataset", "answer_key", "answer_parts", "wide_key",
+           "write_dataset", "write_student", "write_student_data", "main"]
 
 
 class RosterError(ValueError):
@@ -118,13 +129,18 @@ def _tolerance(tol: Any, part: str) -> float:
     return float(tol.get(part, 0.005)) if isinstance(tol, dict) else float(tol)
 
 
+_FIXED_ANSWERS: dict[str, Any] = {}
+"""Exercise label -> its ExerciseSpec (psyalliance.selfcheck.spec) for the exercises whose answer does not use
+the data (Monte Carlo experiments with our own seed): the same for every student, so computed once a process."""
+
+
 def answer_key(datasets: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The long answer key: id, exercise (label), number ("2.3"), chapter, part, expected, tolerance; one row
     per student, exercise and part of its answer, computed on that student's dataset."""
     from psyalliance.selfcheck import _lookup, labels, spec
 
     chapters = exercise_chapters()
-    fixed: dict[str, Any] = {}  # answers that do not depend on the data: computed once
+    fixed = _FIXED_ANSWERS  # answers that do not depend on the data: computed once a process
     rows = []
     for sid, data in datasets.items():
         for label in labels():
@@ -160,27 +176,84 @@ def _book_order(labels: pd.Series) -> pd.Series:
     return labels.map(key)
 
 
+def _write_atomic(path: Path, text: str) -> None:
+    """Write text to path through a temporary name: path exists only once complete."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8", newline="")
+    os.replace(tmp, path)
+
+
+def _done(out_dir: Path, sid: str) -> bool:
+    return (out_dir / sid / STUDENT_FILE).is_file() and (out_dir / KEY_PARTS / f"{sid}.json").is_file()
+
+
 def write_dataset(student_id: str, out_dir: Path) -> Path:
-    """Write the student's simulated dataset to ``<out_dir>/<id>/my_dataset.csv`` (``\\n`` line ends); its path."""
+    """Write the student's simulated dataset to ``<out_dir>/<id>/my_dataset.csv`` (complete or absent); its path."""
     folder = Path(out_dir) / student_id
     folder.mkdir(parents=True, exist_ok=True)
-    student_dataset(student_id).to_csv(folder / STUDENT_FILE, index=False, lineterminator="\n")
+    _write_atomic(folder / STUDENT_FILE, student_dataset(student_id).to_csv(index=False, lineterminator="\n"))
     return folder / STUDENT_FILE
 
 
-def write_student_data(roster: Path, out_dir: Path) -> Path:
-    """Write ``<out_dir>/<id>/my_dataset.csv`` for every id of the roster, ``<out_dir>/answer_key.csv`` (wide:
-    one row per student, one column per exercise part) and ``<out_dir>/answer_key_long.csv`` (one row per
-    student, exercise and part). Returns the wide key's path."""
-    ids = read_roster(roster)
+def write_student(sid: str, out_dir: Path) -> float:
+    """Simulate one student's dataset, write it and its answer-key rows (each file complete or absent); seconds."""
+    start = time.perf_counter()
     out_dir = Path(out_dir)
-    datasets = {}
-    for sid in ids:
-        datasets[sid] = pd.read_csv(write_dataset(sid, out_dir))  # the key is computed on the file the student gets
-    long = answer_key(datasets)
-    long.to_csv(out_dir / "answer_key_long.csv", index=False, lineterminator="\n")
+    path = write_dataset(sid, out_dir)
+    rows = answer_key({sid: pd.read_csv(path)}).to_dict(orient="records")  # on the file the student gets
+    (out_dir / KEY_PARTS).mkdir(exist_ok=True)
+    _write_atomic(out_dir / KEY_PARTS / f"{sid}.json", json.dumps(rows))
+    return time.perf_counter() - start
+
+
+def _worker(args: tuple[str, Path]) -> tuple[str, float]:
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one process per core: no BLAS threads on top
+    return args[0], write_student(*args)
+
+
+def _eta(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds >= 90 else f"{seconds:.0f} s"
+
+
+def write_student_data(roster: Path, out_dir: Path, jobs: int | None = None, log: TextIO | None = None) -> Path:
+    """Write ``<out_dir>/<id>/my_dataset.csv`` for every id of the roster, ``<out_dir>/answer_key.csv`` (wide)
+    and ``<out_dir>/answer_key_long.csv``; returns the wide key's path.
+
+    ``jobs``: processes (default: one per core; 1 runs in this process). Students already finished in
+    ``out_dir`` (dataset and key rows present) are not simulated again. ``log``: where the progress goes
+    (one line per student with the time left; default stderr; ``False`` for silence). A bad ``jobs``
+    raises ValueError before anything is written."""
+    ids = read_roster(roster)
+    jobs = (os.cpu_count() or 1) if jobs is None else jobs
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs = {jobs!r} is not allowed; allowed: a whole number of processes, at least 1")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log = sys.stderr if log is None else log
+    todo = [sid for sid in ids if not _done(out_dir, sid)]
+    say = (lambda text: print(text, file=log, flush=True)) if log else (lambda text: None)
+    if len(todo) < len(ids):
+        say(f"{len(ids) - len(todo)} of {len(ids)} students already done in {out_dir}: resuming with the other {len(todo)}")
+    start = time.perf_counter()
+
+    def report(k: int, sid: str, seconds: float) -> None:
+        elapsed = time.perf_counter() - start
+        say(f"[{k}/{len(todo)}] {sid}: {seconds:.1f} s; {_eta(elapsed / k * (len(todo) - k))} left")
+
+    if jobs == 1 or len(todo) <= 1:
+        for k, sid in enumerate(todo, start=1):
+            report(k, sid, write_student(sid, out_dir))
+    else:
+        # fork where there is one: the workers start at once with this process's imports and settings
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with multiprocessing.get_context(method).Pool(min(jobs, len(todo))) as pool:
+            for k, (sid, seconds) in enumerate(pool.imap_unordered(_worker, [(sid, out_dir) for sid in todo]), start=1):
+                report(k, sid, seconds)
+    rows = [row for sid in ids for row in json.loads((out_dir / KEY_PARTS / f"{sid}.json").read_text(encoding="utf-8"))]
+    long = pd.DataFrame(rows, columns=["id", "exercise", "number", "chapter", "part", "expected", "tolerance"])
+    _write_atomic(out_dir / "answer_key_long.csv", long.to_csv(index=False, lineterminator="\n"))
     key_path = out_dir / "answer_key.csv"
-    wide_key(long).to_csv(key_path, index=False, lineterminator="\n")
+    _write_atomic(key_path, wide_key(long).to_csv(index=False, lineterminator="\n"))
     return key_path
 
 
@@ -188,9 +261,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="A simulated dataset per student and the answer key.")
     parser.add_argument("roster", type=Path, help="a text file with one student id per line")
     parser.add_argument("--out", type=Path, default=Path("_build/students"), help="output folder")
+    parser.add_argument("--jobs", type=int, default=None, help="processes (default: one per core)")
     args = parser.parse_args(argv)
     try:
-        key = write_student_data(args.roster, args.out)
+        key = write_student_data(args.roster, args.out, jobs=args.jobs)
     except RosterError as err:
         raise SystemExit(f"error: {err}") from None
     print(f"wrote {len(read_roster(args.roster))} simulated datasets under {args.out}/<id>/{STUDENT_FILE}, {key} "
