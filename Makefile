@@ -11,7 +11,7 @@ BUILD  := _build
 LINKCHECK := $(BUILD)/linkcheck
 
 .DEFAULT_GOAL := help
-.PHONY: help venv axe book test test-lab test-fast test-cache lint fix linkcheck data lavaan-reference lavaan-random lavaan-random-check lavaan-bollen-stine lavaan-fiml-se bench lab clean clean-all assignments student-data
+.PHONY: help venv axe book test test-lab test-assignments test-fast test-cache lint fix linkcheck data lavaan-reference lavaan-random lavaan-random-check lavaan-bollen-stine lavaan-fiml-se bench lab clean clean-all assignments student-data
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ test: $(STAMP) $(AXE_JS)  ## run the whole test suite (includes a fresh strict b
 
 test-lab: $(STAMP)  ## every chapter in JupyterLab (Run All, then what a reader sees); make test runs 3 of them
 	$(ONE_THREAD) PSYALLIANCE_LAB=$${PSYALLIANCE_LAB:-all} $(BIN)/python -m pytest tests/test_browser_lab.py
+
+test-assignments: $(STAMP)  ## every student and instructor notebook on the book's and a student's dataset; make test runs chapter 05
+	$(ONE_THREAD) PSYALLIANCE_ASSIGNMENTS=$${PSYALLIANCE_ASSIGNMENTS:-all} $(BIN)/python -m pytest tests/test_assignment_runs.py
 
 test-fast: $(STAMP)  ## the tests that need no notebook execution nor book build (about 3 min: 212 s of CPU measured; longer on a shared machine)
 	$(BIN)/python -m pytest -m "not slow"

@@ -10,6 +10,8 @@
 - serve_directory: a function serve_directory(path) -> base URL, serving path on 127.0.0.1 (free port)
   until the end of the session.
 - book_url: the built book's HTML served that way (base URL ending in "/").
+- repo_state_at_start: the checkout's tracked changes (a diff against HEAD) and untracked files when the
+  session started, before the book build: tests/test_assignment_runs.py compares them after every run.
 """
 
 from __future__ import annotations
@@ -75,6 +77,28 @@ def _build_env(out: Path) -> dict[str, str]:
 
 
 _BACKGROUND: dict[str, Any] = {}  # the book build started when collection ends (see pytest_collection_finish)
+
+
+def repo_state() -> tuple[str, str]:
+    """The tracked files' changes against HEAD (a diff) and the untracked, not ignored, files: a snapshot."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+    return git("diff", "--no-ext-diff", "--binary", "HEAD"), git("ls-files", "--others", "--exclude-standard")
+
+
+_REPO_AT_START: dict[str, Any] = {}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _REPO_AT_START["state"] = repo_state() if (ROOT / ".git").exists() else None
+
+
+@pytest.fixture(scope="session")
+def repo_state_at_start() -> tuple[str, str]:
+    if _REPO_AT_START.get("state") is None:
+        pytest.skip("not a git checkout")
+    return _REPO_AT_START["state"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -16,7 +16,7 @@ def _exact_slope_power(n: int, r: float) -> float:
 
 
 def test_answers_are_the_power_of_path_a_within_monte_carlo_error():
-    for label, n, r in (("ex-power-n", 48, 0.4), ("ex-power-effect", 24, 0.2)):
+    for label, n, r in (("ex-09-5", 48, 0.4), ("ex-09-6", 24, 0.2)):
         value = expected(label)
         exact = _exact_slope_power(n, r)
         # random X makes the power a little lower than fixed-X theory; 4 Monte Carlo SEs plus 0.03

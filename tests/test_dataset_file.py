@@ -100,9 +100,12 @@ def test_every_way_of_loading_a_student_file_checks_it(tmp_path, good, monkeypat
     monkeypatch.chdir(tmp_path)  # my_dataset.csv in the working directory
     monkeypatch.delenv(selfcheck.DATASET_ENV, raising=False)
     with pytest.raises(DataError, match=re.escape("column hamd_4wk has 999 in row 3")):
-        selfcheck.use_student_dataset()
+        selfcheck.datasets_banner()  # the first cell of every student and instructor notebook
+    with pytest.raises(DataError, match="column hamd_4wk"):
+        selfcheck.my_dataset()  # the exercises' my_data
+    monkeypatch.setenv(selfcheck.DATASET_ENV, str(path))  # the file named by the environment instead
+    monkeypatch.chdir(tmp_path.parent)
     with pytest.raises(DataError, match="column hamd_4wk"):
         selfcheck.current_data()
-    monkeypatch.setenv(selfcheck.DATASET_ENV, str(path))  # the chapter's load_dataset() then reads it
     with pytest.raises(DataError, match="column hamd_4wk"):
-        load_dataset()
+        load_dataset(path)  # the book's loader, given the file

@@ -252,8 +252,8 @@ def test_built_reader_notebook_says_what_the_page_says(built_book, chapter):
     drawn = sum(bool(c.metadata.get("mystnb", {}).get("figure")) for c in reader.cells if c.cell_type == "code")
     assert images + drawn == len(re.findall(r"<figure[ >]", page))
     # the same exercise numbers, and one folded solution per solution on the page
-    assert re.findall(r'caption-number">Exercise (\d+) <', page) == re.findall(r"\*\*Exercise (\d+)\.\*\*", prose)
-    assert len(re.findall(r"<summary>Solution to Exercise \d+</summary>", prose)) == page.count('class="solution')
+    assert re.findall(r'caption-number">Exercise ([\w.]+) <', page) == re.findall(r"\*\*Exercise ([\w.]+)\.\*\*", prose)
+    assert len(re.findall(r"<summary>Solution to Exercise [\w.]+</summary>", prose)) == page.count('class="solution')
     # the same citation labels
     cites = {_text(m) for m in re.findall(r'<a class="reference internal" href="../book/references.html#[^"]*"'
                                           r'[^>]*>(.*?)</a>', page)}

@@ -65,7 +65,7 @@ class ReaderError(ValueError):
 class BookContext:
     """What the HTML build resolved: numbers, titles, glue values and references."""
 
-    numbers: dict[str, tuple[str, int]]  # label -> ("figure" | "exercise", number)
+    numbers: dict[str, tuple[str, int | str]]  # label -> ("figure", 14) | ("exercise", "2.3")
     titles: dict[str, str]  # label -> section title or figure caption
     glue: dict[str, dict[str, Any]]  # key -> mime bundle
     references: dict[str, dict[str, Any]]  # bibtex key -> {"label": "Levin et al., 2024", "author": ..., "year": ...}
@@ -78,7 +78,7 @@ class BookContext:
 @dataclass
 class _State:
     solution: int | None = None  # exercise number of the open solution
-    solution_labels: dict[int, str] = field(default_factory=dict)  # exercise number -> its label
+    solution_labels: dict[int | str, str] = field(default_factory=dict)  # exercise number -> its label
     exercise: int | None = None
     cited: list[str] = field(default_factory=list)
     attachments: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -269,7 +269,7 @@ def _directive(item: tuple, ctx: BookContext, state: _State) -> str:
     raise ReaderError(f"{ctx.chapter}: directive {{{name}}} has no reader rendering")
 
 
-def _exercise_number(ctx: BookContext, label: str) -> int:
+def _exercise_number(ctx: BookContext, label: str) -> int | str:
     if label not in ctx.numbers or ctx.numbers[label][0] != "exercise":
         raise ReaderError(f"{ctx.chapter}: exercise {label!r} has no number in the build")
     return ctx.numbers[label][1]
@@ -290,7 +290,7 @@ def render_markdown(text: str, ctx: BookContext, state: _State) -> list[Segment]
     out: list[str] = []
 
     def cut() -> None:
-        md = re.sub(r"\*\*Exercise (\d+)\.\*\* \n+", r"**Exercise \1.** ", "".join(out))
+        md = re.sub(r"\*\*Exercise ([\w.]+)\.\*\* \n+", r"**Exercise \1.** ", "".join(out))
         md = inline(re.sub(r"\n{3,}", "\n\n", md), ctx, state).strip("\n")
         if md.strip():
             segments.append(Segment(md, state.solution, dict(state.attachments)))
@@ -433,7 +433,7 @@ def reader_notebook(nb: nbformat.NotebookNode, ctx: BookContext, web_url: str | 
         cells += [nbformat.v4.new_markdown_cell(install[0], id=f"{INSTALL_ID}-text"),
                   nbformat.v4.new_code_cell(install[1], id=INSTALL_ID)]
     fold: list[Segment] = []  # the parts of the open solution
-    fold_number: list[int] = []
+    fold_number: list[int | str] = []
     fold_code: list[dict] = []  # the solution's code cells (sources and metadata), for psyalliance.assignments
 
     def close_fold(index: int) -> None:
@@ -441,7 +441,7 @@ def reader_notebook(nb: nbformat.NotebookNode, ctx: BookContext, web_url: str | 
             body = "\n\n".join(seg.text for seg in fold)
             attachments = {k: v for seg in fold for k, v in seg.attachments.items()}
             text = f"<details>\n<summary>Solution to Exercise {fold_number[0]}</summary>\n\n{body}\n\n</details>"
-            cell = _markdown_cell(text, attachments, f"reader-solution-{fold_number[0]}")
+            cell = _markdown_cell(text, attachments, f"reader-solution-{str(fold_number[0]).replace('.', '-')}")
             cell.metadata["reader"] = {"solution": state.solution_labels[fold_number[0]], "code": list(fold_code)}
             cells.append(cell)
         fold.clear()
@@ -574,7 +574,8 @@ def _context(app, docname: str) -> BookContext:
     numbers: dict[str, tuple[str, int]] = {}
     for kind, labels in env.toc_fignumbers.get(docname, {}).items():
         for label, num in labels.items():
-            numbers[label] = (kind, int(num[-1]))
+            # an exercise's number is "2.3" (book/_ext/exercise_numbers.py), a figure's its last part
+            numbers[label] = (kind, ".".join(map(str, num)) if kind == "exercise" else int(num[-1]))
     titles = {label: title for label, (doc, _id, title) in env.domaindata["std"]["labels"].items() if title}
     glue_path = Path(app.outdir).parent / "jupyter_execute" / f"{docname}.glue.json"
     glue = {k: v.get("data", {}) for k, v in json.loads(glue_path.read_text()).items()} if glue_path.exists() else {}

@@ -3,11 +3,15 @@
 Each function takes the dataset in use (the committed simulated dataset or a student's, see
 :mod:`psyalliance.selfcheck`) and returns the expected answer, computed then, never typed. ``prepare``
 turns what a student hands to ``check`` (the variable the exercise's scaffold names, often a result
-object) into the shape of the expected answer. Helpers adding exercises append their functions at the end.
+object) into the shape of the expected answer. ``decimals`` is what the exercise's solution prints (one
+per part of a dict answer), which sets the tolerance; ``hint`` gives the steps, first what to look at,
+then the method, never the value. Labels are ``ex-NN-k``, the k-th exercise of chapter NN (Exercise N.k).
+Helpers adding exercises append their functions at the end.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -36,15 +40,15 @@ def _call_p_from_r(func: Any, data: pd.DataFrame) -> dict[str, float]:
     for r, n in _backsolve_points():
         p = func(r, n)
         if p is ...:
-            raise NotImplementedError("Exercise ex-study-backsolve: p_from_r still returns ...; fill in its body")
+            raise NotImplementedError("Exercise ex-01-2: p_from_r still returns ...; fill in its body")
         out[f"p_from_r({r:g}, {n})"] = float(p)
     return out
 
 
-@answer("ex-study-backsolve", tol=5e-5, uses_data=False, prepare=_call_p_from_r,
-        hint="p_from_r(r, n) should return the TWO-tailed p of a Pearson r: t from |r| and n, the t distribution "
-             "with n - 2 degrees of freedom (scipy.stats.t.sf gives one tail), and a negative r must give the "
-             "same p as a positive one.")
+@answer("ex-01-2", decimals=4, uses_data=False, prepare=_call_p_from_r,
+        hint=("look at what p_from_r returns for a negative r and for a positive one, and whether it is one tail "
+              "or both",
+              "t = |r| sqrt(n - 2) / sqrt(1 - r^2); the TWO-tailed p is 2 * stats.t.sf(t, n - 2) (sf gives one tail)"))
 def _(data: pd.DataFrame) -> dict[str, float]:
     out = {}
     for r, n in _backsolve_points():
@@ -62,10 +66,11 @@ def _response_rate(responded: Any, data: pd.DataFrame) -> float:
     return float(values.mean())
 
 
-@answer("ex-explore-2", prepare=_response_rate,
-        hint="a responder's GRID-HAMD fell by at least the published fraction (facts.value('outcomes', "
-             "'response_drop_fraction')) of THEIR OWN baseline: (baseline - 4 weeks) / baseline >= drop, "
-             "one True/False per participant.")
+@answer("ex-04-2", prepare=_response_rate,
+        hint=("a responder's drop is measured against THEIR OWN baseline, and responded holds one True/False per "
+              "participant",
+              "responded = (hamd_baseline - hamd_4wk) / hamd_baseline >= facts.value('outcomes', "
+              "'response_drop_fraction'), both columns of my_data"))
 def _(data: pd.DataFrame) -> float:
     from psyalliance.facts import load_facts
 
@@ -80,9 +85,9 @@ def _subscale_correlations(piq: Any, data: pd.DataFrame) -> pd.Series:
     return pd.Series(piq)
 
 
-@answer("ex-explore-3", prepare=_subscale_correlations,
-        hint="score the two PIQ subscales of the session-2 rating with subscale_scores(data, 'insight_s2') "
-             "(one column per subscale, one row per participant), then correlate each column with hamd_4wk.")
+@answer("ex-04-3", prepare=_subscale_correlations,
+        hint=("piq should hold one column per PIQ subscale of the session-2 rating, one row per participant",
+              "piq = subscale_scores(my_data, 'insight_s2'); then piq.corrwith(my_data['hamd_4wk'])"))
 def _(data: pd.DataFrame) -> pd.Series:
     from psyalliance.instruments import subscale_scores
 
@@ -91,9 +96,11 @@ def _(data: pd.DataFrame) -> pd.Series:
 
 # ----------------------------------------------------------------------------- 05 Did the alliance grow?
 
-@answer("ex-alliance-2",
-        hint="compare alliance_prep with alliance_post1 (not alliance_post2), on the participants who have both; "
-             "paired_change(data, pre, post) returns n, d_z and d_av.")
+@answer("ex-05-2", decimals={"n": 0, "d_z": 2, "d_av": 2},
+        hint=("look at which two ratings you compare: the preparation rating and the one after session 1 "
+              "(alliance_post1, not alliance_post2)",
+              "paired_change(my_data, 'alliance_prep', 'alliance_post1') uses the participants with both ratings "
+              "and returns n, d_z and d_av"))
 def _(data: pd.DataFrame) -> dict[str, float]:
     pair = data[["alliance_prep", "alliance_post1"]].dropna()
     diff = pair["alliance_post1"] - pair["alliance_prep"]
@@ -111,9 +118,9 @@ def _spearman_of_pair(pair: Any, data: pd.DataFrame) -> float:
     return float(getattr(pair, "statistic", pair))
 
 
-@answer("ex-corr-2", prepare=_spearman_of_pair,
-        hint="keep the rows where BOTH alliance_post2 and hamd_4wk are present (select the two columns, then "
-             ".dropna()); a rank correlation of rows with a missing value is not defined.")
+@answer("ex-06-2", decimals=3, prepare=_spearman_of_pair,
+        hint=("look at the rows you rank: a rank correlation needs the rows where BOTH variables are present",
+              "pair = my_data[['alliance_post2', 'hamd_4wk']].dropna(), then stats.spearmanr on its two columns"))
 def _(data: pd.DataFrame) -> float:
     pair = data[["alliance_post2", "hamd_4wk"]].dropna()
     return float(stats.spearmanr(pair["alliance_post2"], pair["hamd_4wk"]).statistic)
@@ -125,9 +132,11 @@ def _fit_numbers(fit: Any, data: pd.DataFrame) -> dict[str, float]:
     return {"chisq": float(fit.fit["chisq"]), "df": int(fit.fit["df"]), "aic": float(fit.fit["aic"])}
 
 
-@answer("ex-path-2", tol=0.01, prepare=_fit_numbers,
-        hint="start from MODELS['m2_cycle'] and add insight_peak as a predictor in the hamd_12mo equation only; "
-             "fit with missing='fiml' (all participants), as the chapter's FIML fit of M2.")
+@answer("ex-07-2", decimals={"chisq": 2, "df": 0, "aic": 2}, prepare=_fit_numbers,
+        hint=("look at where insight_peak enters: as a predictor in the hamd_12mo equation only, and at the "
+              "estimator (FIML, all participants)",
+              "syntax = MODELS['m2_cycle'] with ' + insight_peak' at the end of its hamd_12mo line; then "
+              "fit_model('m2_insight', my_data, missing='fiml', syntax=syntax)"))
 def _(data: pd.DataFrame) -> dict[str, float]:
     from psyalliance.models import MODELS, fit_model
 
@@ -148,9 +157,10 @@ def _changed_claims(other: Any, data: pd.DataFrame) -> set[str]:
     return set(other)
 
 
-@answer("ex-score-2", prepare=_changed_claims,
-        hint="shift hamd_4wk by +2 on a COPY of the dataset (every participant, nothing else), run claims_ledger "
-             "on the copy and compare its verdict column with the chapter's ledger.")
+@answer("ex-08-2", prepare=_changed_claims,
+        hint=("compare like with like: the ledger of my_data against the ledger of a shifted copy of my_data",
+              "shifted = my_data.copy(); shifted['hamd_4wk'] += 2; other = claims_ledger(shifted), then compare "
+              "its verdict column with that of claims_ledger(my_data)"))
 def _(data: pd.DataFrame) -> set[str]:
     from psyalliance.ledger import claims_ledger
 
@@ -169,9 +179,10 @@ def _m1_path_coverage(result: Any, data: pd.DataFrame) -> dict[str, float]:
     return dict(zip(paths["effect"], paths["coverage"].astype(float)))
 
 
-@answer("ex-ch08-2", tol=MC_TOL, uses_data=False, prepare=_m1_path_coverage,
-        hint="run the n = 24 experiment for M1 only with inference='z' (ML standard errors, normal reference) and "
-             "about 2,000 replications, and read the coverage of the path rows (kind == 'path').")
+@answer("ex-09-2", tol=MC_TOL, uses_data=False, prepare=_m1_path_coverage,
+        hint=("look at the setting that chooses the test: ML standard errors with a normal reference, for M1 only",
+              "MonteCarloSettings(n=24, reps=2_000, seed=SEED, models=('m1_mediation',), inference='z'); read the "
+              "coverage of the rows whose kind is 'path'"))
 def _(data: pd.DataFrame) -> dict[str, float]:
     from psyalliance.montecarlo import MonteCarloSettings, run_montecarlo
 
@@ -184,9 +195,10 @@ def _b2_mar(result: Any, data: pd.DataFrame) -> dict[str, float]:
     return {"relative bias of b2": float(row["bias"] / row["population"]), "coverage of b2": float(row["coverage"])}
 
 
-@answer("ex-ch08-4", tol=MC_TOL, uses_data=False, prepare=_b2_mar,
-        hint="run M1 at n = 24 with mar_on='hamd_4wk' and mar_strength=2 (about 2,000 replications) and read the "
-             "bias and coverage of the b2 row of its summary.")
+@answer("ex-09-4", tol=MC_TOL, uses_data=False, prepare=_b2_mar,
+        hint=("look at the two missing-at-random settings: what drives the missingness and how strongly",
+              "MonteCarloSettings(n=24, reps=2_000, seed=SEED, models=('m1_mediation',), mar_on='hamd_4wk', "
+              "mar_strength=2.0); read the bias and coverage of the b2 row"))
 def _(data: pd.DataFrame) -> dict[str, float]:
     from psyalliance.montecarlo import MonteCarloSettings, run_montecarlo
 
@@ -205,10 +217,10 @@ def _top_changes(change: Any, data: pd.DataFrame) -> set[frozenset[str]]:
     return {frozenset(p) for p in change}
 
 
-@answer("ex-sim-3", uses_data=False, prepare=_top_changes,
-        hint="override ('mystical_peak', 'insight_peak') at 0.40 in target_population(overrides={'corr': ...}), "
-             "subtract the default population's r from the new one pair by pair, keep the rows whose status is "
-             "'completed' and rank them by the SIZE of the change (its absolute value).")
+@answer("ex-A1-3", uses_data=False, prepare=_top_changes,
+        hint=("rank the pairs by the SIZE of the change (its absolute value), among the completed pairs only",
+              "other = target_population(overrides={'corr': {('mystical_peak', 'insight_peak'): 0.40}}); subtract "
+              "the default population's r pair by pair, keep status == 'completed', sort by the absolute change"))
 def _(data: pd.DataFrame) -> set[frozenset[str]]:
     from psyalliance.population import target_population
 
@@ -227,10 +239,10 @@ def _chain_changes(fits: Any, data: pd.DataFrame) -> dict[str, float]:
             "df change": int(fixed.fit["df"] - chain.fit["df"])}
 
 
-@answer("ex-lavaan-2", uses_data=False, prepare=_chain_changes,
-        hint="fit lavaan.USER_MODELS['chain_two_outcomes'].syntax by FIML on semopy's "
-             "multivariate_regression.get_data(), then the same syntax plus the line 'y2 ~~ 0*y3'; pass the two "
-             "fits as (chain, fixed).")
+@answer("ex-A2-2", uses_data=False, prepare=_chain_changes,
+        hint=("look at the order of the pair you pass: (chain, fixed), the model without the constraint first",
+              "fit lavaan.USER_MODELS['chain_two_outcomes'].syntax by FIML on multivariate_regression.get_data(), "
+              "then the same syntax plus the line 'y2 ~~ 0*y3'"))
 def _(data: pd.DataFrame) -> dict[str, float]:
     from semopy.examples import multivariate_regression
 
@@ -249,31 +261,53 @@ def _(data: pd.DataFrame) -> dict[str, float]:
 _M1_VARIABLES = ["alliance_prep", "mystical_peak", "insight_peak", "hamd_4wk"]
 
 
-@answer("ex-primer-2", tol=1e-6,
-        hint="use the complete cases of the four M1 variables; a2 is the slope of alliance_prep in insight_peak ~ "
-             "alliance_prep, b2 the slope of insight_peak in hamd_4wk ~ mystical_peak + insight_peak + "
-             "alliance_prep; the answer is their product (GRID-HAMD points per alliance point)")
+@answer("ex-02-2", decimals=3,
+        hint=("look at the rows and the two equations: the complete cases of the four M1 variables; a2 from the "
+              "insight equation, b2 from the depression equation with all three predictors",
+              "a2 = slope of alliance_prep in insight_peak ~ alliance_prep; b2 = slope of insight_peak in "
+              "hamd_4wk ~ mystical_peak + insight_peak + alliance_prep (smf.ols on rows); the answer is a2 * b2"))
 def _(data: pd.DataFrame) -> float:
     from psyalliance.primer import indirect_by_ols
 
     return indirect_by_ols(data, "alliance_prep", "insight_peak", "hamd_4wk", ["mystical_peak"])
 
 
-@answer("ex-primer-3", tol=1e-3,
-        hint="fit M1 without the direct path alliance_prep -> hamd_4wk (keep mystical_peak ~~ insight_peak) with "
-             "semopy.Model on the complete cases of its four variables, then take lavaan_fit_statistics(model, "
-             "rows)['chisq'] (1 df), not semopy.calc_stats")
-def _(data: pd.DataFrame) -> float:
-    from psyalliance.primer import full_mediation_chisq
+def _full_mediation_stats(stats: Any, data: pd.DataFrame) -> dict[str, float]:
+    if type(stats).__name__ == "SolverResult":
+        raise TypeError("pass the Model, not what .fit() returns: lavaan_fit_statistics(sem_full, rows)")
+    if type(stats).__name__ == "Model":
+        raise TypeError("pass lavaan_fit_statistics(sem_full, rows), the dict of fit statistics, not the Model")
+    if isinstance(stats, pd.DataFrame):  # semopy.calc_stats: its own df and p, not lavaan's
+        row = stats.iloc[0]
+        stats = {"df": row.get("DoF"), "chisq": row.get("chi2"), "pvalue": row.get("chi2 p-value")}
+    if not isinstance(stats, Mapping) or not {"df", "chisq", "pvalue"} <= set(stats):
+        raise TypeError("pass the dict lavaan_fit_statistics(sem_full, rows) returns (with df, chisq and pvalue)")
+    return {"df": int(stats["df"]) if float(stats["df"]).is_integer() else float(stats["df"]),
+            "chisq": float(stats["chisq"]), "pvalue": float(stats["pvalue"])}
 
-    return full_mediation_chisq(data)
+
+@answer("ex-02-3", decimals={"df": 0, "chisq": 2, "pvalue": 3}, prepare=_full_mediation_stats,
+        hint=("look at the df: under lavaan's conventions the alliance's fixed variance is neither data nor a "
+              "parameter, so semopy's calc_stats counts one df too many",
+              "fit semopy.Model(m1_full) on the complete rows, then lavaan_fit_statistics(model, rows) with the "
+              "Model (not what .fit() returns); pass that dict, with its df, chisq and pvalue"))
+def _(data: pd.DataFrame) -> dict[str, float]:
+    import semopy
+
+    from psyalliance.primer import M1_FULL_MEDIATION, lavaan_fit_statistics
+
+    model = semopy.Model(M1_FULL_MEDIATION)
+    rows = data[list(model.vars["observed"])].dropna().astype(float)
+    model.fit(rows)
+    return _full_mediation_stats(lavaan_fit_statistics(model, rows), data)
 
 
 # --- chapter 03, Where the data come from (helper "primer") -----------------------------------------------------
 
-@answer("ex-data-2", tol=1e-6,
-        hint="the Pearson correlation of alliance_post2 and hamd_12mo on the rows where both are present "
-             "(data[[...]].dropna()), a number between -1 and 1; it should be negative")
+@answer("ex-03-2", decimals=3,
+        hint=("look at the rows: the Pearson correlation is of the rows where both alliance_post2 and hamd_12mo "
+              "are present",
+              "pair = my_data[['alliance_post2', 'hamd_12mo']].dropna(); pair['alliance_post2'].corr(pair['hamd_12mo'])"))
 def _(data: pd.DataFrame) -> float:
     pair = data[["alliance_post2", "hamd_12mo"]].dropna().astype(float)
     return float(pair["alliance_post2"].corr(pair["hamd_12mo"]))
@@ -282,8 +316,9 @@ def _(data: pd.DataFrame) -> float:
 # --------------------------------------------------------------------------- 10_checking_published (audit)
 
 
-@answer("ex-audit-1", tol=0,
-        hint="loop n over range(4, 101); keep n when p_range(0.38, n)[0] <= .0205 and p_range(0.38, n)[1] >= .0195")
+@answer("ex-10-1", decimals=0,
+        hint=("a printed p of .020 stands for any p from .0195 to .0205, and p_range gives the p of r = .375 to .385",
+              "keep n in range(4, 101) when p_range(0.38, n)[0] <= .0205 and p_range(0.38, n)[1] >= .0195"))
 def _(data: pd.DataFrame) -> list[int]:
     from psyalliance.audit import p_range, printed_p_interval
 
@@ -291,16 +326,18 @@ def _(data: pd.DataFrame) -> list[int]:
     return [n for n in range(4, 101) if p_range(0.38, n)[0] <= hi and p_range(0.38, n)[1] >= lo]
 
 
-@answer("ex-audit-2", tol=0,
-        hint="count the whole percentages pct in range(101) for which grim_counts(pct, 24) is not an empty list")
+@answer("ex-10-2", decimals=0,
+        hint=("count percentages, not people: a whole percentage counts when SOME whole number of the 24 gives it",
+              "count the pct in range(101) for which grim_counts(pct, 24) is not an empty list"))
 def _(data: pd.DataFrame) -> int:
     from psyalliance.audit import grim_counts
 
     return sum(1 for pct in range(101) if grim_counts(pct, 24))
 
 
-@answer("ex-audit-3", tol=0,
-        hint="multipletests(p, alpha=0.05, method='bonferroni')[0] marks the rejected tests; count the True")
+@answer("ex-10-3", decimals=0,
+        hint=("count the correlations Bonferroni rejects (its first output), not those Holm rejects",
+              "multipletests(audit['p'], alpha=0.05, method='bonferroni')[0] marks the rejected tests; count the True"))
 def _(data: pd.DataFrame) -> int:
     from statsmodels.stats.multitest import multipletests
 
@@ -308,7 +345,9 @@ def _(data: pd.DataFrame) -> int:
 
     return int(multipletests(published_consistency()["p"], alpha=0.05, method="bonferroni")[0].sum())
 
-@answer("ex-ch11-2", tol=1e-6, hint="mediation_parts with insight_peak as the mediator, then rho_at_zero")
+@answer("ex-11-2", decimals=3,
+        hint=("look at the mediator: insight_peak, not mystical_peak, between alliance_prep and hamd_4wk",
+              "rho_at_zero(mediation_parts(my_data, 'alliance_prep', 'insight_peak', 'hamd_4wk'))"))
 def _(data: pd.DataFrame) -> float:
     """The mediator-outcome residual correlation that erases the indirect effect through insight."""
     from psyalliance.ignorability import mediation_parts, rho_at_zero
@@ -325,9 +364,9 @@ POWER_REPS = 2_000
 """Simulated studies per Monte Carlo run in the exercises (Monte Carlo SE at most 0.011)."""
 
 
-@answer("ex-power-n", tol=MC_TOL, uses_data=False,
-        hint="call powerplots.mediation_power([48], 0.4, reps=2_000, seed=SEED) and take the 'a' entry (path a), "
-             "not 'a*b'; power is a share between 0 and 1")
+@answer("ex-09-5", tol=MC_TOL, uses_data=False,
+        hint=("look at which entry you take: the power of path 'a', not of 'a*b', at n = 48; power is a share 0-1",
+              "powerplots.mediation_power([48], MED_EFFECT, reps=2_000, seed=SEED).iloc[0]['a']"))
 def _(data: pd.DataFrame) -> float:
     """Simulated power (0-1) of path a at n = 48 (twice 24), a = b = 0.4, Sobel set-up of chapter 09."""
     from psyalliance.powerplots import mediation_power
@@ -335,9 +374,9 @@ def _(data: pd.DataFrame) -> float:
     return float(mediation_power([48], 0.4, reps=POWER_REPS, seed=POWER_SEED).iloc[0]["a"])
 
 
-@answer("ex-power-effect", tol=MC_TOL, uses_data=False,
-        hint="keep n = 24 and change only the effect to 0.2; the answer is the 'a' entry of "
-             "powerplots.mediation_power, a share between 0 and 1")
+@answer("ex-09-6", tol=MC_TOL, uses_data=False,
+        hint=("keep n = 24 and change only the effect, to half of MED_EFFECT; take the 'a' entry",
+              "powerplots.mediation_power([24], MED_EFFECT / 2, reps=2_000, seed=SEED).iloc[0]['a']"))
 def _(data: pd.DataFrame) -> float:
     """Simulated power (0-1) of path a at n = 24 when a = b = 0.2 (half of 0.4)."""
     from psyalliance.powerplots import mediation_power

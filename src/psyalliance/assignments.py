@@ -6,8 +6,10 @@ reader_notebooks.py``); each solution there is one markdown cell, a ``<details>`
 (with their ``assignment: {scaffold, check}`` metadata, see the contract in CONTRIBUTING.md). From them:
 
 * ``student/NN_*.ipynb``: every solution fold removed; for each coding exercise with a self-check, a
-  code cell with its scaffold (``...`` to fill in, ``raise NotImplementedError``) and a code cell with
-  its check (:func:`psyalliance.selfcheck.check`); a conceptual exercise gets a cell for the answer;
+  code cell with its scaffold (``...`` to fill in; it runs as it is) and a code cell with its check
+  (:func:`psyalliance.selfcheck.check`, imported as :data:`CHECK_NAME`, which prints "Exercise N.k is still
+  open" until the ``...`` is replaced, so Run All reaches the end); a conceptual exercise gets a cell for
+  the answer;
 * ``instructor/NN_*.ipynb``: everything, each solution's code as runnable code cells after its fold,
   followed by the check;
 * ``student.zip`` and ``instructor.zip``: the notebooks and a short README (deterministic bytes).
@@ -26,8 +28,13 @@ from pathlib import Path
 
 import nbformat
 
-SETUP = ("from psyalliance.selfcheck import check, use_student_dataset\n\n"
-         "use_student_dataset()  # a my_dataset.csv from your instructor, next to this notebook, replaces the book's")
+CHECK_NAME = "check_answer"  # the name the checks are called by: no chapter binds it (tests/test_assignments.py)
+SETUP = (f"from psyalliance.selfcheck import check as {CHECK_NAME}, datasets_banner\n\n"
+         "datasets_banner()  # which dataset the text uses (data) and which the exercises (my_data)")
+DATASETS = ("**Which data:** the chapter's text, tables and figures use the book's simulated dataset "
+            "(`data`); the exercises and their checks use `my_data`, your own simulated dataset when a "
+            "`my_dataset.csv` from your instructor is next to this notebook, else the book's (the first cell "
+            "says which).")
 INSTALL_ID = "reader-install"  # the reader notebook's install cells (book/_ext/reader_notebooks.py) come first
 ANSWERS = "discussion_answers.md"  # in instructor/ and instructor.zip only (psyalliance.syllabus)
 ZIP_DATE = (2024, 3, 6, 0, 0, 0)  # fixed timestamps: the same notebooks give the same zip bytes
@@ -44,7 +51,7 @@ class Exercise:
     """One solution fold of a reader notebook: its label, number, cell index and (if coding) scaffold and check."""
 
     label: str
-    number: int
+    number: str  # "2.3": Exercise 3 of chapter 2, as the web book numbers it
     index: int
     code: tuple[str, ...]
     scaffold: str | None
@@ -63,17 +70,18 @@ def exercises(nb: nbformat.NotebookNode, name: str = "notebook") -> list[Exercis
         meta = _fold(cell)
         if meta is None:
             continue
-        m = re.search(r"<summary>Solution to Exercise (\d+)</summary>", cell.source)
+        m = re.search(r"<summary>Solution to Exercise ([\w.]+)</summary>", cell.source)
         if m is None:
             raise AssignmentError(f"{name}: the solution of {meta['solution']} has no 'Solution to Exercise N' summary")
         specs = [c["metadata"]["assignment"] for c in meta.get("code", []) if "assignment" in c.get("metadata", {})]
         if len(specs) > 1:
             raise AssignmentError(f"{name}: {meta['solution']} has {len(specs)} cells with assignment metadata; one only")
         spec = specs[0] if specs else {}
-        if specs and ("raise NotImplementedError" not in spec.get("scaffold", "") or not spec.get("check", "").strip()):
-            raise AssignmentError(f"{name}: {meta['solution']}: the scaffold must raise NotImplementedError and the "
-                                  "check must be a call of check(...)")
-        found.append(Exercise(meta["solution"], int(m.group(1)), i, tuple(c["source"] for c in meta.get("code", [])),
+        if specs and ("..." not in spec.get("scaffold", "") or "raise " in spec.get("scaffold", "")
+                      or not spec.get("check", "").startswith(f"{CHECK_NAME}(")):
+            raise AssignmentError(f"{name}: {meta['solution']}: the scaffold must hold a ... to fill in and run as it "
+                                  f"is (no raise), and the check must be a call of {CHECK_NAME}(...)")
+        found.append(Exercise(meta["solution"], m.group(1), i, tuple(c["source"] for c in meta.get("code", [])),
                               spec.get("scaffold"), spec.get("check")))
     return found
 
@@ -89,14 +97,17 @@ def _md(source: str, cell_id: str) -> dict:
 def _header(kind: str, title: str) -> dict:
     if kind == "student":
         text = ("> **Student notebook.** A chapter of the book, without the solutions. At each **Your turn**, "
-                "replace every `...` with your code, delete the `raise NotImplementedError` line and run the cell, "
-                "then run the check below it: it says *Correct* or what to look at. Until you do, those two cells "
-                "stop with `NotImplementedError`; the rest of the chapter runs without them. The expected answers "
-                "are computed from the data when you check, never stored. Every dataset here is **simulated**.")
+                "replace every `...` with your code and run the cell, then run the check below it: it says "
+                "*Correct* or which part is off, with a hint (run it again for the next step of the hint). Until "
+                "you do, the check says the exercise is still open, and Run All goes on to the end. "
+                "**Tolerance:** an answer rounded to the decimals the exercise prints passes (half a unit of the "
+                "last printed decimal); counts must be exact; Monte Carlo answers allow for your own seed. "
+                f"{DATASETS} The expected answers are computed from `my_data` when you check, never stored. "
+                "Every dataset here is **simulated**.")
     else:
         text = ("> **Instructor notebook.** The chapter with every solution: each solution's code runs after its "
-                "fold, followed by the self-check that students run (it should say *Correct*). Every dataset here "
-                "is **simulated**.")
+                "fold, on `my_data`, followed by the self-check that students run (it should say *Correct*). "
+                f"{DATASETS} Every dataset here is **simulated**.")
     return _md(f"{text}\n>\n> *{title}*", f"assign-header-{kind}")
 
 
@@ -129,12 +140,13 @@ def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbfor
         if ex is None:
             cells.append(cell)
         elif ex.scaffold is not None:
-            cells.append(_md(f"**Your turn (Exercise {ex.number}).** Fill in the cell below, then run the check "
-                             "after it.", f"assign-turn-{ex.label}"))
+            cells.append(_md(f"**Your turn (Exercise {ex.number}, `{ex.label}`).** Replace the `...` in the cell "
+                             "below with your code, run it, then run the check after it.", f"assign-turn-{ex.label}"))
             cells.append(_code(ex.scaffold, f"assign-scaffold-{ex.label}"))
             cells.append(_code(ex.check, f"assign-check-{ex.label}"))
         else:
-            cells.append(_md(f"**Your answer (Exercise {ex.number}).** Write it here (double-click to edit).",
+            cells.append(_md(f"**Your answer (Exercise {ex.number}, `{ex.label}`).** Write it here (double-click "
+                             "to edit).",
                              f"assign-answer-{ex.label}"))
     out.cells = cells
     return out
@@ -165,13 +177,16 @@ One notebook per chapter of the book, without the solutions. Every dataset is **
 
 1. Install the book's package once (Python 3.11): `pip install -r requirements.txt` and `pip install -e .`
    in a clone of the book's repository (or open the book on Binder, where it is installed).
-2. Open a notebook in JupyterLab and run it top to bottom. At each **Your turn**, replace every `...`
-   with your code, delete the `raise NotImplementedError` line, run the cell, then run the check below it:
-   it prints *Correct* or *Not yet* with what to look at. The expected answers are computed from the data
-   when you run the check.
+2. Open a notebook in JupyterLab and run it top to bottom (Run All reaches the end). At each **Your
+   turn**, replace every `...` with your code, run the cell, then run the check below it: it prints
+   *Correct*, or *Not yet* with the part that is off and a hint (run it again for the next step), or that
+   the exercise is still open. An answer rounded to the decimals the exercise prints passes. The expected
+   answers are computed from the data when you run the check.
 3. **Your own dataset.** If your instructor gave you a file `my_dataset.csv`, put it in this folder, next
-   to the notebooks: the chapters and the checks then use it instead of the book's simulated dataset (the
-   first cell says which one is in use). The environment variable `PSYALLIANCE_DATASET` can name it instead.
+   to the notebooks: the exercises (`my_data`) and the checks then use it. The chapters' text, tables and
+   figures stay on the book's simulated dataset (`data`), so their numbers differ from yours; the first
+   cell of each notebook says which is which. The environment variable `PSYALLIANCE_DATASET` can name the
+   file instead.
 """
 
 INSTRUCTOR_README = """# Instructor notebooks: Alliance and psilocybin therapy, a replication with simulated data
@@ -180,10 +195,14 @@ One notebook per chapter with every solution: each solution's code runs after it
 self-check the students run (it should print *Correct*). Every dataset is **simulated**.
 
 - The student notebooks (`student.zip`) are the same chapters without the solutions, with a scaffold
-  (`...` to fill in, `raise NotImplementedError`) and a check for each coding exercise.
+  (`...` to fill in) and a check for each coding exercise.
+- The text, tables and figures use the book's simulated dataset (`data`); the solutions and checks use
+  `my_data`, a student's `my_dataset.csv` when it is next to the notebook, else the book's dataset.
 - A different simulated dataset per student, with an answer key: `make student-data ROSTER=roster.txt`
-  (one student id per line) in the book's repository writes `_build/students/<id>/my_dataset.csv` and
-  `_build/students/answer_key.csv`. A student puts `my_dataset.csv` next to the notebooks.
+  (one student id per line) in the book's repository writes `_build/students/<id>/my_dataset.csv`,
+  `_build/students/answer_key.csv` (one row per student, one column per exercise part) and
+  `_build/students/answer_key_long.csv` (student, exercise, part, expected). A student puts
+  `my_dataset.csv` next to the notebooks.
 - `discussion_answers.md`: the instructor guide's discussion questions with the points a good answer makes
   (the web page shows the questions only).
 - Everything here is generated by `make assignments` from the chapters; edit the chapters, not these files.

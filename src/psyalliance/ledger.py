@@ -59,7 +59,7 @@ VERDICTS = ("reproduced", "approximated", "not reproduced", "not reproducible wi
 NOT_REPRODUCED, NOT_CHECKABLE = "not reproduced", "not reproducible without the data"
 
 LEDGER_PATH = DATA_DIR / "simulated" / "claims_ledger.csv"
-"""Where :func:`write_ledger` writes the ledger (at book build time, by the scorecard chapter)."""
+"""The committed copy of the ledger: ``make data`` writes it (:func:`main`); no chapter or test writes it."""
 
 COLUMNS = ("section", "claim", "published", "recomputed", "verdict", "why", "source", "by_construction", "cite",
            "published_value", "recomputed_value", "audit_consistent", "audit_holm", "audit_bh")
@@ -467,8 +467,9 @@ def verdict_counts_by_construction(ledger: pd.DataFrame) -> pd.DataFrame:
     return tab.astype(int)
 
 
-def write_ledger(ledger: pd.DataFrame, path: str | Path = LEDGER_PATH) -> Path:
-    """Write the ledger as CSV (UTF-8, no index), creating the folder; returns the path."""
+def write_ledger(ledger: pd.DataFrame, path: str | Path) -> Path:
+    """Write the ledger as CSV (UTF-8, no index) to ``path`` (no default: the committed copy is written by
+    ``make data`` only), creating the folder; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     ledger.to_csv(path, index=False, float_format="%.6g")

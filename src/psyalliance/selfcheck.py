@@ -1,22 +1,39 @@
-"""Self-checks for the exercises: ``check(label, answer)`` says "Correct" or what to look at.
+"""Self-checks for the exercises: ``check(label, answer)`` prints one line, "Correct" or what to look at.
 
-The expected answer of an exercise is never typed: it is computed when ``check`` is called, by the
-function registered for the exercise's label in :mod:`psyalliance.answers` (decorator :func:`answer`),
-from the data the notebook uses. That is the committed simulated dataset
-(:func:`psyalliance.simulate.load_dataset`), or a student's own simulated dataset: the file named by
-the environment variable ``PSYALLIANCE_DATASET``, or else a file ``my_dataset.csv`` in the working
-directory (``make student-data`` writes one per student). Which one is in use is said once.
+Labels and numbers. Exercise ``k`` of chapter ``NN`` (the notebook ``notebooks/NN_*.ipynb``) is labelled
+``ex-NN-k`` and numbered "Exercise N.k" (appendix ``A1``: ``ex-A1-k``, "Exercise A1.k"), the same in the
+web book, the reader, student and instructor notebooks and the answer key (:func:`exercise_number`).
 
-Comparison allows for rounding: numbers within the exercise's tolerance (absolute, by default half a
-unit of the second decimal), integers exactly, tuples and lists element by element, dicts and Series
-key by key, DataFrames cell by cell, sets exactly. A hint never reveals the expected value.
+Expected answers are never typed: ``compute(data)``, registered for the label in
+:mod:`psyalliance.answers` (decorator :func:`answer`), computes it when the check runs, from the
+exercises' dataset (:func:`my_dataset`): a student's own simulated dataset (the file named by the
+environment variable ``PSYALLIANCE_DATASET``, else ``my_dataset.csv`` in the working directory; ``make
+student-data`` writes one per student), else the book's committed simulated dataset. The chapters' text,
+tables and figures always use the book's dataset (``data``); the exercises use ``my_data``.
+
+Tolerance follows what is printed. An exercise states how many decimals its answer is printed to (per
+part, ``decimals``); an answer rounded to those decimals passes, because the tolerance is half a unit of
+the last printed decimal (:func:`tolerance_of`). Counts and integers must be exact, sets and True/False
+exactly right. Monte Carlo answers instead allow the spread between two seeds (``tol=`` given explicitly).
+
+Hints come in steps: the first wrong answer shows step 1 (what to look at), the next step 2 (the
+method), and so on; a hint never holds the expected value. An untouched scaffold (a ``...`` still in
+place) makes the check print "Exercise N.k is still open: ..." and return False, without an exception,
+so that Run All reaches the end of a student notebook. A mistyped label raises :class:`UnknownExercise`
+naming the closest label.
+
+The public API for anything built on the checks (web answer boxes, the answer key):
+:func:`spec` (expected value, tolerance, hints and number of a label on a dataset), :func:`check`,
+:func:`compare`, :func:`labels`, :func:`exercise_number`, :func:`my_dataset`, :func:`datasets_banner`.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,10 +44,39 @@ import pandas as pd
 from psyalliance.simulate import DATASET_ENV  # a student's dataset (a CSV like the committed simulated one)
 
 STUDENT_FILE = "my_dataset.csv"  # the same, found in the working directory
-DEFAULT_TOL = 0.005  # half a unit of the second decimal: an answer rounded to 2 decimals passes
+DEFAULT_DECIMALS = 2  # an exercise that says nothing else prints its numbers to 2 decimals
+LABEL = re.compile(r"ex-(?P<chapter>\d\d|A\d)-(?P<k>[1-9]\d*)")  # ex-02-3 is Exercise 2.3 of chapter 02
 
-__all__ = ["Answer", "answer", "check", "expected", "labels", "dataset_path", "current_data",
-           "use_student_dataset", "compare", "DATASET_ENV", "STUDENT_FILE"]
+__all__ = ["Answer", "ExerciseSpec", "UnknownExercise", "answer", "check", "spec", "expected", "labels",
+           "exercise_number", "tolerance_of", "dataset_path", "current_data", "my_dataset", "datasets_banner", "compare",
+           "DATASET_ENV", "STUDENT_FILE", "DEFAULT_DECIMALS"]
+
+Tolerance = float | Mapping[str, float]
+
+
+class UnknownExercise(KeyError):
+    """A label with no self-check; the message names the closest label (one line, no list of all)."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0])
+
+
+def exercise_number(label: str) -> str:
+    """The printed number of exercise ``label``: ``"ex-02-3"`` -> ``"2.3"``, ``"ex-A1-2"`` -> ``"A1.2"``."""
+    m = LABEL.fullmatch(label)
+    if m is None:
+        raise ValueError(f"exercise labels are ex-NN-k (chapter NN, k-th exercise there, e.g. ex-02-3), got {label!r}")
+    chapter = m["chapter"]
+    return f"{chapter.lstrip('0') if chapter.isdigit() else chapter}.{m['k']}"
+
+
+def tolerance_of(decimals: int | Mapping[str, int]) -> Tolerance:
+    """Half a unit of the last printed decimal (per part for a mapping): 2 decimals -> 0.005."""
+    if isinstance(decimals, Mapping):
+        return {k: tolerance_of(v) for k, v in decimals.items()}
+    if not (isinstance(decimals, int) and 0 <= decimals <= 12):
+        raise ValueError(f"decimals must be an integer from 0 to 12, got {decimals!r}")
+    return 0.5 * 10.0 ** -decimals
 
 
 @dataclass(frozen=True)
@@ -38,37 +84,70 @@ class Answer:
     """What :func:`check` needs for one exercise.
 
     ``compute(data)`` gives the expected answer for a dataset; ``prepare(answer, data)`` turns what a
-    student may pass (a result object, a DataFrame) into the same shape; ``tol`` is the absolute
-    tolerance for numbers; ``uses_data`` is False when the answer does not depend on the dataset.
+    student may pass (a result object, a DataFrame) into the same shape; ``hints`` are the steps shown
+    one per wrong attempt; ``tol`` is the absolute tolerance of numbers (one for all parts, or one per
+    part), half a unit of ``decimals`` unless given (Monte Carlo answers); ``uses_data`` is False when the
+    answer does not depend on the dataset.
     """
 
     label: str
     compute: Callable[[pd.DataFrame], Any]
-    hint: str
-    tol: float = DEFAULT_TOL
+    hints: tuple[str, ...]
+    decimals: int | Mapping[str, int] | None = DEFAULT_DECIMALS
+    tol: Tolerance = 0.005
     prepare: Callable[[Any, pd.DataFrame], Any] | None = None
     uses_data: bool = True
+
+    @property
+    def hint(self) -> str:
+        """Every step of the hint, in one sentence each."""
+        return " ".join(self.hints)
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    """An exercise's check as data, for anything built on the self-checks (web answer boxes, answer keys).
+
+    ``expected``: the answer on the dataset asked for (a number, dict, Series, set, ...); ``tolerance``: the
+    absolute tolerance of its numbers (a float, or one per part of a dict); ``decimals``: the printed
+    decimals the tolerance follows (None for a Monte Carlo tolerance); ``hints``: the steps, first what to
+    look at, then the method, never the value.
+    """
+
+    label: str
+    number: str
+    expected: Any
+    tolerance: Tolerance
+    decimals: int | Mapping[str, int] | None
+    hints: tuple[str, ...]
 
 
 _REGISTRY: dict[str, Answer] = {}
 
 
-def answer(label: str, *, hint: str | None = None, tol: float = DEFAULT_TOL,
-           prepare: Callable[[Any, pd.DataFrame], Any] | None = None,
+def answer(label: str, *, hint: str | Sequence[str] | None = None, decimals: int | Mapping[str, int] = DEFAULT_DECIMALS,
+           tol: float | None = None, prepare: Callable[[Any, pd.DataFrame], Any] | None = None,
            uses_data: bool = True) -> Callable[[Callable[[pd.DataFrame], Any]], Callable[[pd.DataFrame], Any]]:
-    """Register the expected-answer function of exercise ``label`` (``hint`` defaults to its docstring)."""
-    if not isinstance(label, str) or not label.startswith("ex-"):
-        raise ValueError(f"exercise labels start with 'ex-' (as in the chapters), got {label!r}")
-    if not (isinstance(tol, (int, float)) and tol >= 0):
+    """Register the expected-answer function of exercise ``label``.
+
+    ``hint``: the steps (a string is one step; default: the docstring); ``decimals``: what the exercise
+    prints (an int, or one per part of a dict answer), which sets the tolerance; ``tol``: an explicit
+    absolute tolerance instead (Monte Carlo answers, whose seed differs from ours).
+    """
+    exercise_number(label)  # refuses a label that is not ex-NN-k
+    if tol is not None and not (isinstance(tol, (int, float)) and tol >= 0):
         raise ValueError(f"tol must be a number >= 0, got {tol!r}")
+    tolerance = float(tol) if tol is not None else tolerance_of(decimals)
 
     def register(func: Callable[[pd.DataFrame], Any]) -> Callable[[pd.DataFrame], Any]:
         if label in _REGISTRY:
             raise ValueError(f"exercise {label!r} has two answer functions")
-        text = hint or (func.__doc__ or "").strip()
-        if not text:
+        steps = (hint,) if isinstance(hint, str) else tuple(hint or ((func.__doc__ or "").strip(),))
+        steps = tuple(" ".join(s.split()) for s in steps if s and s.strip())
+        if not steps:
             raise ValueError(f"exercise {label!r}: give a hint (hint=... or a docstring)")
-        _REGISTRY[label] = Answer(label, func, " ".join(text.split()), float(tol), prepare, uses_data)
+        _REGISTRY[label] = Answer(label, func, steps, None if tol is not None else decimals, tolerance, prepare,
+                                  uses_data)
         return func
 
     return register
@@ -88,14 +167,22 @@ def labels() -> list[str]:
 def _lookup(label: str) -> Answer:
     reg = _registry()
     if label not in reg:
-        raise KeyError(f"no self-check for exercise {label!r}; the exercises with one are: {', '.join(sorted(reg))}")
+        m = LABEL.fullmatch(str(label))
+        same_chapter = [k for k in reg if m and k.startswith(f"ex-{m['chapter']}-")]
+        close = difflib.get_close_matches(str(label), same_chapter or list(reg), n=1, cutoff=0.0)
+        raise UnknownExercise(f"no self-check for exercise {label!r}; did you mean {close[0]}?" if close else
+                              f"no self-check for exercise {label!r}")
     return reg[label]
 
 
+def spec(label: str, data: pd.DataFrame | None = None) -> ExerciseSpec:
+    """Everything about the check of ``label`` on ``data`` (default: the exercises' dataset, :func:`my_dataset`)."""
+    a = _lookup(label)
+    want = a.compute(current_data() if data is None else data.copy())
+    return ExerciseSpec(label, exercise_number(label), want, a.tol, a.decimals, a.hints)
+
+
 # ----------------------------------------------------------------------------- the data in use
-
-_ANNOUNCED: set[str] = set()
-
 
 def dataset_path() -> Path | None:
     """A student's dataset: ``$PSYALLIANCE_DATASET``, else ``./my_dataset.csv``, else None (the committed one)."""
@@ -117,29 +204,34 @@ def _read_student(path: Path) -> pd.DataFrame:
 
 
 def current_data() -> pd.DataFrame:
-    """The dataset the self-checks use (a fresh copy): a student's if one is set or present, else the committed one."""
+    """The exercises' dataset (a fresh copy, quietly): a student's if one is set or present, else the book's."""
     from psyalliance.simulate import load_dataset
 
     path = dataset_path()
-    if path is None:
-        return load_dataset()
-    if str(path) not in _ANNOUNCED:
-        _ANNOUNCED.add(str(path))
-        print(f"(self-checks use your simulated dataset {path})")
-    return _read_student(path)
+    return load_dataset() if path is None else _read_student(path)
 
 
-def use_student_dataset() -> Path | None:
-    """If ``my_dataset.csv`` is in the working directory (or ``$PSYALLIANCE_DATASET`` is set), make the
-    chapter's ``load_dataset()`` return it, and say so. Returns its path, or None (the book's dataset)."""
+def my_dataset() -> pd.DataFrame:
+    """The exercises' dataset ``my_data``: a student's ``my_dataset.csv`` (or ``$PSYALLIANCE_DATASET``) if there
+    is one, else the book's simulated dataset.
+
+    The chapter's text, tables and figures keep the book's dataset (``data``), so every number in them
+    stays true; only the exercises (``my_data = my_dataset()``) and their checks use this one.
+    :func:`datasets_banner` says which is which.
+    """
+    return current_data()
+
+
+def datasets_banner() -> Path | None:
+    """Print which dataset the chapter's text uses and which the exercises use; the student's file or None."""
     path = dataset_path()
     if path is None:
-        print("Using the book's simulated dataset (put a my_dataset.csv from your instructor here to use yours).")
-        return None
-    _read_student(path)  # refuse a file without the book's columns now, not in some later cell
-    os.environ[DATASET_ENV] = str(path)
-    _ANNOUNCED.add(str(path))
-    print(f"Using your simulated dataset {path} in this notebook and in its self-checks.")
+        print("Text, tables and figures: the book's simulated dataset (data). Exercises and checks: my_data, here "
+              f"the same book's dataset (put a {STUDENT_FILE} from your instructor next to this notebook to use yours).")
+    else:
+        _read_student(path)  # refuse a file without the book's columns now, not in some later cell
+        print("Text, tables and figures: the book's simulated dataset (data), so their numbers are not yours. "
+              f"Exercises and checks: my_data, YOUR simulated dataset {path}.")
     return path
 
 
@@ -159,18 +251,32 @@ def _as_mapping(x: Any, keys: list) -> Mapping | None:
     return None
 
 
-def compare(got: Any, want: Any, tol: float = DEFAULT_TOL, where: str = "the answer") -> str | None:
-    """None if ``got`` matches ``want`` up to rounding, else a sentence saying which part differs (no values)."""
+def _part_tol(tol: Tolerance, key: Any) -> float:
+    if isinstance(tol, Mapping):
+        return float(tol.get(key, tolerance_of(DEFAULT_DECIMALS)))
+    return float(tol)
+
+
+def compare(got: Any, want: Any, tol: Tolerance = 0.005, where: str = "the answer") -> str | None:
+    """None if ``got`` matches ``want`` up to ``tol``, else a sentence saying which part differs (no values).
+
+    ``tol``: absolute, for numbers; a mapping gives one per key of a dict (or Series) answer. Integers
+    must be equal, sets and True/False exactly right; tuples and lists compare element by element, dicts
+    and Series key by key, DataFrames cell by cell.
+    """
     if isinstance(want, (bool, np.bool_)):
         return None if isinstance(got, (bool, np.bool_)) and bool(got) == bool(want) else f"{where} should be True or False"
     if _is_number(want):
+        tol = _part_tol(tol, None)
         if not _is_number(got):
             return f"{where} should be a number, not {type(got).__name__}"
         if isinstance(want, (int, np.integer)) and float(got) != float(want):
             return f"{where} is not the right count"
         if math.isnan(float(want)) != math.isnan(float(got)):
             return f"{where} should {'' if math.isnan(float(want)) else 'not '}be missing (NaN)"
-        return None if math.isnan(float(want)) or abs(float(got) - float(want)) <= tol + 1e-12 else f"{where} is off"
+        if math.isnan(float(want)) or abs(float(got) - float(want)) <= tol * (1 + 1e-9) + 1e-12:
+            return None
+        return f"{where} has the wrong sign" if float(got) * float(want) < 0 else f"{where} is off"
     if isinstance(want, (set, frozenset)):
         if not isinstance(got, (set, frozenset, list, tuple, pd.Series, pd.Index)):
             return f"{where} should be a collection, not {type(got).__name__}"
@@ -191,7 +297,7 @@ def compare(got: Any, want: Any, tol: float = DEFAULT_TOL, where: str = "the ans
             want = want.reset_index(drop=True)
         for col in want.columns:
             for i in want.index:
-                msg = compare(got.at[i, col], want.at[i, col], tol, f"{where}, column {col!r}, row {i!r}")
+                msg = compare(got.at[i, col], want.at[i, col], _part_tol(tol, col), f"{where}, column {col!r}, row {i!r}")
                 if msg:
                     return msg
         return None
@@ -204,7 +310,7 @@ def compare(got: Any, want: Any, tol: float = DEFAULT_TOL, where: str = "the ans
         if lost:
             return f"{where} lacks {lost}"
         for k, v in want_map.items():
-            msg = compare(got_map[k], v, tol, f"{k!r}" if where == "the answer" else f"{where}[{k!r}]")
+            msg = compare(got_map[k], v, _part_tol(tol, k), f"{k!r}" if where == "the answer" else f"{where}[{k!r}]")
             if msg:
                 return msg
         return None
@@ -227,32 +333,59 @@ def _untouched(x: Any) -> bool:
 
 
 def expected(label: str, data: pd.DataFrame | None = None) -> Any:
-    """The expected answer of exercise ``label`` on ``data`` (default: the dataset in use, see :func:`current_data`)."""
-    spec = _lookup(label)
-    return spec.compute(current_data() if data is None else data.copy())
+    """The expected answer of exercise ``label`` on ``data`` (default: the exercises' dataset, :func:`my_dataset`)."""
+    return spec(label, data).expected
+
+
+_ATTEMPTS: dict[str, int] = {}  # wrong answers so far, per label: which step of the hint to show
+
+
+def _still_open(label: str) -> bool:
+    print(f"Exercise {exercise_number(label)} is still open: replace the ... in the cell above with your code, "
+          "run it, then run this check again.")
+    return False
+
+
+def _not_yet(label: str, problem: str, spec_: Answer) -> bool:
+    step = _ATTEMPTS.get(label, 0)
+    _ATTEMPTS[label] = step + 1
+    k, n = min(step, len(spec_.hints) - 1), len(spec_.hints)
+    more = " (run the check again for the next hint)" if k + 1 < n else ""
+    print(f"Not yet (Exercise {exercise_number(label)}): {problem}. Hint {k + 1} of {n}: {spec_.hints[k]}{more}")
+    return False
+
+
+def _tolerance_words(a: Answer) -> str:
+    if a.decimals is None:
+        return f"within {a.tol:g} (a Monte Carlo answer: your seed may differ from ours)"
+    if isinstance(a.decimals, Mapping):
+        return "to the printed decimals (" + ", ".join(f"{k}: {v}" for k, v in a.decimals.items()) + ")"
+    return f"to {a.decimals} decimals, as printed"
 
 
 def check(label: str, answer: Any, data: pd.DataFrame | None = None) -> bool:
-    """Print "Correct: ..." or "Not yet: <what to look at>" for exercise ``label``; True if correct.
+    """Print one line, "Correct: ..." or "Not yet ...: <which part is off>. Hint: ...", for ``label``; True if correct.
 
-    ``answer`` is what the exercise asks for (the variable its scaffold names). Raises
-    NotImplementedError while the scaffold's ``...`` is still in place, and KeyError (listing the
-    labels that have a check) for an unknown label.
+    ``answer`` is what the exercise asks for (the variable its scaffold names). While the scaffold's
+    ``...`` is still in place it prints "Exercise N.k is still open: ..." and returns False (no
+    exception). An unknown label raises :class:`UnknownExercise`, naming the closest label.
     """
-    spec = _lookup(label)
+    a = _lookup(label)
     if _untouched(answer):
-        raise NotImplementedError(f"Exercise {label}: replace the ... in the cell above with your code, then run "
-                                  "this check again")
+        return _still_open(label)
     data = current_data() if data is None else data.copy()
-    want = spec.compute(data)
     try:
-        got = spec.prepare(answer, data) if spec.prepare is not None else answer
+        got = a.prepare(answer, data) if a.prepare is not None else answer
+    except NotImplementedError:
+        return _still_open(label)
     except (TypeError, ValueError, KeyError, AttributeError) as err:
-        print(f"Not yet: {label}: your answer has not the expected form ({err}). {spec.hint}")
-        return False
-    problem = compare(got, want, spec.tol)
+        return _not_yet(label, f"your answer has not the expected form ({err})", a)
+    if _untouched(got):
+        return _still_open(label)
+    problem = compare(got, a.compute(data), a.tol)
     if problem is None:
-        print(f"Correct: {label} matches the answer computed from the data (tolerance {spec.tol:g}).")
+        _ATTEMPTS.pop(label, None)
+        print(f"Correct: Exercise {exercise_number(label)} ({label}) matches the answer computed from the data, "
+              f"{_tolerance_words(a)}.")
         return True
-    print(f"Not yet: {label}: {problem}. {spec.hint}")
-    return False
+    return _not_yet(label, problem, a)

@@ -27,7 +27,6 @@ and ``data/simulated/codebook.csv`` from a fixed seed, byte for byte.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -929,12 +928,13 @@ def load_dataset(path: Path | None = None) -> pd.DataFrame:
 
     Checked when read (:func:`read_dataset_file`). Plain numpy dtypes (as ``pandas.read_csv`` gives
     them: columns with a missing value are float), so the frame goes straight into semopy,
-    statsmodels or numpy. Without ``path``, the file named by the environment
-    variable ``PSYALLIANCE_DATASET`` if it is set (a student's own simulated
-    dataset, see ``psyalliance.selfcheck.use_student_dataset``), else the committed one.
+    statsmodels or numpy. Without ``path``, always the committed one: the
+    chapters' text, tables and figures are about it. A student's own simulated
+    dataset (``PSYALLIANCE_DATASET`` or ``my_dataset.csv``) is the exercises'
+    ``my_data``, read by ``psyalliance.selfcheck.my_dataset``, never this.
     """
     if path is None:
-        path = os.environ.get(DATASET_ENV) or DATASET_PATH
+        path = DATASET_PATH
     if not Path(path).exists():
         raise FileNotFoundError(f"simulated dataset not found: {path} (run `make data` to write it)")
     return read_dataset_file(Path(path))

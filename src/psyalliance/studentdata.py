@@ -4,8 +4,10 @@
 simulated exactly as the committed one (:func:`psyalliance.simulate.simulate_dataset`, n = 24, the
 exact construction) but with a seed derived from the id (SHA-256 of the id: the same id always gives
 the same bytes, different ids different data) to ``_build/students/<id>/my_dataset.csv``, and
-``_build/students/answer_key.csv``: one row per student and exercise with a self-check, the expected
-answer computed by :mod:`psyalliance.answers` on that student's dataset.
+``_build/students/answer_key.csv`` (wide: one row per student, one column per part of each exercise with
+a self-check, headed "Exercise 2.3: df") and ``answer_key_long.csv`` (student, exercise, number, chapter,
+part, expected, tolerance), the expected answers computed by :mod:`psyalliance.answers` on that
+student's dataset. No cell holds JSON: a set or list of items is one cell, its items joined by "; ".
 
 The students are simulated on every core (one process per core, ``--jobs``), with one line per finished
 student and the time left. Each student's dataset and answer-key rows are written to their final name only
@@ -36,8 +38,8 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 KEY_PARTS = ".answer_key"  # <out>/.answer_key/<id>.json: a finished student's answer-key rows
 
-__all__ = ["RosterError", "read_roster", "student_seed", "student_dataset", "answer_key", "write_student",
-           "write_student_data", "main"]
+__all__ = ["RosterError", "read_roster", "student_seed", "student_dataset", "answer_key", "answer_parts", "wide_key",
+           "write_dataset", "write_student", "write_student_data", "main"]
 
 
 class RosterError(ValueError):
@@ -82,45 +84,60 @@ def student_dataset(student_id: str) -> pd.DataFrame:
 
 def exercise_chapters(notebooks: Path = NOTEBOOKS) -> dict[str, str]:
     """Exercise label -> chapter notebook name, from the chapters' ``assignment`` cell metadata."""
+    from psyalliance.assignments import CHECK_NAME
+
     if not notebooks.is_dir():
         raise FileNotFoundError(f"the chapter notebooks are not at {notebooks}; run from a clone of the book")
     found: dict[str, str] = {}
     for path in sorted(notebooks.glob("*.ipynb")):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             spec = cell.get("metadata", {}).get("assignment")
-            m = re.match(r"\s*check\(\s*['\"]([\w-]+)['\"]", spec["check"]) if spec else None
+            m = re.match(rf"\s*{CHECK_NAME}\(\s*['\"]([\w-]+)['\"]", spec["check"]) if spec else None
             if m:
                 found[m.group(1)] = path.stem
     return found
 
 
-def _plain(value: Any) -> Any:
-    """An expected answer as JSON-ready values (numbers rounded to 6 significant digits)."""
-    if isinstance(value, (set, frozenset)):
-        return sorted((_plain(v) for v in value), key=str)
-    if isinstance(value, pd.DataFrame):
-        return {str(k): _plain(v) for k, v in value.to_dict(orient="list").items()}
-    if isinstance(value, (dict, pd.Series)):
-        return {str(k): _plain(v) for k, v in dict(value).items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+def _number(value: Any) -> float | int:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
         return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(f"{float(value):.6g}")
+    return float(f"{float(value):.6g}")  # 6 significant digits: more than any exercise prints
+
+
+def _leaf(value: Any) -> Any:
+    if isinstance(value, (set, frozenset, list, tuple)):  # a set of claims, of pairs, a list of n: one cell
+        items = [" & ".join(sorted(map(str, v))) if isinstance(v, (set, frozenset)) else str(_leaf(v)) for v in value]
+        return "; ".join(sorted(items) if isinstance(value, (set, frozenset)) else items)
+    if isinstance(value, (int, float, np.integer, np.floating, bool, np.bool_)):
+        return _number(value)
     return str(value)
 
 
-_FIXED_ANSWERS: dict[str, str] = {}
-"""Exercise label -> its expected answer (JSON) for the exercises whose answer does not use the data
-(Monte Carlo experiments with our own seed): the same for every student, so computed once a process."""
+def answer_parts(value: Any) -> list[tuple[str, Any]]:
+    """An expected answer as (part, value) pairs of plain numbers and strings: "" for a single value, the key
+    of a dict or Series, ``column[row]`` for a DataFrame; a set or list is one part, its items joined by "; "."""
+    if isinstance(value, pd.DataFrame):
+        return [(f"{col}[{row}]", _leaf(value.at[row, col])) for col in value.columns for row in value.index]
+    if isinstance(value, (dict, pd.Series)):
+        return [(str(k), _leaf(v)) for k, v in dict(value).items()]
+    return [("", _leaf(value))]
+
+
+def _tolerance(tol: Any, part: str) -> float:
+    return float(tol.get(part, 0.005)) if isinstance(tol, dict) else float(tol)
+
+
+_FIXED_ANSWERS: dict[str, Any] = {}
+"""Exercise label -> its ExerciseSpec (psyalliance.selfcheck.spec) for the exercises whose answer does not use
+the data (Monte Carlo experiments with our own seed): the same for every student, so computed once a process."""
 
 
 def answer_key(datasets: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """id, exercise, chapter, expected (JSON) for every student and every exercise with a self-check."""
-    from psyalliance.selfcheck import _lookup, expected, labels
+    """The long answer key: id, exercise (label), number ("2.3"), chapter, part, expected, tolerance; one row
+    per student, exercise and part of its answer, computed on that student's dataset."""
+    from psyalliance.selfcheck import _lookup, labels, spec
 
     chapters = exercise_chapters()
     fixed = _FIXED_ANSWERS  # answers that do not depend on the data: computed once a process
@@ -128,13 +145,35 @@ def answer_key(datasets: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for sid, data in datasets.items():
         for label in labels():
             if not _lookup(label).uses_data and label in fixed:
-                value = fixed[label]
+                sp = fixed[label]
             else:
-                value = json.dumps(_plain(expected(label, data)), sort_keys=True)
+                sp = spec(label, data)
                 if not _lookup(label).uses_data:
-                    fixed[label] = value
-            rows.append({"id": sid, "exercise": label, "chapter": chapters.get(label, ""), "expected": value})
-    return pd.DataFrame(rows, columns=["id", "exercise", "chapter", "expected"])
+                    fixed[label] = sp
+            for part, value in answer_parts(sp.expected):
+                rows.append({"id": sid, "exercise": label, "number": sp.number, "chapter": chapters.get(label, ""),
+                             "part": part, "expected": value, "tolerance": _tolerance(sp.tolerance, part)})
+    return pd.DataFrame(rows, columns=["id", "exercise", "number", "chapter", "part", "expected", "tolerance"])
+
+
+def wide_key(long: pd.DataFrame) -> pd.DataFrame:
+    """One row per student, one column per exercise part, headed "Exercise 2.3: df" (in the book's order)."""
+    heads = [f"Exercise {num}: {part}" if part else f"Exercise {num}"
+             for num, part in zip(long["number"], long["part"])]
+    table = long.assign(column=heads)
+    order = list(dict.fromkeys(table.sort_values("exercise", kind="stable", key=_book_order)["column"]))
+    wide = table.pivot(index="id", columns="column", values="expected")
+    ids = list(dict.fromkeys(long["id"]))
+    return wide.loc[ids, order].rename_axis(None, axis=1).reset_index()
+
+
+def _book_order(labels: pd.Series) -> pd.Series:
+    """ex-02-3 -> (2, 3) as a sortable string; appendices after the chapters."""
+    def key(label: str) -> str:
+        _, chapter, k = label.split("-")
+        return f"{'1' if chapter.startswith('A') else '0'}{chapter:>3}{int(k):04d}"
+
+    return labels.map(key)
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -148,16 +187,20 @@ def _done(out_dir: Path, sid: str) -> bool:
     return (out_dir / sid / STUDENT_FILE).is_file() and (out_dir / KEY_PARTS / f"{sid}.json").is_file()
 
 
+def write_dataset(student_id: str, out_dir: Path) -> Path:
+    """Write the student's simulated dataset to ``<out_dir>/<id>/my_dataset.csv`` (complete or absent); its path."""
+    folder = Path(out_dir) / student_id
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_atomic(folder / STUDENT_FILE, student_dataset(student_id).to_csv(index=False, lineterminator="\n"))
+    return folder / STUDENT_FILE
+
+
 def write_student(sid: str, out_dir: Path) -> float:
     """Simulate one student's dataset, write it and its answer-key rows (each file complete or absent); seconds."""
     start = time.perf_counter()
     out_dir = Path(out_dir)
-    data = student_dataset(sid)
-    folder = out_dir / sid
-    folder.mkdir(parents=True, exist_ok=True)
-    _write_atomic(folder / STUDENT_FILE, data.to_csv(index=False, lineterminator="\n"))
-    # the key is computed on the file the student gets
-    rows = answer_key({sid: pd.read_csv(folder / STUDENT_FILE)}).to_dict(orient="records")
+    path = write_dataset(sid, out_dir)
+    rows = answer_key({sid: pd.read_csv(path)}).to_dict(orient="records")  # on the file the student gets
     (out_dir / KEY_PARTS).mkdir(exist_ok=True)
     _write_atomic(out_dir / KEY_PARTS / f"{sid}.json", json.dumps(rows))
     return time.perf_counter() - start
@@ -173,7 +216,8 @@ def _eta(seconds: float) -> str:
 
 
 def write_student_data(roster: Path, out_dir: Path, jobs: int | None = None, log: TextIO | None = None) -> Path:
-    """Write ``<out_dir>/<id>/my_dataset.csv`` for every id of the roster and ``<out_dir>/answer_key.csv``.
+    """Write ``<out_dir>/<id>/my_dataset.csv`` for every id of the roster, ``<out_dir>/answer_key.csv`` (wide)
+    and ``<out_dir>/answer_key_long.csv``; returns the wide key's path.
 
     ``jobs``: processes (default: one per core; 1 runs in this process). Students already finished in
     ``out_dir`` (dataset and key rows present) are not simulated again. ``log``: where the progress goes
@@ -206,9 +250,10 @@ def write_student_data(roster: Path, out_dir: Path, jobs: int | None = None, log
             for k, (sid, seconds) in enumerate(pool.imap_unordered(_worker, [(sid, out_dir) for sid in todo]), start=1):
                 report(k, sid, seconds)
     rows = [row for sid in ids for row in json.loads((out_dir / KEY_PARTS / f"{sid}.json").read_text(encoding="utf-8"))]
+    long = pd.DataFrame(rows, columns=["id", "exercise", "number", "chapter", "part", "expected", "tolerance"])
+    _write_atomic(out_dir / "answer_key_long.csv", long.to_csv(index=False, lineterminator="\n"))
     key_path = out_dir / "answer_key.csv"
-    key = pd.DataFrame(rows, columns=["id", "exercise", "chapter", "expected"])
-    _write_atomic(key_path, key.to_csv(index=False, lineterminator="\n"))
+    _write_atomic(key_path, wide_key(long).to_csv(index=False, lineterminator="\n"))
     return key_path
 
 
@@ -222,7 +267,8 @@ def main(argv: list[str] | None = None) -> None:
         key = write_student_data(args.roster, args.out, jobs=args.jobs)
     except RosterError as err:
         raise SystemExit(f"error: {err}") from None
-    print(f"wrote {len(read_roster(args.roster))} simulated datasets under {args.out}/<id>/{STUDENT_FILE} and {key}")
+    print(f"wrote {len(read_roster(args.roster))} simulated datasets under {args.out}/<id>/{STUDENT_FILE}, {key} "
+          f"and {key.with_name('answer_key_long.csv')}")
 
 
 if __name__ == "__main__":
