@@ -28,7 +28,7 @@ NBGRADER = str(Path(sys.executable).parent / "nbgrader")
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)\n### END SOLUTION", re.S)
 
 
-def _reader(scaffold: str = 'x = ...\nraise NotImplementedError("fill in")', check: str = 'check("ex-1", x)'):
+def _reader(scaffold: str = "x = ...  # 41 + 1", check: str = 'check_answer("ex-1", x)'):
     meta = {"reader": {"solution": "ex-1", "code": [
         {"source": "x = 41 + 1", "metadata": {"assignment": {"scaffold": scaffold, "check": check}}}]}}
     cells = [nbformat.v4.new_markdown_cell("> header", id="reader-header"),
@@ -47,7 +47,7 @@ def test_a_self_checked_exercise_becomes_a_solution_and_an_autograded_test_cell(
     assert "# x = ..." in sol.source  # the scaffold, shown to the student as a comment
     assert sol.metadata["nbgrader"] == {"grade": False, "grade_id": "ex-1-solution", "locked": False,
                                         "schema_version": 3, "solution": True}
-    assert test.source.startswith('assert check("ex-1", x), ')
+    assert test.source.startswith('assert check_answer("ex-1", x), ')
     assert test.metadata["nbgrader"]["grade"] and test.metadata["nbgrader"]["points"] == grading.exercise_points("ex-1")
     assert test.metadata["nbgrader"]["locked"] and not test.metadata["nbgrader"]["solution"]
     assert "Solution to Exercise" not in "".join(c.source for c in nb.cells)  # the fold is gone
@@ -60,8 +60,10 @@ def test_points_follow_the_reading_model():
 
 
 def test_bad_check_is_refused_and_a_notebook_without_checks_is_skipped(tmp_path):
-    with pytest.raises(AssignmentError, match="one call of check"):
+    with pytest.raises(AssignmentError, match="must be a call of check_answer"):
         grading.nbgrader_notebook(_reader(check="print(x)"))
+    with pytest.raises(AssignmentError, match="must be one call of check_answer"):
+        grading.nbgrader_notebook(_reader(check='check_answer("ex-1", x); print(x)'))
     plain = _reader()
     plain.cells[2].metadata["reader"]["code"][0]["metadata"] = {}
     assert grading.nbgrader_notebook(plain) is None

@@ -26,9 +26,9 @@ made-up submissions)::
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import os
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -36,7 +36,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from psyalliance.assignments import AssignmentError, exercises, student_notebook
+from psyalliance.assignments import CHECK_NAME, AssignmentError, exercises, student_notebook
 
 COURSE_ID = "psyalliance"
 CONFIG = '''# nbgrader configuration of the book's course (written by make assignments; psyalliance.grading).
@@ -71,6 +71,16 @@ def _meta(grade_id: str, *, solution: bool, grade: bool, points: int | None = No
     return {"nbgrader": meta}
 
 
+def _one_check_call(source: str) -> bool:
+    """Whether ``source`` is a single expression calling the self-check by its notebook name."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    return (len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Call)
+            and isinstance(body[0].value.func, ast.Name) and body[0].value.func.id == CHECK_NAME)
+
+
 def _commented(text: str) -> str:
     return "\n".join(f"# {line}" if line.strip() else "#" for line in text.rstrip().split("\n"))
 
@@ -91,8 +101,8 @@ def nbgrader_notebook(reader: nbformat.NotebookNode, name: str = "notebook") -> 
                            f"### BEGIN SOLUTION\n{solution}\n### END SOLUTION")
         scaffold.metadata.update(_meta(f"{ex.label}-solution", solution=True, grade=False))
         call = ex.check.strip()
-        if not re.fullmatch(r"check\w*\(.*\)", call, flags=re.S):  # check(...) or check_answer(...)
-            raise AssignmentError(f"{name}: {ex.label}: the check must be one call of check(...), got {call!r}")
+        if not _one_check_call(call):
+            raise AssignmentError(f"{name}: {ex.label}: the check must be one call of {CHECK_NAME}(...), got {call!r}")
         check.source = f"assert {call}, \"not correct yet: see the line printed above\""
         check.metadata.update(_meta(ex.label, solution=False, grade=True, points=exercise_points(ex.label)))
     out.metadata = copy.deepcopy(out.metadata)
