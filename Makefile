@@ -54,7 +54,9 @@ $(AXE_JS): tests/axe/package.json tests/axe/package-lock.json
 	npm ci --prefix $(AXE_DIR) --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
-test: $(STAMP) $(AXE_JS)  ## run the whole test suite (includes a fresh strict build of the book)
+test: $(STAMP)  ## run the whole test suite (includes a fresh strict build of the book)
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory axe; \
+	else echo "make test: no npm, so the accessibility test (axe-core) is skipped; with CI set it fails"; fi
 	$(ONE_THREAD) $(BIN)/python -m pytest
 
 test-lab: $(STAMP)  ## every chapter in JupyterLab (Run All, then what a reader sees); make test runs 3 of them
