@@ -77,18 +77,6 @@ def test_the_primer_uses_no_term_before_explaining_it():
     assert terms_before_explanation(only=["02_path_primer"]) == []
 
 
-# Chapters the primer's work did not touch (issue 18 item 4 covered chapter 02); listed exactly, so that
-# a new case fails here and a fixed one must be struck off.
-PENDING = {
-    "01_the_study, cell 15: 'path model' (path model) is used before its explanation in 02_path_primer, cell 0",
-    "05_alliance_change, cell 4: 'paired t test' (paired t test) is used before its explanation in A1_simulating, cell 22",
-    "06_correlations, cell 12: 'Benjamini-Hochberg' (false discovery rate) is used before its explanation in "
-    "10_checking_published, cell 14",
-    "07_path_models, cell 49: 'Monte Carlo' (Monte Carlo) is used before its explanation in 09_how_much_24, cell 17",
-}
-
-
-def test_every_chapter_lists_its_terms_used_before_their_explanation():
-    found = set(terms_before_explanation())
-    assert not found - PENDING, "terms used before their explanation:\n" + "\n".join(sorted(found - PENDING))
-    assert not PENDING - found, "fixed, strike off PENDING:\n" + "\n".join(sorted(PENDING - found))
+def test_no_chapter_uses_a_term_before_its_explanation():
+    found = terms_before_explanation()
+    assert found == [], "terms used before their explanation:\n" + "\n".join(found)
