@@ -394,7 +394,7 @@ def test_built_student_notebooks_hold_no_solution_and_every_scaffold(built_book)
         origin = next(d / src.name for d in (ROOT / "notebooks", ROOT / "book") if (d / src.name).exists())
         chapter = nbformat.read(origin, as_version=4)  # a chapter, or the instructor guide (book/)
         added = [c for c in instructor.cells if c.cell_type == "code" and str(c.get("id", "")).startswith(
-            ("assign-setup", "assign-check"))]
+            (assignments.INSTALL_ID, "assign-setup", "assign-check"))]  # the install cell, the setup, the checks
         assert [c.source for c in instructor.cells if c.cell_type == "code" and c not in added] == [
             c.source for c in chapter.cells if c.cell_type == "code"]
     assert seen == set(found)
@@ -407,7 +407,8 @@ def test_built_zips_and_the_download(built_book):
     assert names == sorted(p.name for p in built_book.reader.glob("*.ipynb")) and names
     for kind in ("student", "instructor"):
         with zipfile.ZipFile(out / f"{kind}.zip") as z:
-            assert sorted(z.namelist()) == sorted([f"{kind}/README.md"] + [f"{kind}/{n}" for n in names])
+            extra = [f"{kind}/{assignments.ANSWERS}"] if kind == "instructor" else []  # discussion answers
+            assert sorted(z.namelist()) == sorted([f"{kind}/README.md"] + [f"{kind}/{n}" for n in names] + extra)
     download = built_book.html / "_downloads" / "student.zip"
     assert download.read_bytes() == (out / "student.zip").read_bytes()
     intro = (built_book.html / "book" / "intro.html").read_text(encoding="utf-8")
