@@ -34,3 +34,14 @@ def test_every_book_chapter_has_objectives():
 def test_unreadable_toc_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="cannot read the chapters of"):
         toc_chapters(tmp_path / "missing.yml")
+    (tmp_path / "neither.yml").write_text("format: jb-book\nroot: intro\n")
+    with pytest.raises(ValueError, match="with parts or chapters"):
+        toc_chapters(tmp_path / "neither.yml")
+
+
+def test_a_toc_without_parts_lists_its_top_level_chapters(tmp_path):
+    toc = tmp_path / "_toc.yml"  # as jupyter-book 1.x allows, and as tests/test_code_follows.py's cut book has
+    toc.write_text("format: jb-book\nroot: book/intro\nchapters:\n  - file: notebooks/05_alliance_change\n"
+                   "  - file: book/glossary\n  - file: notebooks/A1_simulating\n")
+    assert toc_chapters(toc) == [tmp_path / "notebooks/05_alliance_change.ipynb",
+                                 tmp_path / "notebooks/A1_simulating.ipynb"]

@@ -18,11 +18,15 @@ ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
 
 
 def toc_chapters(toc: Path = ROOT / "_toc.yml") -> list[Path]:
-    """The chapter notebooks listed in ``_toc.yml`` (files under ``notebooks/``), in order."""
+    """The chapter notebooks listed in ``_toc.yml`` (files under ``notebooks/``), in order.
+
+    A jb-book table of contents lists its chapters in ``parts`` or, without parts, at the top level.
+    """
     try:
-        parts = yaml.safe_load(Path(toc).read_text(encoding="utf-8"))["parts"]
+        book = yaml.safe_load(Path(toc).read_text(encoding="utf-8"))
+        parts = book["parts"] if "parts" in book else [{"chapters": book["chapters"]}]
     except (OSError, KeyError, TypeError, yaml.YAMLError) as err:
-        raise ValueError(f"cannot read the chapters of {toc}: {err}") from err
+        raise ValueError(f"cannot read the chapters of {toc} (a jb-book toc with parts or chapters): {err!r}") from err
     files = [c["file"] for p in parts for c in p.get("chapters", []) if c.get("file", "").startswith("notebooks/")]
     return [Path(toc).parent / f"{f}.ipynb" for f in files]
 
