@@ -117,7 +117,10 @@ def test_non_convergence_is_an_error(data, monkeypatch):
     def no_luck(self, *args, **kwargs):
         return SolverResult(fun=np.inf, success=False, n_it=1, x=np.zeros(1), message="gave up", name_method="SLSQP")
 
+    from psyalliance import models
+
     monkeypatch.setattr(semopy.Model, "fit", no_luck)
+    monkeypatch.setattr(models, "DEFAULT_ENGINE", "semopy")  # the numpy engine does not call semopy's fit
     with pytest.raises(ConvergenceError, match="did not converge"):
         fit_model("murphy2022", data)
 

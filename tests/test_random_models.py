@@ -101,6 +101,7 @@ def test_semopys_default_classification_is_caught_not_reported(monkeypatch):
         original(self, description, mimic_lavaan=False, **kwargs)
 
     monkeypatch.setattr(semopy.Model, "__init__", default_semopy)
+    monkeypatch.setattr(models_module, "DEFAULT_ENGINE", "semopy")  # semopy's optimizer reads its own matrices
     m = BY_NAME["random_listwise_0"]
     with pytest.raises(ConvergenceError, match=r"model 'random_listwise_0' \(missing='listwise'\) did not converge"
                                                r".*not a maximum.*OLS starting values.*R lavaan"):
@@ -109,7 +110,9 @@ def test_semopys_default_classification_is_caught_not_reported(monkeypatch):
 
 def _stall(monkeypatch, when, polish=False):
     """Make _fit_from stop short of the maximum (parameters moved by 0.05) when ``when(start)`` is true; without
-    ``polish`` the trust-constr polish does nothing. Returns the list of starts tried (None: semopy's)."""
+    ``polish`` the trust-constr polish does nothing. Returns the list of starts tried (None: semopy's).
+    The fits use the semopy engine (the numpy engine's fallback), whose starts these tests are about."""
+    monkeypatch.setattr(models_module, "DEFAULT_ENGINE", "semopy")
     original = models_module._fit_from
     starts = []
 

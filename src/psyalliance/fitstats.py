@@ -280,7 +280,8 @@ def fit_measures_listwise(x: np.ndarray, implied_cov: np.ndarray, npar: int, exo
 
 
 def fit_measures_fiml(x: np.ndarray, implied_mean: np.ndarray, implied_cov: np.ndarray, npar: int,
-                      exogenous: Sequence[int] = ()) -> FitMeasures:
+                      exogenous: Sequence[int] = (), h1: tuple[np.ndarray, np.ndarray] | None = None,
+                      saturated=None) -> FitMeasures:
     """Fit statistics under FIML with all variables modelled (lavaan ``missing = "ml"``, ``fixed.x = FALSE``).
 
     ``x``: data with NaN for missing values (cases with no observed value are
@@ -288,12 +289,15 @@ def fit_measures_fiml(x: np.ndarray, implied_mean: np.ndarray, implied_cov: np.n
     included. Chi-square is the likelihood ratio against the EM-fitted
     saturated model; the baseline has free means and variances and no
     covariances except among the ``exogenous`` columns (lavaan's baseline
-    keeps them free, also under ``fixed.x = FALSE``).
+    keeps them free, also under ``fixed.x = FALSE``). ``saturated``: the function x -> (mean, cov)
+    that fits the saturated model (default :func:`em_saturated`; :func:`psyalliance.mlfit.saturated_moments`
+    reaches the same maximum in a few Newton steps); ``h1``: its result for ``x`` if already known.
     """
+    saturated = em_saturated if saturated is None else saturated
     x = np.asarray(x, dtype=float)
     x = x[~np.isnan(x).all(axis=1)]
     n, p = x.shape
-    mean_h1, cov_h1 = em_saturated(x)
+    mean_h1, cov_h1 = saturated(x) if h1 is None else h1
     loglik_h1 = loglik_missing(x, mean_h1, cov_h1)
     loglik = loglik_missing(x, implied_mean, implied_cov)
     chisq = 2 * (loglik_h1 - loglik)
@@ -305,7 +309,8 @@ def fit_measures_fiml(x: np.ndarray, implied_mean: np.ndarray, implied_cov: np.n
     exo = list(exogenous)
     k = len(exo)
     if k > 1:
-        mean_b[exo], cov_b[np.ix_(exo, exo)] = em_saturated(x[:, exo])
+        block = x[:, exo]
+        mean_b[exo], cov_b[np.ix_(exo, exo)] = saturated(block[~np.isnan(block).all(axis=1)])
     loglik_b = loglik_missing(x, mean_b, cov_b)
     chisq_b = 2 * (loglik_h1 - loglik_b)
     df_b = p * (p + 1) // 2 + p - 2 * p - k * (k - 1) // 2

@@ -57,6 +57,7 @@ import logging  # noqa: E402
 import warnings  # noqa: E402
 from collections.abc import Mapping  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
+from functools import cached_property  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -118,8 +119,16 @@ class FitResult:
     implied_cov: pd.DataFrame
     implied_mean: pd.Series | None
     data: pd.DataFrame = field(repr=False)
-    semopy_stats: pd.Series = field(repr=False)
     model: Any = field(repr=False)
+
+    @cached_property
+    def semopy_stats(self) -> pd.Series:
+        """What ``semopy.calc_stats`` reports for this fit (semopy's ``model`` at the solution), for comparison.
+
+        Computed on first use (``calc_stats`` refits semopy's baseline model, which takes longer than the
+        fit itself) and kept.
+        """
+        return _semopy_stats(self.model)
 
     @property
     def n(self) -> int:
@@ -424,11 +433,110 @@ def _expected_information(sigma_of, theta: np.ndarray, n: int) -> np.ndarray:
     return n / 2 * np.array([[np.sum(a * b.T) for b in wd] for a in wd])
 
 
-def check_optimum(loglik, theta: np.ndarray, information=None) -> tuple[float, np.ndarray | None]:
+ENGINES = ("numpy", "semopy")
+"""The optimizers :func:`fit_model` can use: :mod:`psyalliance.mlfit` (default) or semopy's SLSQP and polish."""
+
+DEFAULT_ENGINE = "numpy"
+"""The engine :func:`fit_model` uses unless told otherwise."""
+
+_INSPECT_ORDER = (("beta", "~"), ("gamma1", "~"), ("gamma2", "~"), ("lambda", "~"), ("psi", "~~"), ("theta", "~~"))
+
+
+def _table_rows(model: Any) -> list[tuple[str, str, str, str]]:
+    """(op, lval, rval, semopy parameter name) of each row of the estimates table, in ``model.inspect()``'s order.
+
+    One row per location of an active (free) parameter: paths (``beta``, ``lambda`` and the regressions
+    in ``gamma``), then intercepts (``gamma`` rows of ``1``, as ``~1``), then (co)variances, as semopy's
+    ``inspect`` lists them (:func:`_estimates_table` of the semopy engine gives the same table).
+    """
+    rows, means = [], []
+    for kind, op in _INSPECT_ORDER:
+        if kind == "psi":
+            rows.extend(means)
+            means = []
+        if kind not in model.matrices_names:
+            continue
+        n = model.matrices_names.index(kind)
+        mx = model.matrices[n]
+        names_r, names_c = model.names[n]
+        for pname, prm in model.parameters.items():
+            if not prm.active:
+                continue
+            for loc in prm.locations:
+                if loc.matrix is mx:
+                    lval, rval = names_r[loc.indices[0]], names_c[loc.indices[1]]
+                    if kind.startswith("gamma") and rval == "1":
+                        means.append(("~1", lval, "", pname))
+                    else:
+                        rows.append((op, lval, rval, pname))
+    return rows + means
+
+
+def _fit_numpy(model: Any, spec: ModelSyntax, observed: list[str], exo: list[str], used: pd.DataFrame,
+               missing: str):
+    """Fit with :mod:`psyalliance.mlfit`: (estimates table, loglik, information, theta, where, likelihood,
+    (mean, cov) of the saturated model), or why it could not.
+
+    The estimates table has semopy's rows (:func:`_table_rows`) with the estimates filled in and
+    ``se``, ``z``, ``p`` empty; ``model`` (semopy) is loaded with the data and set to the solution,
+    so that its ``inspect`` and ``calc_stats`` describe the same fit. Returns a string (the reason)
+    instead when the engine cannot fit the model (:class:`psyalliance.mlfit.EngineError`) or stops
+    short of the maximum.
+    """
+    from semopy.solver import SolverResult
+
+    from psyalliance import mlfit
+
+    table = _table_rows(model)
+    est = pd.DataFrame({"lval": [r[1] for r in table], "op": [r[0] for r in table], "rval": [r[2] for r in table],
+                        "estimate": np.nan, "se": np.nan, "z": np.nan, "p": np.nan})
+    keys = _parameter_keys(est, spec)
+    unique = list(dict.fromkeys(keys))
+    where = np.array([unique.index(k) for k in keys])
+    x = used.to_numpy()
+    try:
+        lik = mlfit.PathLikelihood(observed, [r[:3] for r in table], where, x, missing,
+                                   exogenous=exo if missing == "listwise" else ())
+        mean, cov = fitstats.ml_moments(x) if missing == "listwise" else mlfit.saturated_moments(x)
+        theta, why = mlfit.maximise(lik, lik.start(mean, cov))
+    except (mlfit.EngineError, np.linalg.LinAlgError) as exc:
+        return f"cannot fit it ({exc})"
+    if why:
+        return f"stopped ({why})"
+    est["estimate"] = theta[where]
+    # semopy's model at the same point, for its inspect() and calc_stats()
+    value = {r[3]: theta[w] for r, w in zip(table, where)}
+    logger = logging.getLogger()
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # semopy's load logs warnings (a sample covariance not PD) that fit_model's checks cover
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if not hasattr(model, "param_ranges"):
+                model.load(used)
+            name_obj = "MLW"
+            if missing == "fiml":
+                model.calc_fim = model.calc_fim_ml
+                model.prepare_fiml()
+                name_obj = "FIML"
+            model.param_vals = np.array([value[k] for k, prm in model.parameters.items() if prm.active])
+            model.update_matrices(model.param_vals)
+            fun = float(model.get_objective(name_obj)[0](model.param_vals))
+    finally:
+        logger.setLevel(level)
+    model.last_result = SolverResult(fun=fun, success=True, n_it=0, x=model.param_vals.copy(),
+                                     message="fitted by psyalliance.mlfit", name_method="psyalliance.mlfit",
+                                     name_obj=name_obj)
+    return est, lik.loglik, lik.information, theta, where, lik, (mean, cov)
+
+
+def check_optimum(loglik, theta: np.ndarray, information=None, gradient=None) -> tuple[float, np.ndarray | None]:
     """(Newton decrement g' I^-1 g, information I) of a log-likelihood at ``theta``; (inf, None) if I is not PD.
 
-    ``g`` is the numerical gradient (:func:`psyalliance.fitstats.numerical_gradient`);
-    ``information(theta)`` gives I, by default minus the numerical Hessian
+    ``g`` is ``gradient(theta)``, by default the numerical gradient
+    (:func:`psyalliance.fitstats.numerical_gradient`; :func:`fit_model` passes the same stencil evaluated
+    in one batch, :meth:`psyalliance.mlfit.PathLikelihood.numerical_gradient`, never the analytic
+    gradient the optimizer used); ``information(theta)`` gives I, by default minus the numerical Hessian
     (:func:`psyalliance.fitstats.numerical_hessian`). At a maximum g' I^-1 g is 0 and I
     positive definite; :data:`OPTIMUM_TOLERANCE` is the bound :func:`fit_model` accepts.
     """
@@ -437,13 +545,21 @@ def check_optimum(loglik, theta: np.ndarray, information=None) -> tuple[float, n
         factor = np.linalg.cholesky(info)
     except np.linalg.LinAlgError:
         return float("inf"), None
-    g = np.linalg.solve(factor, fitstats.numerical_gradient(loglik, theta))
+    g = np.linalg.solve(factor, gradient(theta) if gradient is not None else fitstats.numerical_gradient(loglik, theta))
     return float(g @ g), info
 
 
 def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, syntax: str | None = None,
-              ranges: Mapping[str, tuple[float, float]] | bool | None = None) -> FitResult:
-    """Fit a path model of :data:`MODELS` (or your own ``syntax``) with semopy, by maximum likelihood.
+              ranges: Mapping[str, tuple[float, float]] | bool | None = None, engine: str | None = None) -> FitResult:
+    """Fit a path model of :data:`MODELS` (or your own ``syntax``) by maximum likelihood.
+
+    semopy reads the model (its ``Model`` / ``ModelMeans`` with lavaan's defaults) and
+    :mod:`psyalliance.mlfit` maximises the likelihood (engine ``"numpy"``, the default,
+    :data:`DEFAULT_ENGINE`): Fisher scoring (listwise) or Newton steps (FIML) with the analytic
+    gradient from lavaan-style OLS starting values. Where that engine cannot fit the model
+    (:class:`psyalliance.mlfit.EngineError`) or its point fails :func:`check_optimum`, the fit falls
+    back to semopy's optimizer (engine ``"semopy"``: SLSQP from each of the :data:`STARTS`, with
+    a trust-constr polish), and the returned ``model`` is the one semopy fitted.
 
     Parameters
     ----------
@@ -475,6 +591,9 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         (alliance item means 1-5, MEQ30/PIQ item means 0-5, GRID-HAMD totals
         0-52). For data on other scales pass ``{column or instrument: (low,
         high)}``, e.g. ``ranges={"hamd": (0, 100)}``, or ``False`` to skip the check.
+    engine
+        ``"numpy"`` or ``"semopy"`` (:data:`ENGINES`); None: :data:`DEFAULT_ENGINE`. Both reach the
+        same maximum (the check above); ``"semopy"`` is slower and kept as the fallback and cross-check.
 
     Every reported number follows lavaan 0.6's ``sem()`` (listwise:
     ``sem(model, data)``; FIML: ``sem(model, data, missing = "ml", fixed.x =
@@ -489,7 +608,7 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         inf, or outside its scale (named with its row and the valid range), or a
         constant or perfectly collinear column in the rows the estimator uses.
     ConvergenceError
-        Neither of the :data:`STARTS` reached a maximum of the likelihood (gradient near zero,
+        Neither the numpy engine nor any of the :data:`STARTS` reached a maximum of the likelihood (gradient near zero,
         information positive definite: :func:`check_optimum`); the message names the model and what to try.
     """
     import semopy
@@ -537,7 +656,25 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
     obj = "MLW" if missing == "listwise" else "ML"
     x = used.to_numpy()
     attempts = []
-    for label in STARTS:
+    engine = DEFAULT_ENGINE if engine is None else engine
+    if engine not in ENGINES:
+        raise ModelError(f"engine = {engine!r} is not one of {', '.join(ENGINES)}")
+    checked, h1 = False, None
+    if engine == "numpy":
+        out = _fit_numpy(model, spec, observed, exo, used, missing)
+        if isinstance(out, str):
+            attempts.append(f"the numpy engine {out}")
+        else:
+            est, loglik, information, theta, where, lik, h1 = out
+            decrement, info = check_optimum(loglik, theta, information, gradient=lik.numerical_gradient)
+            checked = decrement <= OPTIMUM_TOLERANCE
+            if not checked:
+                attempts.append("the numpy engine's point: " + ("the information matrix is not positive definite"
+                                                             if info is None else f"not a maximum (Newton decrement "
+                                                             f"{decrement:.2g} > {OPTIMUM_TOLERANCE:g})"))
+        if not checked:  # fall back to semopy's optimizer, on a fresh model
+            model, h1 = type(model)(description, mimic_lavaan=True, cov_diag=True), None
+    for label in STARTS if not checked else ():
         start = None if label == STARTS[0] else _moment_start(model, x, observed, missing)
         stopped = _fit_from(model, used, obj, start)
         if stopped:
@@ -556,8 +693,15 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
                                                  else f"not a maximum (Newton decrement {decrement:.2g} > "
                                                       f"{OPTIMUM_TOLERANCE:g})"))
             continue
+        # one Newton (listwise: Fisher scoring) step from the checked point: SLSQP stops about 1e-6 short of
+        # the maximum, and the step, within 1e-4 SE by the check, takes it to about 1e-12
+        step = np.linalg.solve(info, fitstats.numerical_gradient(loglik, theta))
+        if loglik(theta + step) >= loglik(theta):
+            theta = theta + step
+            est["estimate"] = theta[where]
+        checked = True
         break
-    else:
+    if not checked:
         raise ConvergenceError(
             f"model {name!r} (missing={missing!r}) did not converge to a maximum of the likelihood: "
             f"{'; '.join(attempts)}. Check that every parameter is identified (no more free parameters than "
@@ -565,12 +709,6 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
             "on similar scales (variances within a factor of about 100 of each other), drop a parameter near its "
             "boundary (a variance near 0, a correlation near 1), or fit the model in R lavaan to compare")
 
-    # one Newton (listwise: Fisher scoring) step from the checked point: SLSQP stops about 1e-6 short of
-    # the maximum, and the step, within 1e-4 SE by the check, takes it to about 1e-12
-    step = np.linalg.solve(info, fitstats.numerical_gradient(loglik, theta))
-    if loglik(theta + step) >= loglik(theta):
-        theta = theta + step
-        est["estimate"] = theta[where]
     # standard errors from lavaan's information: expected (listwise), observed (FIML)
     est["se"] = np.sqrt(np.diag(np.linalg.inv(info)))[where]
     est["z"] = est["estimate"] / est["se"]
@@ -582,8 +720,10 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         measures = fitstats.fit_measures_listwise(x, sigma, npar=len(theta), exogenous=e)
     else:
         sigma, mu, psi = _implied_moments(est, observed, exo, None)
-        measures = fitstats.fit_measures_fiml(x, mu, sigma, npar=len(theta),
-                                             exogenous=[observed.index(v) for v in exo])
+        from psyalliance.mlfit import saturated_moments
+
+        measures = fitstats.fit_measures_fiml(x, mu, sigma, npar=len(theta), exogenous=[observed.index(v) for v in exo],
+                                             h1=h1, saturated=saturated_moments if h1 is not None else None)
     est.insert(4, "std_estimate", _std_estimates(est, observed, sigma, psi))
     est = est[list(ESTIMATE_COLUMNS)]
     idx = {v: i for i, v in enumerate(observed)}
@@ -594,7 +734,7 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
         exogenous=tuple(exo), endogenous=tuple(endo),
         implied_cov=pd.DataFrame(sigma, index=observed, columns=observed),
         implied_mean=None if mu is None else pd.Series(mu, index=observed), data=used,
-        semopy_stats=_semopy_stats(model), model=model,
+        model=model,
     )
 
 

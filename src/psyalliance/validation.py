@@ -69,6 +69,10 @@ def instrument_of(column: str) -> str | None:
     return head if head in INSTRUMENTS and "_" in str(column) else None
 
 
+_BOOK_RANGES: dict[tuple[str, int, int], dict[str, tuple[float, float, str]]] = {}
+"""(facts path, mtime in ns, size) -> :func:`scale_ranges` of the book's facts file (a copy is handed out)."""
+
+
 def scale_ranges(facts: Any = None) -> dict[str, tuple[float, float, str]]:
     """Instrument -> (low, high, description) from the facts file's ``measures`` section.
 
@@ -77,9 +81,14 @@ def scale_ranges(facts: Any = None) -> dict[str, tuple[float, float, str]]:
     total's maximum (52). The description reads like "GRID-HAMD totals".
     """
     if facts is None:
-        from psyalliance.facts import load_facts
+        from psyalliance.facts import FACTS_PATH, load_facts
 
-        facts = load_facts()
+        st = FACTS_PATH.stat()
+        key = (str(FACTS_PATH), st.st_mtime_ns, st.st_size)
+        if key not in _BOOK_RANGES:  # the facts file changed (or first use): read and validate it again
+            _BOOK_RANGES.clear()
+            _BOOK_RANGES[key] = scale_ranges(load_facts())
+        return dict(_BOOK_RANGES[key])
     out = {}
     for rec in facts.measures.to_dict("records"):
         inst = str(rec["instrument"])
@@ -193,14 +202,17 @@ def check_variation(frame: pd.DataFrame, what: str, complete_only: bool) -> None
     complete rows (when there are more of them than columns) and on every pair
     of columns. Raises :class:`DataError` naming the column(s) and the rows.
     """
-    rows = frame.dropna() if complete_only else frame
+    values = frame.to_numpy(float)
+    seen = ~np.isnan(values)
+    rows = values[seen.all(axis=1)] if complete_only else values
     where = f"the {len(rows)} complete rows" if complete_only else f"the {len(rows)} rows used"
-    for col in frame.columns:
-        x = rows[col].dropna()
-        if len(x) and x.nunique() <= 1:
-            raise DataError(f"{what}: {col} is constant ({_fmt(float(x.iloc[0]))} in all {len(x)} observed values of "
+    for j, col in enumerate(frame.columns):
+        x = rows[:, j]
+        x = x[~np.isnan(x)]
+        if len(x) and (x == x[0]).all():
+            raise DataError(f"{what}: {col} is constant ({_fmt(float(x[0]))} in all {len(x)} observed values of "
                             f"{where}); a variable needs at least two different values to enter a model")
-    cc = frame.dropna().to_numpy(float)
+    cc = values[seen.all(axis=1)]
     names = list(frame.columns)
     if len(cc) > len(names):
         dep = _dependence(cc, names)
@@ -211,7 +223,7 @@ def check_variation(frame: pd.DataFrame, what: str, complete_only: bool) -> None
     if not complete_only:
         for a in range(len(names)):
             for b in range(a + 1, len(names)):
-                pair = frame[[names[a], names[b]]].dropna().to_numpy(float)
+                pair = values[seen[:, a] & seen[:, b]][:, [a, b]]
                 if len(pair) >= 5 and np.ptp(pair[:, 0]) > 0 and np.ptp(pair[:, 1]) > 0:
                     r = np.corrcoef(pair.T)[0, 1]
                     if abs(r) > 1 - 1e-12:
