@@ -92,6 +92,8 @@ class PathLikelihood:
                 raise EngineError(f"row {lval} ~ {rval} is a self-loop")
             if op == "~1" and missing == "listwise":
                 raise EngineError("listwise ML here has saturated means: no intercept rows")
+        self._rows_to_parameters = np.zeros((len(self.rows), self.q))
+        self._rows_to_parameters[np.arange(len(self.rows)), self.where] = 1.0
         kinds = np.array([r[0] for r in self.rows])
         self.path = np.flatnonzero(kinds == "~")
         self.cov = np.flatnonzero(kinds == "~~")
@@ -122,7 +124,7 @@ class PathLikelihood:
             if on_exo:
                 raise EngineError(f"listwise ML fixes the exogenous (co)variances; {on_exo[0]} is a row")
             self.patterns = [(np.arange(p), self.n, np.zeros(p), self.sample_cov)]
-        else:
+        if missing == "fiml":
             obs = ~np.isnan(x)
             if not obs.any(axis=1).all():
                 raise EngineError("FIML needs at least one observed value in every case")
@@ -133,6 +135,22 @@ class PathLikelihood:
                 m = rows_k.mean(axis=0)
                 dev = rows_k - m
                 self.patterns.append((np.flatnonzero(pattern), len(rows_k), m, dev.T @ dev / len(rows_k)))
+        # every pattern as a p x p problem, for one batch over patterns: the block of the missing variables
+        # in Sigma replaced by the identity (so that W = Sigma^-1 holds the pattern's inverse in its observed
+        # block, and log|Sigma| is the pattern's log-determinant), their means and moments by 0
+        seen = np.zeros((len(self.patterns), p))
+        for g, (o, *_) in enumerate(self.patterns):
+            seen[g, o] = 1.0
+        self._seen = seen
+        self._mask = seen[:, :, None] * seen[:, None, :]
+        self._fill = np.einsum("gi,ij->gij", 1 - seen, np.eye(p))
+        self._n_g = np.array([n_g for _, n_g, _, _ in self.patterns], dtype=float)
+        self._p_g = seen.sum(axis=1)
+        self._m_g = np.zeros((len(self.patterns), p))
+        self._s_g = np.zeros((len(self.patterns), p, p))
+        for g, (o, _, m_g, s_g) in enumerate(self.patterns):
+            self._m_g[g, o] = m_g
+            self._s_g[g][np.ix_(o, o)] = s_g
 
     # ------------------------------------------------------------------ moments
 
@@ -158,32 +176,33 @@ class PathLikelihood:
 
     # ------------------------------------------------------------------ likelihood
 
+    def _pattern_terms(self, mu: np.ndarray, sigma: np.ndarray):
+        """Per case-batch k and pattern g: (W, log|Sigma_g|, d, S_g + d d'), padded to p x p; None if not PD."""
+        padded = sigma[:, None] * self._mask + self._fill
+        try:
+            chol = np.linalg.cholesky(padded)
+        except np.linalg.LinAlgError:
+            return None
+        logdet = 2 * np.log(np.diagonal(chol, axis1=-2, axis2=-1)).sum(axis=-1)
+        if self.missing == "fiml":
+            d = (self._m_g - mu[:, None, :]) * self._seen
+        else:
+            d = np.zeros((len(mu),) + self._m_g.shape)
+        moment = self._s_g + d[..., :, None] * d[..., None, :]
+        return np.linalg.inv(padded), logdet, d, moment
+
     def loglik_batch(self, thetas: np.ndarray) -> np.ndarray:
         """The log-likelihood at each row of ``thetas`` (K x q); -inf where an implied Sigma is not positive definite."""
         thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
         mu, sigma = self.moments(thetas)
-        total = np.zeros(len(thetas))
-        for o, n_g, m_g, s_g in self.patterns:
-            sub = sigma[:, o[:, None], o[None, :]]
-            try:
-                chol = np.linalg.cholesky(sub)
-            except np.linalg.LinAlgError:
-                return np.array([self.loglik_batch(t[None])[0] if self._pd(t) else -np.inf for t in thetas])
-            logdet = 2 * np.log(np.diagonal(chol, axis1=-2, axis2=-1)).sum(axis=-1)
-            d = m_g - mu[:, o] if self.missing == "fiml" else np.zeros((len(thetas), len(o)))
-            moment = s_g + d[:, :, None] * d[:, None, :]
-            quad = np.einsum("kij,kji->k", np.linalg.inv(sub), moment)
-            total += -0.5 * n_g * (len(o) * _LOG2PI + logdet + quad)
-        return total
-
-    def _pd(self, theta: np.ndarray) -> bool:
-        sigma = self.moments(theta)[1]
-        try:
-            for o, *_ in self.patterns:
-                np.linalg.cholesky(sigma[np.ix_(o, o)])
-        except np.linalg.LinAlgError:
-            return False
-        return True
+        terms = self._pattern_terms(mu, sigma)
+        if terms is None:
+            if len(thetas) == 1:
+                return np.array([-np.inf])
+            return np.concatenate([self.loglik_batch(t[None]) for t in thetas])
+        w, logdet, _, moment = terms
+        quad = np.einsum("kgij,kgji->kg", w, moment)
+        return -0.5 * (self._n_g * (self._p_g * _LOG2PI + logdet + quad)).sum(axis=-1)
 
     def loglik(self, theta: np.ndarray) -> float:
         """The log-likelihood (summed over cases) at ``theta`` (q,); -inf outside the positive-definite region."""
@@ -200,21 +219,20 @@ class PathLikelihood:
         return self.gradient_batch(np.asarray(theta, dtype=float)[None])[0]
 
     def gradient_batch(self, thetas: np.ndarray) -> np.ndarray:
-        """:meth:`gradient` at each row of ``thetas`` (K x q), in one batch."""
+        """:meth:`gradient` at each row of ``thetas`` (K x q), in one batch; raises :class:`EngineError` where an
+        implied Sigma is not positive definite."""
         thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
         k = len(thetas)
         b, psi, alpha = self.matrices(thetas)
         a = np.linalg.inv(np.eye(self.p) - b)
         at = np.swapaxes(a, -1, -2)
         mu, sigma = (a @ alpha[..., None])[..., 0], a @ psi @ at
-        g_sigma = np.zeros((k, self.p, self.p))
-        g_mu = np.zeros((k, self.p))
-        for o, n_g, m_g, s_g in self.patterns:
-            w = np.linalg.inv(sigma[:, o[:, None], o[None, :]])
-            d = m_g - mu[:, o] if self.missing == "fiml" else np.zeros((k, len(o)))
-            moment = s_g + d[:, :, None] * d[:, None, :]
-            g_sigma[:, o[:, None], o[None, :]] += n_g * (w @ moment @ w - w)
-            g_mu[:, o] += n_g * (w @ d[..., None])[..., 0]
+        terms = self._pattern_terms(mu, sigma)
+        if terms is None:
+            raise EngineError("the gradient is not defined where the implied covariance matrix is not positive definite")
+        w, _, d, moment = terms
+        g_sigma = np.einsum("g,kgij->kij", self._n_g, (w @ moment @ w - w) * self._mask)
+        g_mu = np.einsum("g,kgij,kgj->ki", self._n_g, w, d)
         at_mu = (at @ g_mu[..., None])[..., 0]
         d_b = at @ g_sigma @ sigma + at_mu[:, :, None] * mu[:, None, :]
         d_psi = at @ g_sigma @ a
@@ -223,9 +241,7 @@ class PathLikelihood:
         i, j = self.psi_at
         row[:, self.cov] = np.where(i == j, 0.5, 1.0) * d_psi[:, i, j]
         row[:, self.mean] = at_mu[:, self.alpha_at]
-        out = np.zeros((k, self.q))
-        np.add.at(out.T, self.where, row.T)
-        return out
+        return row @ self._rows_to_parameters
 
     def sigma_jacobian(self, theta: np.ndarray) -> np.ndarray:
         """dSigma/dtheta_k, shape (q, p, p): A E_ij Sigma + Sigma E_ji A' for a path, A (E_ij + E_ji) A' for a
@@ -278,9 +294,17 @@ class PathLikelihood:
         theta = np.asarray(theta, dtype=float)
         h = rel_step * np.maximum(np.abs(theta), 1.0)
         steps = np.concatenate([np.diag(h / 2), -np.diag(h / 2), np.diag(h), -np.diag(h)])
-        g = self.gradient_batch(theta + steps).reshape(4, self.q, self.q)
-        hess = (4 * (g[0] - g[1]) / h[:, None] - (g[2] - g[3]) / (2 * h[:, None])) / 3
-        return -(hess + hess.T) / 2
+        return _observed_from_gradients(self.gradient_batch(theta + steps), h, self.q)
+
+    def gradient_and_information(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(:meth:`gradient`, :meth:`information`) at ``theta``; for FIML from one batch of gradients."""
+        theta = np.asarray(theta, dtype=float)
+        if self.missing == "listwise":
+            return self.gradient(theta), self.expected_information(theta)
+        h = 1e-4 * np.maximum(np.abs(theta), 1.0)
+        steps = np.concatenate([np.zeros((1, self.q)), np.diag(h / 2), -np.diag(h / 2), np.diag(h), -np.diag(h)])
+        g = self.gradient_batch(theta + steps)
+        return g[0], _observed_from_gradients(g[1:], h, self.q)
 
     def information(self, theta: np.ndarray) -> np.ndarray:
         """lavaan's information for the standard errors: expected (listwise), observed (FIML)."""
@@ -316,6 +340,14 @@ class PathLikelihood:
 
 
 # ---------------------------------------------------------------------- batched numerical derivatives
+
+
+def _observed_from_gradients(g: np.ndarray, h: np.ndarray, q: int) -> np.ndarray:
+    """Minus the symmetrized Hessian from the gradients at theta +- h/2 e_i and theta +- h e_i (4q rows, in that
+    order): central differences, one Richardson extrapolation (4 D(h/2) - D(h)) / 3."""
+    g = g.reshape(4, q, q)
+    hess = (4 * (g[0] - g[1]) / h[:, None] - (g[2] - g[3]) / (2 * h[:, None])) / 3
+    return -(hess + hess.T) / 2
 
 
 def _hessian_points(theta: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, list]:
@@ -370,6 +402,16 @@ def numerical_gradient_batch(f_batch, theta: np.ndarray, rel_step: float = 1e-4)
 # ---------------------------------------------------------------------- the maximiser
 
 
+def _cholesky(info: np.ndarray | None) -> np.ndarray | None:
+    """The Cholesky factor of ``info``, or None if it is not positive definite (or None)."""
+    if info is None:
+        return None
+    try:
+        return np.linalg.cholesky(info)
+    except np.linalg.LinAlgError:
+        return None
+
+
 def _newton(lik: PathLikelihood, theta: np.ndarray) -> tuple[np.ndarray, str]:
     """Newton steps with step halving from ``theta``; (theta, "") at convergence, else (theta, why).
 
@@ -381,14 +423,14 @@ def _newton(lik: PathLikelihood, theta: np.ndarray) -> tuple[np.ndarray, str]:
     if not np.isfinite(value):
         return theta, "the start implies a covariance matrix that is not positive definite"
     for _ in range(MAX_STEPS):
-        g = lik.gradient(theta)
-        for information in (lik.information, lik.expected_information):
-            try:
-                factor = np.linalg.cholesky(information(theta))
-                break
-            except np.linalg.LinAlgError:
-                continue
-        else:
+        try:
+            g, info = lik.gradient_and_information(theta)
+        except EngineError:  # a difference step left the positive-definite region
+            g, info = lik.gradient(theta), None
+        factor = _cholesky(info)
+        if factor is None and lik.missing == "fiml":  # far from the maximum: a scoring step
+            factor = _cholesky(lik.expected_information(theta))
+        if factor is None:
             return theta, "the information is not positive definite"
         step = np.linalg.solve(factor.T, np.linalg.solve(factor, g))
         decrement = float(g @ step)
