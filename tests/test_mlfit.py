@@ -26,7 +26,7 @@ M2_ROWS = [("~", "mystical_peak", "alliance_prep"), ("~", "insight_peak", "allia
            ("~", "alliance_post2", "mystical_peak"), ("~", "alliance_post2", "insight_peak"),
            ("~", "alliance_post2", "alliance_prep"), ("~", "hamd_4wk", "alliance_post2"),
            ("~", "hamd_12mo", "alliance_post2"), ("~", "hamd_12mo", "hamd_4wk"),
-           ("~~", "mystical_peak", "insight_peak"), ("~~", "hamd_4wk", "hamd_12mo")]
+           ("~~", "mystical_peak", "insight_peak")]
 M2_VARS = ["alliance_prep", "mystical_peak", "insight_peak", "alliance_post2", "hamd_4wk", "hamd_12mo"]
 
 

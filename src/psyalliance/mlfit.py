@@ -12,16 +12,18 @@ models, one parameter per distinct label, paths ``y ~ x``, (residual) (co)varian
 * ``"listwise"``: the normal log-likelihood of the N complete cases with saturated means
   and the exogenous block of Psi fixed at its sample values (lavaan ``fixed.x = TRUE``),
   ``l = -N/2 (p log 2 pi + log|Sigma| + tr(S Sigma^-1))`` with S the ML (divisor N)
-  sample covariance. Maximised by Fisher scoring with the analytic gradient and the
-  expected information ``N/2 tr(W D_k W D_l)`` (``W = Sigma^-1``, ``D_k = dSigma/dtheta_k``),
-  lavaan's information for these standard errors.
+  sample covariance. Standard errors from the expected information ``N/2 tr(W D_k W D_l)``
+  (``W = Sigma^-1``, ``D_k = dSigma/dtheta_k``, analytic), lavaan's for listwise ML.
 * ``"fiml"``: the casewise log-likelihood, each case contributing the normal density of its
   observed entries, computed once per missing-data pattern g (n_g cases, mean m_g, ML
   covariance S_g): ``l_g = -n_g/2 (p_g log 2 pi + log|Sigma_g| + tr(W_g (S_g + d d')))`` with
-  ``d = m_g - mu_g``. Maximised by Newton steps with the analytic gradient and the observed
-  information (minus the Hessian; lavaan's default for ``missing = "ml"``), by numerical
-  differences of the log-likelihood evaluated for all points in one batch; scipy's BFGS
-  with the analytic gradient takes over where the information is not positive definite.
+  ``d = m_g - mu_g``, all patterns in one batch. Standard errors from the observed information
+  (minus the Hessian; lavaan's default for ``missing = "ml"``), by central differences of the
+  analytic gradient with one Richardson extrapolation.
+
+Both are maximised (:func:`maximise`) by Newton steps with the analytic gradient and the observed
+information from lavaan-style OLS starting values (the expected information where the observed one
+is not positive definite, scipy's BFGS where the Newton steps stop short).
 
 Units: the log-likelihood is summed over cases (not divided by N); parameters are on the
 variables' own scales.
@@ -296,15 +298,16 @@ class PathLikelihood:
         steps = np.concatenate([np.diag(h / 2), -np.diag(h / 2), np.diag(h), -np.diag(h)])
         return _observed_from_gradients(self.gradient_batch(theta + steps), h, self.q)
 
-    def gradient_and_information(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(:meth:`gradient`, :meth:`information`) at ``theta``; for FIML from one batch of gradients."""
+    def gradient_and_hessian(self, theta: np.ndarray, rel_step: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
+        """(:meth:`gradient`, minus its Jacobian) at ``theta`` from one batch of q + 1 gradients: forward
+        differences of relative step ``rel_step`` (error about 1e-6 relative, plenty for a Newton step; the
+        standard errors use :meth:`information`). Newton steps with it converge quadratically under either
+        estimator."""
         theta = np.asarray(theta, dtype=float)
-        if self.missing == "listwise":
-            return self.gradient(theta), self.expected_information(theta)
-        h = 1e-4 * np.maximum(np.abs(theta), 1.0)
-        steps = np.concatenate([np.zeros((1, self.q)), np.diag(h / 2), -np.diag(h / 2), np.diag(h), -np.diag(h)])
-        g = self.gradient_batch(theta + steps)
-        return g[0], _observed_from_gradients(g[1:], h, self.q)
+        h = rel_step * np.maximum(np.abs(theta), 1.0)
+        g = self.gradient_batch(theta + np.concatenate([np.zeros((1, self.q)), np.diag(h)]))
+        hess = (g[1:] - g[0]) / h[:, None]
+        return g[0], -(hess + hess.T) / 2
 
     def information(self, theta: np.ndarray) -> np.ndarray:
         """lavaan's information for the standard errors: expected (listwise), observed (FIML)."""
@@ -415,20 +418,19 @@ def _cholesky(info: np.ndarray | None) -> np.ndarray | None:
 def _newton(lik: PathLikelihood, theta: np.ndarray) -> tuple[np.ndarray, str]:
     """Newton steps with step halving from ``theta``; (theta, "") at convergence, else (theta, why).
 
-    Each step uses lavaan's information for the standard errors (:meth:`PathLikelihood.information`:
-    a scoring step listwise, a Newton step for FIML) or, where that is not positive definite (far
-    from the maximum), the expected information (a scoring step).
+    Each step uses the observed information (:meth:`PathLikelihood.gradient_and_hessian`) or, where
+    that is not positive definite (far from the maximum), the expected information (a scoring step).
     """
     value = lik.loglik(theta)
     if not np.isfinite(value):
         return theta, "the start implies a covariance matrix that is not positive definite"
     for _ in range(MAX_STEPS):
         try:
-            g, info = lik.gradient_and_information(theta)
+            g, info = lik.gradient_and_hessian(theta)
         except EngineError:  # a difference step left the positive-definite region
             g, info = lik.gradient(theta), None
         factor = _cholesky(info)
-        if factor is None and lik.missing == "fiml":  # far from the maximum: a scoring step
+        if factor is None:  # far from the maximum: a scoring step
             factor = _cholesky(lik.expected_information(theta))
         if factor is None:
             return theta, "the information is not positive definite"
@@ -466,9 +468,9 @@ def _bfgs(lik: PathLikelihood, theta: np.ndarray) -> np.ndarray:
 def maximise(lik: PathLikelihood, theta: np.ndarray) -> tuple[np.ndarray, str]:
     """The maximum of ``lik`` from ``theta``: (theta, "") when reached, else (theta, why it stopped).
 
-    Newton steps (:func:`_newton`: lavaan's information, listwise expected, i.e. Fisher scoring,
-    FIML observed, or the expected one where that is not positive definite); where they stop short,
-    scipy's BFGS with the analytic gradient, then Newton steps again from its point.
+    Newton steps (:func:`_newton`: the observed information, or the expected one where that is not
+    positive definite); where they stop short, scipy's BFGS with the analytic gradient, then Newton
+    steps again from its point.
     """
     theta = np.asarray(theta, dtype=float)
     out, why = _newton(lik, theta)

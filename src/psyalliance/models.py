@@ -555,8 +555,8 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
 
     semopy reads the model (its ``Model`` / ``ModelMeans`` with lavaan's defaults) and
     :mod:`psyalliance.mlfit` maximises the likelihood (engine ``"numpy"``, the default,
-    :data:`DEFAULT_ENGINE`): Fisher scoring (listwise) or Newton steps (FIML) with the analytic
-    gradient from lavaan-style OLS starting values. Where that engine cannot fit the model
+    :data:`DEFAULT_ENGINE`): Newton steps with the analytic gradient from lavaan-style OLS
+    starting values. Where that engine cannot fit the model
     (:class:`psyalliance.mlfit.EngineError`) or its point fails :func:`check_optimum`, the fit falls
     back to semopy's optimizer (engine ``"semopy"``: SLSQP from each of the :data:`STARTS`, with
     a trust-constr polish), and the returned ``model`` is the one semopy fitted.
