@@ -222,3 +222,19 @@ def test_models_registry_is_fitted_by_the_numpy_engine():
     for name in MODELS:
         for missing in ("listwise", "fiml"):
             assert fit_model(name, d, missing).model.last_result.name_method == "psyalliance.mlfit", (name, missing)
+
+
+def test_fit_result_keeps_its_fields_and_computes_semopy_stats_when_first_read(monkeypatch):
+    import dataclasses
+
+    assert [f.name for f in dataclasses.fields(models_module.FitResult)] == [
+        "name", "syntax", "missing", "estimates", "fit", "r2", "measures", "observed", "exogenous", "endogenous",
+        "implied_cov", "implied_mean", "data", "model", "semopy_stats"]
+    calls = []
+    original = models_module._semopy_stats
+    monkeypatch.setattr(models_module, "_semopy_stats", lambda model: calls.append(model) or original(model))
+    res = fit_model("m1_mediation", make_fixture_data(seed=2, n=30))
+    assert calls == []  # the fit itself does not run calc_stats
+    assert res.semopy_stats["DoF"] == res.semopy_stats["DoF"] and len(calls) == 1  # once, then kept
+    given = dataclasses.replace(res, semopy_stats=pd.Series({"DoF": 7.0}))
+    assert given.semopy_stats["DoF"] == 7.0 and len(calls) == 1

@@ -57,7 +57,6 @@ import logging  # noqa: E402
 import warnings  # noqa: E402
 from collections.abc import Mapping  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
-from functools import cached_property  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -88,6 +87,28 @@ class ConvergenceError(ModelError):
     """The optimizer did not converge."""
 
 
+class _SemopyStats:
+    """The ``semopy_stats`` field of :class:`FitResult`: given, or ``semopy.calc_stats(model)`` on first read.
+
+    ``calc_stats`` refits semopy's baseline model, which takes longer than the fit itself, so a fit
+    that is never compared with semopy does not pay for it. (A data descriptor: the frozen
+    dataclass's ``__init__`` stores the value through :meth:`__set__`; the default is this object.)
+    """
+
+    _slot = "_semopy_stats_value"
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self  # the dataclass default
+        value = obj.__dict__.get(self._slot, self)
+        if value is self:
+            value = obj.__dict__[self._slot] = _semopy_stats(obj.model)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self._slot] = value
+
+
 @dataclass(frozen=True)
 class FitResult:
     """A fitted path model.
@@ -103,7 +124,7 @@ class FitResult:
     listed, as in lavaan's ``parameterEstimates(remove.nonfree = TRUE)``. ``fit``: the lavaan-convention statistics of
     :data:`psyalliance.fitstats.FIT_KEYS`. ``r2``: R-squared of each
     endogenous variable. ``semopy_stats``: what ``semopy.calc_stats`` reports
-    for the same fit, for comparison only.
+    for the same fit, for comparison only (computed when first read).
     """
 
     name: str
@@ -120,15 +141,7 @@ class FitResult:
     implied_mean: pd.Series | None
     data: pd.DataFrame = field(repr=False)
     model: Any = field(repr=False)
-
-    @cached_property
-    def semopy_stats(self) -> pd.Series:
-        """What ``semopy.calc_stats`` reports for this fit (semopy's ``model`` at the solution), for comparison.
-
-        Computed on first use (``calc_stats`` refits semopy's baseline model, which takes longer than the
-        fit itself) and kept.
-        """
-        return _semopy_stats(self.model)
+    semopy_stats: pd.Series = field(default=_SemopyStats(), repr=False)
 
     @property
     def n(self) -> int:
