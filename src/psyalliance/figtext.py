@@ -25,7 +25,15 @@ PT_KEY = "psyalliance:smallest-text-pt"
 DPI_KEY = "psyalliance:dpi"
 """PNG text chunk: the dots per inch the PNG was drawn at (pixels per 72 points)."""
 
-__all__ = ["PT_KEY", "DPI_KEY", "smallest_text_pt", "png_with_text_sizes", "load_ipython_extension"]
+MIN_TEXT_PX = 9.0
+"""The smallest text a figure may show on a phone (CSS px), at its size in the page: never enlarged."""
+
+PHONE_COLUMN_PX = 340
+"""The narrowest a figure is shown on a 390 px wide page (CSS px): a figure of the text column (``<figure>``,
+342 px measured in Chromium with the book's theme; a cell's output is 358 px). The browser test checks it."""
+
+__all__ = ["PT_KEY", "DPI_KEY", "MIN_TEXT_PX", "PHONE_COLUMN_PX", "smallest_text_pt", "png_with_text_sizes",
+           "phone_text_px", "load_ipython_extension"]
 
 
 def _shown(text: Text) -> bool:
@@ -50,6 +58,21 @@ def png_with_text_sizes(fig: Figure, dpi: float | None = None) -> bytes:
     fig.canvas.print_figure(buf, format="png", dpi=dpi, bbox_inches="tight", metadata=meta,
                             facecolor=fig.get_facecolor(), edgecolor=fig.get_edgecolor())
     return buf.getvalue()
+
+
+def phone_text_px(fig: Figure, column_px: float = PHONE_COLUMN_PX) -> float | None:
+    """The smallest text of ``fig`` in CSS px when its PNG (:func:`png_with_text_sizes`) is shown in a column
+    ``column_px`` CSS px wide: at natural size if it fits, else scaled down to the column. None without text."""
+    import io
+
+    from PIL import Image
+
+    png = png_with_text_sizes(fig)
+    pt, dpi = smallest_text_pt(fig), float(fig.dpi)
+    if pt is None:
+        return None
+    natural = Image.open(io.BytesIO(png)).size[0]
+    return pt * dpi / 72 * min(1.0, column_px / natural)
 
 
 def load_ipython_extension(ipython: Any) -> None:
