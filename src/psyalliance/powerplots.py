@@ -133,13 +133,18 @@ def sampling_distributions(estimates: np.ndarray, names: Sequence[str], truth: p
         ax.yaxis.set_major_locator(MaxNLocator(3))
         if i % ncols == 0:
             ax.set_ylabel("studies")
+        if i + ncols >= k:  # no panel below this one
+            ax.set_xlabel("estimate (raw units)")
     for ax in axes.flat[k:]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     reps = estimates.shape[0]
-    fig.supxlabel("estimate (raw units)")
     fig.suptitle(f"Simulated data: {title},\nn = {n}, {reps:,} replications")
-    fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
+    if k < nrows * ncols:  # the key in the first empty cell
+        fig.legend(handles, labels, loc="center", bbox_to_anchor=(0.5, 0.5), bbox_transform=axes.flat[k].transAxes,
+                   frameon=False)
+    else:
+        fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
     return fig
 
 
@@ -190,7 +195,7 @@ def sensitivity_figure(table: pd.DataFrame, effects: Sequence[tuple[str, str]], 
         ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"])
         ax.set_title(key, fontsize=TEXT_PT)
         ax.xaxis.set_tick_params(labelbottom=True)
-    axes.flat[0].set_yticks(range(len(labels)), [textwrap.fill(_short_assumption(lab), 24) for lab in labels])
+    axes.flat[0].set_yticks(range(len(labels)), [textwrap.fill(_short_assumption(lab), 26) for lab in labels])
     handles, names = axes.flat[0].get_legend_handles_labels()
     key_ax = axes.flat[len(effects)]
     key_ax.axis("off")

@@ -66,7 +66,7 @@ def coverage_figure(grid: pd.DataFrame, effect: str, level: float = 0.95):
     methods = [("coverage_t", "mcse_t", "t / Sobel; FIML: Wald (observed information)"),
                ("coverage_percentile", "mcse_percentile", "percentile bootstrap"),
                ("coverage_bca", "mcse_bca", "BCa bootstrap")]
-    fig, axes = plt.subplots(3, 1, figsize=(WIDTH_IN, 3 * (0.5 * len(labels) + 0.8) + 1.3), sharex=True,
+    fig, axes = plt.subplots(3, 1, figsize=(WIDTH_IN, 3 * (0.45 * len(labels) + 0.8) + 1.3), sharex=True,
                              layout="constrained")
     y = np.arange(len(labels))
     for ax, (col, se, title) in zip(axes, methods):
@@ -76,9 +76,10 @@ def coverage_figure(grid: pd.DataFrame, effect: str, level: float = 0.95):
             ax.text(0.62, yy, "no interval", ha="left", va="center", color="0.35")
         ax.axvline(level, color="black", lw=0.8, ls="--")
         ax.set_xlim(0.6, 1.0)
+        ax.set_xticks([0.6, 0.7, 0.8, 0.9, 1.0])
         ax.set_title(title, fontsize=TEXT_PT)
         ax.set_yticks(y, [lab.replace(", ", ",\n") for lab in labels])
-        ax.invert_yaxis()
+        ax.set_ylim(len(labels) - 0.4, -0.6)  # the first cell on top, room for the last one's note
     axes[1].set_ylabel("data condition, estimator")
     axes[-1].set_xlabel("coverage (share of intervals holding\nthe population value); dashed: 0.95")
     fig.suptitle(f"Coverage of 95% intervals for {effect},\nM1 at n = 24, simulated")
