@@ -3,6 +3,7 @@
 import io
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 
@@ -23,6 +24,17 @@ def test_the_smallest_text_counts_ticks_legends_and_titles_but_not_hidden_or_emp
     assert smallest_text_pt(fig) == 7.5
     ax.tick_params(labelsize=6)
     assert smallest_text_pt(fig) == 6
+    plt.close(fig)
+
+
+def test_a_mathtext_subscript_counts_at_its_rendered_size():
+    fig, ax = plt.subplots()
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, "$e_y$", fontsize=12)
+    ax.text(0.5, 0.2, "R² = 0.25 and a $ sign", fontsize=10)  # a superscript glyph, one dollar: plain text
+    assert smallest_text_pt(fig) == pytest.approx(12 * 0.7)
+    ax.text(0.1, 0.1, "$x^{a_b}$", fontsize=15)
+    assert smallest_text_pt(fig) == pytest.approx(15 * 0.7 * 0.7)
     plt.close(fig)
 
 

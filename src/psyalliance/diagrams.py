@@ -23,6 +23,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.transforms import ScaledTranslation
 
 from psyalliance.correlations import LABELS
+from psyalliance.figtext import SCRIPT_SHRINK
 from psyalliance.figures import TEXT_PT, TITLE_PT, WIDTH_IN, book_figure
 from psyalliance.models import path_tests
 from psyalliance.pathlabels import path_key, path_name, variable_name
@@ -347,9 +348,9 @@ def draw_model(syntax: str, title: str, names: Mapping[str, str] | None = None,
     """
     spec, paths, arcs = _model_spec(syntax)
     names, residuals = dict(names or {}), dict(residuals or {})
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.4))
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.9))
     ax.set_xlim(-0.3 if arcs else -0.08, 1.08)  # room on the left for the arcs
-    ax.set_ylim(-0.02, 1.12)
+    ax.set_ylim(-0.08, 1.24)  # room for the residuals above the top box and below the bottom one
     ax.set_axis_off()
     pos = layout(spec.observed, spec.exogenous, [(o, p) for o, p, _ in paths])
     renderer = fig.canvas.get_renderer()
@@ -385,6 +386,7 @@ def draw_model(syntax: str, title: str, names: Mapping[str, str] | None = None,
         ax.add_patch(FancyArrowPatch(tail, tip, arrowstyle="-|>", mutation_scale=12, lw=1.1, color="#555555",
                                      shrinkA=0, shrinkB=0, zorder=1))
         ax.text(tail[0], tail[1] + (-0.01 if below else 0.01), f"${residuals.get(v, 'e_' + v)}$",
-                ha="center", va="top" if below else "bottom", fontsize=MODEL_FONT, style="italic", color="#333333")
+                ha="center", va="top" if below else "bottom", fontsize=MODEL_FONT / SCRIPT_SHRINK, style="italic",
+                color="#333333")  # its subscript at MODEL_FONT
     ax.set_title(title, fontsize=MODEL_FONT + 1)
     return fig

@@ -40,10 +40,41 @@ def _shown(text: Text) -> bool:
     return text.get_visible() and bool(text.get_text().strip()) and text.get_figure() is not None
 
 
+SCRIPT_SHRINK = 0.7
+"""How much smaller matplotlib's mathtext sets a sub- or superscript (``matplotlib._mathtext.SHRINK_FACTOR``)."""
+
+
+def _script_depth(text: str) -> int:
+    """How deep the sub- and superscripts of a text's mathtext (``$...$``) go: ``"$e_y$"`` 1, ``"$x^{a_b}$"`` 2."""
+    import re
+
+    depth = 0
+    for math in re.findall(r"(?<!\\)\$(.+?)(?<!\\)\$", text):
+        level, braces = 0, []
+        for i, ch in enumerate(math):
+            if ch in "_^":
+                level += 1
+                depth = max(depth, level)
+                if i + 1 < len(math) and math[i + 1] == "{":
+                    braces.append(level - 1)  # back to this level when its group closes
+                else:
+                    level -= 1  # a one-character script
+            elif ch == "}" and braces:
+                level = braces.pop()
+    return depth
+
+
+def _size_pt(text: Text) -> float:
+    """The smallest glyphs of a text (pt): its font size, shrunk for each level of its mathtext scripts."""
+    depth = _script_depth(text.get_text()) if text.get_usetex() is False else 0
+    return float(text.get_fontsize()) * SCRIPT_SHRINK**depth
+
+
 def smallest_text_pt(fig: Figure) -> float | None:
-    """The font size (pt) of the smallest visible, non-empty text of ``fig``; None if it has no text."""
+    """The size (pt) of the smallest visible, non-empty text of ``fig``, a mathtext sub- or superscript at
+    :data:`SCRIPT_SHRINK` of its font size; None if it has no text."""
     fig.canvas.draw()  # tick labels exist once drawn
-    sizes = [t.get_fontsize() for t in fig.findobj(Text) if _shown(t)]
+    sizes = [_size_pt(t) for t in fig.findobj(Text) if _shown(t)]
     return min(sizes) if sizes else None
 
 
