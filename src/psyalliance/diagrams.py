@@ -34,11 +34,15 @@ LAYOUTS: Mapping[str, Mapping[str, tuple[float, float]]] = {
                      "hamd_4wk": (0.95, 0.5)},
     "m2_cycle": {"alliance_prep": (0.0, 0.5), "mystical_peak": (0.38, 0.86), "insight_peak": (0.38, 0.14),
                  "alliance_post2": (0.66, 0.5), "hamd_4wk": (0.97, 0.86), "hamd_12mo": (0.97, 0.14)},
-    "m3_durability": {"alliance_post2": (0.5, 0.12), "hamd_4wk": (0.05, 0.82), "hamd_3mo": (0.35, 0.82),
-                      "hamd_6mo": (0.65, 0.82), "hamd_12mo": (0.95, 0.82)},
+    "m3_durability": {"alliance_post2": (0.1, 0.5), "hamd_4wk": (0.72, 0.93), "hamd_3mo": (0.72, 0.645),
+                      "hamd_6mo": (0.72, 0.355), "hamd_12mo": (0.72, 0.07)},
     "murphy2022": {"alliance_prep": (0.08, 0.5), "mystical_peak": (0.5, 0.5), "hamd_4wk": (0.92, 0.5)},
 }
-"""Box centres (axes fraction) of each model's variables."""
+"""Box centres (axes fraction) of each model's variables: at most four columns, so that the boxes' 11 pt names
+fit a phone-wide figure (M3's chain of depression scores runs down a column)."""
+
+HEIGHTS = {"m3_durability": 6.2}
+"""Diagram heights (inches, before the notes) other than the default 4.4: a column of four boxes needs room."""
 
 TITLES = {
     "m1_mediation": "M1: mediation (reconstruction)",
@@ -58,7 +62,8 @@ LABEL_AT = 0.5
 """Where along an arrow (0 = tail, 1 = head) its coefficient sits."""
 
 SHORT_ARROW = 0.2
-"""Arrows shorter than this (axes fraction) get their coefficient beside the arrow, not on it."""
+"""Arrows shorter than this (axes fraction) get their coefficient beside the arrow (above it, or right of a
+vertical one), not on it."""
 
 
 ARC_RAD = 0.2
@@ -146,10 +151,10 @@ def _coefficient_position(a, b) -> tuple[float, float]:
     length = float(np.hypot(dx, dy))
     if length >= SHORT_ARROW or length == 0:
         return mx, my
-    nx, ny = -dy / length, dx / length  # a unit normal; point it up (or left for a vertical arrow)
-    if ny < 0 or (ny == 0 and nx > 0):
+    nx, ny = -dy / length, dx / length  # a unit normal; point it up (or right for a vertical arrow)
+    if ny < 0 or (ny == 0 and nx < 0):
         nx, ny = -nx, -ny
-    return mx + 0.05 * nx, my + 0.05 * ny
+    return mx + 0.07 * nx, my + 0.05 * ny
 
 
 def _on_arc(ax, a, b, t: float) -> tuple[float, float]:
@@ -201,7 +206,7 @@ def draw_path_diagram(result, ax=None, title: str | None = None, std: bool = Tru
     data are simulated, the estimator and n.
     """
     if ax is None:
-        fig, ax = plt.subplots(figsize=(WIDTH_IN, 4.4))
+        fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHTS.get(result.name, 4.4)))
         fig.subplots_adjust(left=0.01, right=0.99, top=0.86, bottom=0.02)
     else:
         fig = ax.figure
