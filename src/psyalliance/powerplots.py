@@ -149,12 +149,14 @@ def sampling_distributions(estimates: np.ndarray, names: Sequence[str], truth: p
 
 
 def _short_assumption(label: str) -> str:
-    """``"r(mystical_peak, insight_peak)"`` as ``"r(MEQ30 peak, PIQ peak)"``: the short names of the heatmaps."""
+    """``"r(mystical_peak, insight_peak)"`` as ``"r(MEQ30 peak, PIQ peak)"``: the short names of the heatmaps;
+    a label longer than 24 characters on two lines, one name a line."""
     from psyalliance.figures import SHORT_LABELS
 
     head, _, rest = label.partition("(")
     names = [v.strip() for v in rest.rstrip(")").split(",")]
-    return f"{head}(" + ", ".join(SHORT_LABELS.get(v, v).replace(", ", " ") for v in names) + ")"
+    text = f"{head}(" + ", ".join(SHORT_LABELS.get(v, v).replace(", ", " ") for v in names) + ")"
+    return text.replace(", ", ",\n", 1) if len(text) > 24 else text  # two lines, broken between the names
 
 
 @book_figure
@@ -165,8 +167,6 @@ def sensitivity_figure(table: pd.DataFrame, effects: Sequence[tuple[str, str]], 
     ``effects``: (model, effect) pairs, one panel each, two a row. Assumptions that move
     the power of no panel by more than 0.01 are left out.
     """
-    import textwrap
-
     keys = [f"{m.split('_')[0].upper()} {e}" for m, e in effects]
     parts = []
     for (model, eff), key in zip(effects, keys):
@@ -195,7 +195,7 @@ def sensitivity_figure(table: pd.DataFrame, effects: Sequence[tuple[str, str]], 
         ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"])
         ax.set_title(key, fontsize=TEXT_PT)
         ax.xaxis.set_tick_params(labelbottom=True)
-    axes.flat[0].set_yticks(range(len(labels)), [textwrap.fill(_short_assumption(lab), 26) for lab in labels])
+    axes.flat[0].set_yticks(range(len(labels)), [_short_assumption(lab) for lab in labels])
     handles, names = axes.flat[0].get_legend_handles_labels()
     key_ax = axes.flat[len(effects)]
     key_ax.axis("off")
