@@ -93,17 +93,19 @@ def png_with_text_sizes(fig: Figure, dpi: float | None = None) -> bytes:
 
 def phone_text_px(fig: Figure, column_px: float = PHONE_COLUMN_PX) -> float | None:
     """The smallest text of ``fig`` in CSS px when its PNG (:func:`png_with_text_sizes`) is shown in a column
-    ``column_px`` CSS px wide: at natural size if it fits, else scaled down to the column. None without text."""
+    ``column_px`` CSS px wide: at natural size if it fits, else scaled down to the column. None without text.
+
+    Read from the PNG's own text chunks and pixel width, as the browser test reads them.
+    """
     import io
 
     from PIL import Image
 
-    png = png_with_text_sizes(fig)
-    pt, dpi = smallest_text_pt(fig), float(fig.dpi)
-    if pt is None:
+    image = Image.open(io.BytesIO(png_with_text_sizes(fig)))
+    if PT_KEY not in image.info:
         return None
-    natural = Image.open(io.BytesIO(png)).size[0]
-    return pt * dpi / 72 * min(1.0, column_px / natural)
+    pt, dpi = float(image.info[PT_KEY]), float(image.info[DPI_KEY])
+    return pt * dpi / 72 * min(1.0, column_px / image.size[0])
 
 
 def load_ipython_extension(ipython: Any) -> None:
