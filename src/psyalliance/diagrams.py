@@ -143,8 +143,9 @@ def _edge(p, q, half_p, half_q):
     return (x0 + dx * s0, y0 + dy * s0), (x1 - dx * s1, y1 - dy * s1)
 
 
-def _coefficient_position(a, b) -> tuple[float, float]:
-    """Where an arrow's coefficient goes: on the arrow, or beside it (above or left) if the arrow is short."""
+def _coefficient_position(a, b, clear: float = 0.05) -> tuple[float, float]:
+    """Where an arrow's coefficient goes: on the arrow, or beside it (above, or right of a vertical one) if the
+    arrow is short; ``clear`` (axes fraction) is how far above, enough to clear the boxes a short arrow joins."""
     (x0, y0), (x1, y1) = a, b
     dx, dy = x1 - x0, y1 - y0
     mx, my = x0 + LABEL_AT * dx, y0 + LABEL_AT * dy
@@ -154,7 +155,7 @@ def _coefficient_position(a, b) -> tuple[float, float]:
     nx, ny = -dy / length, dx / length  # a unit normal; point it up (or right for a vertical arrow)
     if ny < 0 or (ny == 0 and nx < 0):
         nx, ny = -nx, -ny
-    return mx + 0.07 * nx, my + 0.05 * ny
+    return mx + 0.07 * nx, my + clear * ny
 
 
 def _on_arc(ax, a, b, t: float) -> tuple[float, float]:
@@ -230,7 +231,8 @@ def draw_path_diagram(result, ax=None, title: str | None = None, std: bool = Tru
         sig = pv < 0.05
         ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=12, lw=1.8 if sig else 1.0,
                                      color="#1f4e79" if sig else "#7f7f7f", shrinkA=0, shrinkB=0, zorder=1))
-        ax.text(*_coefficient_position(a, b), arrow_text(spec, r.lval, r.rval, getattr(r, col), sig), ha="center",
+        clear = max(half[r.rval][1], half[r.lval][1]) + 0.05  # above the taller of the two boxes
+        ax.text(*_coefficient_position(a, b, clear), arrow_text(spec, r.lval, r.rval, getattr(r, col), sig), ha="center",
                 va="center", fontsize=TEXT_PT, zorder=4, bbox=dict(fc="white", ec="none", pad=0.6))
     for r in est[(est.op == "~~") & (est.lval != est.rval)].itertuples():
         top, bottom = r.lval, r.rval
