@@ -6,7 +6,8 @@
 // 3. (Figures are not resized here: each is drawn so that its smallest text is at least 9 CSS px in a 390 px
 //    phone's column, at the width the page gives it, never enlarged and never scrolled sideways; the browser
 //    test measures it, psyalliance.figtext.)
-// 4. Accessible names that match what the theme's buttons show (WCAG 2.5.3, label in name), and list roles
+// 4. A code block or output that scrolls sideways can be reached by keyboard, also inside a folded solution.
+// 5. Accessible names that match what the theme's buttons show (WCAG 2.5.3, label in name), and list roles
 //    the reference list needs (tests/test_browser_pages.py runs axe-core on every page).
 // Checked in a real browser by tests/test_browser_pages.py.
 (function () {
@@ -118,6 +119,32 @@
     });
   }
 
+  function scrollingOutputs() {
+    // A code block or output that scrolls sideways (a long line on a phone) must be reachable by keyboard
+    // (WCAG 2.1.1; axe's scrollable-region-focusable). The theme marks them at page load only, so a block
+    // inside a folded solution, which has no width until it is unfolded, was missed: watch every block's size.
+    const article = document.querySelector("main article") || document.querySelector("article");
+    if (!article || !window.ResizeObserver) return;
+    const watch = new ResizeObserver(function (entries) {
+      entries.forEach(function (entry) {
+        const pre = entry.target;
+        if (pre.scrollWidth > pre.clientWidth + 1) {
+          pre.tabIndex = 0;
+          if (!pre.hasAttribute("aria-label")) {
+            pre.setAttribute("role", "region");
+            pre.setAttribute("aria-label", "Code or output, scrolls sideways");
+            pre.dataset.psyallianceScroll = "";
+          }
+        } else if ("psyallianceScroll" in pre.dataset) {
+          pre.removeAttribute("role");
+          pre.removeAttribute("aria-label");
+          delete pre.dataset.psyallianceScroll;
+        }
+      });
+    });
+    article.querySelectorAll("pre").forEach(function (pre) { watch.observe(pre); });
+  }
+
   function names() {
     // The colour-mode button's icons carry titles ("Light", "Dark", "System Settings") that count as its
     // visible text but are not in its name "Color mode": they are decorative, the button's name says it all.
@@ -151,6 +178,7 @@
   function init() {
     tables();
     figures();
+    scrollingOutputs();
     names();
   }
 
