@@ -157,13 +157,17 @@ def _offending_sets(fixed: np.ndarray, names: list[str]) -> list[str]:
     """Small sets of variables whose fixed entries are all given and form a non-PD matrix."""
     k = len(names)
     for size in (2, 3, 4):
-        for idx in itertools.combinations(range(k), size):
-            sub = fixed[np.ix_(idx, idx)]
-            if np.isnan(sub).any():
-                continue
-            if np.linalg.eigvalsh(sub)[0] <= 1e-10:
-                pairs = [f"{names[i]}~{names[j]} = {fixed[i, j]:g}" for i, j in itertools.combinations(idx, 2)]
-                return pairs
+        sets = np.array(list(itertools.combinations(range(k), size)), dtype=int).reshape(-1, size)
+        subs = fixed[sets[:, :, None], sets[:, None, :]]  # every set's submatrix at once: one eigvalsh call
+        given = ~np.isnan(subs).any(axis=(1, 2))
+        if not given.any():
+            continue
+        low = np.full(len(sets), np.inf)
+        low[given] = np.linalg.eigvalsh(subs[given])[:, 0]
+        hits = np.flatnonzero(low <= 1e-10)
+        if len(hits):
+            idx = tuple(int(i) for i in sets[hits[0]])
+            return [f"{names[i]}~{names[j]} = {fixed[i, j]:g}" for i, j in itertools.combinations(idx, 2)]
     return []
 
 
@@ -228,12 +232,14 @@ def complete_correlation(fixed: pd.DataFrame, tol: float = 1e-10) -> pd.DataFram
         except linalg.LinAlgError:
             return False
 
+    ji, ij, jj, ii = np.ix_(fj, fi), np.ix_(fi, fj), np.ix_(fj, fj), np.ix_(fi, fi)  # once, not every step
+
     def newton(s: float, x: np.ndarray) -> np.ndarray:
         for _ in range(200):
             m = build(s, x)
             w = linalg.inv(m)
             g = 2 * w[fi, fj]
-            h = 2 * (w[np.ix_(fj, fi)] * w[np.ix_(fi, fj)] + w[np.ix_(fj, fj)] * w[np.ix_(fi, fi)])
+            h = 2 * (w[ji] * w[ij] + w[jj] * w[ii])
             step = linalg.solve(h, g, assume_a="pos")
             decrement = float(g @ step)
             if decrement < tol:
@@ -470,7 +476,9 @@ def _build(facts: Facts, overrides: Mapping[str, Any] | None) -> Population:
     missing = [v for v in VARIABLES if v not in means or v not in sds]
     if missing:
         raise PopulationError(f"the facts file gives no mean or SD for {', '.join(missing)}")
-    scale_ranges = {v: scale_range(v, facts) for v in VARIABLES}
+    by_scale = {scale_of(v): v for v in VARIABLES}  # one look-up per instrument, not per variable
+    ranges_of = {scale: scale_range(v, facts) for scale, v in by_scale.items()}
+    scale_ranges = {v: ranges_of[scale_of(v)] for v in VARIABLES}
     _check_moments(means, sds, facts, scale_ranges)
 
     # fixed entries of the primary block
