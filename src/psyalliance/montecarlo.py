@@ -452,7 +452,8 @@ def _simulate(s, models, starts, chunk, n_cc, obs_rows, has_missing, col, chol, 
     """The replication loop of :func:`run_montecarlo` (fills est, se, ci, dfs, sig_corr)."""
     for start in starts:
         c = min(chunk, s.reps - start)
-        x = rng_data.standard_normal((c, s.n, V)) @ chol.T + mu
+        # one matrix product over all the rows of the chunk (a 3-D matmul makes one small product per sample)
+        x = (rng_data.standard_normal((c, s.n, V)).reshape(c * s.n, V) @ chol.T).reshape(c, s.n, V) + mu
         if has_missing and mar_col is None:
             order = np.argsort(rng_miss.random((c, s.n)), axis=1)
             obs = obs_rows[order]  # (c, n, V): rows shuffled, MCAR
@@ -464,9 +465,8 @@ def _simulate(s, models, starts, chunk, n_cc, obs_rows, has_missing, col, chol, 
             cols = [col[v] for v in m.variables]
             xm = x[..., cols]
             if has_missing:
-                complete = obs[..., cols].all(axis=-1)
-                take = np.argsort(~complete, axis=1, kind="stable")[:, : n_cc[m.name]]
-                xm = np.take_along_axis(xm, take[..., None], axis=1)
+                complete = obs[..., cols].all(axis=-1)  # n_cc[m.name] complete rows in every sample
+                xm = xm[complete].reshape(c, n_cc[m.name], len(cols))  # each sample's complete rows, in order
             f = fit_moments(m, ml_cov(xm), n_cc[m.name])
             est[m.name].append(np.concatenate([f.coef, f.indirect], axis=-1))
             se[m.name].append(np.concatenate([f.se(s.inference), f.se_indirect(s.inference)], axis=-1))
