@@ -455,17 +455,15 @@ def _simulate(s, models, starts, chunk, n_cc, obs_rows, has_missing, col, chol, 
         # one matrix product over all the rows of the chunk (a 3-D matmul makes one small product per sample)
         x = (rng_data.standard_normal((c, s.n, V)).reshape(c * s.n, V) @ chol.T).reshape(c, s.n, V) + mu
         if has_missing and mar_col is None:
-            order = np.argsort(rng_miss.random((c, s.n)), axis=1)
-            obs = obs_rows[order]  # (c, n, V): rows shuffled, MCAR
+            order = np.argsort(rng_miss.random((c, s.n)), axis=1)  # (c, n): the pattern's rows shuffled, MCAR
         elif has_missing:
             score = s.mar_strength * (x[..., mar_col] - mu[mar_col]) / sds[mar_col] + rng_miss.standard_normal((c, s.n))
-            rank = np.argsort(np.argsort(-score, axis=1), axis=1)  # 0 = highest score
-            obs = obs_rows[rank]  # the highest scores receive the incomplete rows: MAR
+            order = np.argsort(np.argsort(-score, axis=1), axis=1)  # 0 = highest score: it gets the incomplete rows, MAR
         for m in models:
             cols = [col[v] for v in m.variables]
             xm = x[..., cols]
             if has_missing:
-                complete = obs[..., cols].all(axis=-1)  # n_cc[m.name] complete rows in every sample
+                complete = obs_rows[:, cols].all(axis=1)[order]  # (c, n); n_cc[m.name] complete rows in every sample
                 xm = xm[complete].reshape(c, n_cc[m.name], len(cols))  # each sample's complete rows, in order
             f = fit_moments(m, ml_cov(xm), n_cc[m.name])
             est[m.name].append(np.concatenate([f.coef, f.indirect], axis=-1))
@@ -473,7 +471,7 @@ def _simulate(s, models, starts, chunk, n_cc, obs_rows, has_missing, col, chol, 
             ci[m.name].append(_intervals(f, s, rng_ci, xm))
             dfs[m.name] = f.df
         if pair_idx:
-            w = obs if has_missing else np.ones((c, s.n, V), dtype=bool)
+            w = obs_rows[order] if has_missing else np.ones((c, s.n, V), dtype=bool)  # (c, n, V)
             sig_corr.append(_pairwise_significant(x, w, pair_idx, pair_n, corr_tab["r"].to_numpy(float), s.alpha))
 
 
