@@ -482,11 +482,16 @@ def _build(facts: Facts, overrides: Mapping[str, Any] | None) -> Population:
     _check_moments(means, sds, facts, scale_ranges)
 
     # fixed entries of the primary block
-    fixed = pd.DataFrame(np.nan, index=list(PRIMARY), columns=list(PRIMARY))
-    np.fill_diagonal(fixed.values, 1.0)
+    pi = {v: i for i, v in enumerate(PRIMARY)}  # a numpy matrix, not .loc (a sensitivity sweep builds dozens)
+    fx = np.full((len(PRIMARY), len(PRIMARY)), np.nan)
+    np.fill_diagonal(fx, 1.0)
+
+    def put(a: str, b: str, r: float) -> None:
+        fx[pi[a], pi[b]] = fx[pi[b], pi[a]] = r
+
     status: dict[tuple[str, str], tuple[str, str]] = {}
     for rec in published.itertuples():
-        fixed.loc[rec.x, rec.y] = fixed.loc[rec.y, rec.x] = rec.target
+        put(rec.x, rec.y, rec.target)
         status[_pair(rec.x, rec.y)] = ("published", f"paper ({rec.cite}): r = {rec.r:.2f}, p {rec.p_op} {rec.p:.3f}, n = {rec.n}")
     for rec in facts.correlation_assumptions.itertuples():
         _check_variable(rec.x, "variable in correlation_assumptions")
@@ -498,15 +503,15 @@ def _build(facts: Facts, overrides: Mapping[str, Any] | None) -> Population:
                 "follow from the peak construction; remove it from the facts file"
             )
         r = ov["corr"].get(key, float(rec.r))
-        fixed.loc[rec.x, rec.y] = fixed.loc[rec.y, rec.x] = r
+        put(rec.x, rec.y, r)
         st = "assumed" if key in ov["corr"] else _SOURCE_STATUS[rec.source]
         src = "override" if key in ov["corr"] else f"{rec.source} ({rec.cite}): {rec.note}"
         status[key] = (st, src)
     for key, r in ov["corr"].items():
         if key not in status:
-            fixed.loc[key[0], key[1]] = fixed.loc[key[1], key[0]] = r
+            put(key[0], key[1], r)
             status[key] = ("assumed", "override")
-    primary = complete_correlation(fixed)
+    primary = complete_correlation(pd.DataFrame(fx, index=list(PRIMARY), columns=list(PRIMARY)))
 
     # sessions: derived from the peaks
     splits: dict[str, SessionSplit] = {}
@@ -539,6 +544,7 @@ def _build(facts: Facts, overrides: Mapping[str, Any] | None) -> Population:
         raise PopulationError("the session ratings and their peaks give a matrix that is not positive definite")
 
     rows = []
+    corr_np = corr.to_numpy()
     for a, b in itertools.combinations(VARIABLES, 2):
         key = (a, b)
         if key in status:
@@ -547,7 +553,7 @@ def _build(facts: Facts, overrides: Mapping[str, Any] | None) -> Population:
             st, src = "inferred", "construction: the peak is the higher of the two sessions (SessionSplit)"
         else:
             st, src = "completed", "maximum-determinant completion"
-        rows.append(dict(x=a, y=b, r=float(corr.loc[a, b]), status=st, source=src))
+        rows.append(dict(x=a, y=b, r=float(corr_np[at[a], at[b]]), status=st, source=src))
     moment_status = pd.DataFrame(
         {"mean": pd.Series(mstat), "sd": pd.Series(sstat)}
     ).reindex(list(VARIABLES))
