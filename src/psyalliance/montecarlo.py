@@ -528,8 +528,9 @@ def montecarlo_ci(
         for c, (_, _, idx) in enumerate(m.chains):
             prod = np.ones((b, zz.shape[1]))
             for i in idx:
-                if i not in redrawn:
-                    redrawn[i] = coef[sl, i, None] + se[sl, i, None] * zz[..., i]
+                if i not in redrawn:  # coef + se * z, in place: the same numbers, one array fewer
+                    redrawn[i] = np.multiply(zz[..., i], se[sl, i, None])
+                    redrawn[i] += coef[sl, i, None]
                 prod *= redrawn[i]
             lo[sl, c], hi[sl, c] = _quantiles(prod, [alpha / 2, 1 - alpha / 2], axis=1)
     return lo, hi
