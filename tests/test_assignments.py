@@ -421,7 +421,7 @@ def test_built_zips_and_the_download(built_book):
 @pytest.mark.slow
 def test_per_student_datasets_and_the_answer_key(tmp_path, monkeypatch):
     roster = tmp_path / "roster.txt"
-    roster.write_text("anna\n\nben\n")
+    roster.write_text("anna\n\nben\ncleo\n")
     cheap = ["ex-05-2", "ex-06-2", "ex-01-2"]
     monkeypatch.setattr(selfcheck, "labels", lambda: cheap)
     key_path = studentdata.write_student_data(roster, tmp_path / "out")
@@ -431,7 +431,7 @@ def test_per_student_datasets_and_the_answer_key(tmp_path, monkeypatch):
     assert again == anna.read_bytes()
     long = pd.read_csv(tmp_path / "out" / "answer_key_long.csv")
     assert list(long.columns) == ["id", "exercise", "number", "chapter", "part", "expected", "tolerance"]
-    assert sorted(set(zip(long["id"], long["exercise"]))) == sorted((s, lab) for s in ("anna", "ben") for lab in cheap)
+    assert sorted(set(zip(long["id"], long["exercise"]))) == sorted((s, lab) for s in ("anna", "ben", "cleo") for lab in cheap)
     rows = long[(long["id"] == "ben") & (long["exercise"] == "ex-05-2")].set_index("part")
     assert set(rows["chapter"]) == {"05_alliance_change"} and set(rows["number"].astype(str)) == {"5.2"}
     pair = pd.read_csv(ben)[["alliance_prep", "alliance_post1"]].dropna()
@@ -442,7 +442,7 @@ def test_per_student_datasets_and_the_answer_key(tmp_path, monkeypatch):
     assert long[long["exercise"] == "ex-01-2"].groupby("part")["expected"].nunique().eq(1).all()  # data-free
     assert not long["expected"].astype(str).str.contains(r"[{}\[\]]").any()  # no JSON in a cell
     wide = pd.read_csv(key_path)
-    assert list(wide["id"]) == ["anna", "ben"]
+    assert list(wide["id"]) == ["anna", "ben", "cleo"]
     heads = [c.split(":")[0] for c in wide.columns[1:]]
     assert heads == sorted(heads, key=lambda h: [int(x) for x in h.removeprefix("Exercise ").split(".")])  # book order
     assert set(heads) == {"Exercise 1.2", "Exercise 5.2", "Exercise 6.2"} and wide.columns[1].startswith(
@@ -451,13 +451,15 @@ def test_per_student_datasets_and_the_answer_key(tmp_path, monkeypatch):
     assert wide.set_index("id").loc["ben", "Exercise 5.2: d_z"] == rows.loc["d_z", "expected"]
     assert len(wide.columns) == 1 + long[long["id"] == "anna"].shape[0]
 
-    # interrupted after anna: a second run simulates ben only, and gives the same files
-    before_key, ben_bytes, anna_mtime = key_path.read_bytes(), ben.read_bytes(), anna.stat().st_mtime_ns
+    # interrupted with ben unfinished: a second run simulates ben only, and gives the same files
+    cleo = tmp_path / "out" / "cleo" / "my_dataset.csv"
+    before_key, ben_bytes = key_path.read_bytes(), ben.read_bytes()
+    others = {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in (anna, cleo)}
     ben.unlink()
     log = io.StringIO()
     assert studentdata.write_student_data(roster, tmp_path / "out", log=log) == key_path
-    assert "1 of 2 students already done" in log.getvalue() and "[1/1] ben" in log.getvalue(), log.getvalue()
-    assert anna.stat().st_mtime_ns == anna_mtime
+    assert "2 of 3 students already done" in log.getvalue() and "[1/1] ben" in log.getvalue(), log.getvalue()
+    assert {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in (anna, cleo)} == others  # not redone
     assert ben.read_bytes() == ben_bytes and key_path.read_bytes() == before_key
     with pytest.raises(ValueError, match="jobs = 0"):
         studentdata.write_student_data(roster, tmp_path / "out", jobs=0)

@@ -342,3 +342,17 @@ def test_chapter_10_does_not_say_a_failed_matrix_check_rules_out_one_dataset():
                              if c["cell_type"] == "markdown").split())
     assert "not come from one dataset" not in text
     assert "pairwise-complete" in text and "outer bounds" in text
+
+
+def test_holm_is_statsmodels_holm_bit_for_bit():
+    from statsmodels.stats.multitest import multipletests
+
+    from psyalliance.audit import holm
+
+    rng = np.random.default_rng(11)
+    for m in (1, 2, 7, 40):
+        for _ in range(20):
+            p = np.round(rng.beta(0.4, 2, size=m), 3)  # rounded: ties, as printed p values have
+            rej, adj = holm(p, 0.05)
+            ref_rej, ref_adj = multipletests(p, alpha=0.05, method="holm")[:2]
+            assert np.array_equal(rej, ref_rej) and np.array_equal(adj, ref_adj)

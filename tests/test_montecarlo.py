@@ -338,3 +338,12 @@ def test_interval_table_sobel_limits_match_statsmodels_and_bootstrap_matches_eff
     assert t.loc["a1*b1", "BCa upper"] == pytest.approx(ref.loc["a1*b1", "bca_high"])
     with pytest.raises(ValueError, match="level must be 1 - alpha"):
         interval_table("m1_mediation", df, bs, alpha=0.1, ranges=False)
+
+
+def test_sorted_quantiles_are_numpys_quantiles_bit_for_bit():
+    from psyalliance.montecarlo import _quantiles
+
+    x = np.random.default_rng(8).standard_normal((30, 1000, 3))
+    x[2, 5, 1] = np.nan  # a slice holding NaN gives NaN, as numpy's
+    for axis in (0, 1, 2):
+        assert np.array_equal(_quantiles(x, [0.025, 0.975], axis), np.quantile(x, [0.025, 0.975], axis=axis), equal_nan=True)

@@ -147,3 +147,37 @@ def test_pure_outcomes_get_their_residual_covariance_as_in_lavaan():
         parse_model("m ~ x\ny1 ~ m\ny2 ~ m + x")
     with pytest.raises(ValueError, match="fixed values.*fit_model"):
         parse_model("y ~ 0.5*x")
+
+
+# --------------------------------------------------------------------------- the bootstrap's fast pieces
+
+
+def test_spd_solve_agrees_with_lapack_and_falls_back_on_a_singular_system():
+    from psyalliance.paths import spd_solve
+
+    rng = np.random.default_rng(3)
+    for k in (1, 2, 3, 5):
+        g = rng.standard_normal((200, k + 4, k))
+        a = np.swapaxes(g, -1, -2) @ g  # positive definite
+        b = rng.standard_normal((200, k))
+        assert np.allclose(spd_solve(a, b), np.linalg.solve(a, b[..., None])[..., 0], rtol=1e-12, atol=1e-12)
+    # an indefinite system (no Cholesky factor) is solved by LAPACK instead, an exactly singular one refused
+    a = np.array([[[1.0, 2.0], [2.0, 1.0]]])
+    assert np.allclose(spd_solve(a, np.array([[1.0, 0.0]])), np.linalg.solve(a[0], [1.0, 0.0]))
+    with pytest.raises(np.linalg.LinAlgError):
+        spd_solve(np.zeros((1, 2, 2)), np.ones((1, 2)))
+
+
+def test_weighted_covariance_and_estimates_equal_a_fit_of_the_resampled_rows():
+    from psyalliance.paths import effect_estimates, fit_moments, ml_cov, weighted_ml_cov
+
+    m = get_model("m2_cycle")
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 20, len(m.variables))) * 10 + 20  # scores far from 0, as the HAM-D's
+    idx = rng.integers(0, 20, size=(3, 50, 20))
+    counts = np.stack([[np.bincount(row, minlength=20) for row in sample] for sample in idx])
+    resampled = x[np.arange(3)[:, None, None], idx]  # (3, 50, 20, p): the rows themselves
+    cov = weighted_ml_cov(x, counts)
+    assert np.allclose(cov, ml_cov(resampled), rtol=1e-12, atol=1e-10)
+    f = fit_moments(m, ml_cov(resampled), 20)
+    assert np.allclose(effect_estimates(m, cov), np.concatenate([f.coef, f.indirect], axis=-1), rtol=1e-10, atol=1e-12)

@@ -63,3 +63,19 @@ def test_every_chapter_gets_a_time():
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         t = reading_minutes(path)
         assert t.words > 300 and t.reading >= 5 and t.exercises >= 10, path.name
+
+
+def test_a_file_counts_as_the_same_notebook_read_with_nbformat():
+    # reading_minutes reads a file with json (nbformat's import costs a chapter's first cell 1.7 s)
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        assert reading_minutes(path) == reading_minutes(nbformat.read(path, as_version=4)), path.name
+
+
+def test_the_chapters_first_cell_does_not_import_nbformat():
+    import subprocess
+    import sys
+
+    code = ("import sys; from psyalliance.reading import glue_times; glue_times('01_the_study.ipynb', glue=lambda *a, **k: None); "
+            "print(sorted(m for m in ('nbformat', 'jsonschema') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

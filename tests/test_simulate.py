@@ -304,3 +304,18 @@ def test_exact_method_at_another_n_hits_the_published_r():
     assert df["insight_peak"].isna().sum() == round(FACTS.value("missing", "insight") * n / n0)
     for rec in FACTS.hamd.itertuples():
         assert abs(df[rec.name].astype(float).mean() - rec.mean) <= 0.05
+
+
+def test_the_searchs_lean_mean_sd_and_nan_to_num_are_numpys_bit_for_bit():
+    # the exact search replays the same moves only if its statistics keep their last bits
+    from psyalliance.simulate import _mean, _nan_to_num, _sd
+
+    rng = np.random.default_rng(0)
+    for n in (3, 17, 24, 1000):
+        for _ in range(50):
+            a = rng.standard_normal(n) * rng.uniform(0.1, 50) + rng.uniform(-30, 30)
+            assert _sd(a) == a.std(ddof=1) and _mean(a) == a.mean()
+            b = rng.standard_normal((5, n)) * 7 + 3
+            assert np.array_equal(_sd(b, 1), b.std(axis=1, ddof=1)) and np.array_equal(_mean(b, 1), b.mean(axis=1))
+    x = np.array([np.nan, np.inf, -np.inf, 1.5, -0.0])
+    assert np.array_equal(_nan_to_num(x), np.nan_to_num(x)) and np.signbit(_nan_to_num(x)[4])

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import nbformat
 
-CHECK_NAME = "check_answer"  # the name the checks are called by: no chapter binds it (tests/test_assignments.py)
+from psyalliance.selfcheck import CHECK_NAME  # the name the checks are called by (tests/test_assignments.py)
+
 SETUP = (f"from psyalliance.selfcheck import check as {CHECK_NAME}, datasets_banner\n\n"
          "datasets_banner()  # which dataset the text uses (data) and which the exercises (my_data)")
 DATASETS = ("**Which data:** the chapter's text, tables and figures use the book's simulated dataset "

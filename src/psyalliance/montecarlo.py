@@ -36,9 +36,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import stats
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
-from psyalliance.paths import Fit, PathModel, fit_moments, get_model, ml_cov, population_values
+from psyalliance.paths import (
+    Fit,
+    PathModel,
+    effect_estimates,
+    fit_moments,
+    get_model,
+    ml_cov,
+    population_values,
+    weighted_ml_cov,
+)
 from psyalliance.simulate import DATASET_PATH
 from psyalliance.validation import SettingsError, check_count, check_fraction, check_memory, check_seed, check_weights
 
@@ -59,6 +68,11 @@ __all__ = [
     "compare_intervals",
     "interval_table",
 ]
+
+_THREADS = ThreadpoolController()
+"""The BLAS libraries loaded (numpy's and scipy's, imported above), found once: threadpoolctl's
+``threadpool_limits`` searches the process's libraries anew on every call (6 ms; a sensitivity sweep
+runs dozens of experiments)."""
 
 SAMPLE_SIZES = (24, 50, 100, 200, 500)
 """The sample sizes of the book's Monte Carlo experiment (participants)."""
@@ -87,7 +101,7 @@ class MissingPattern:
     def __post_init__(self) -> None:
         if not isinstance(self.patterns, pd.DataFrame) or self.patterns.empty:
             raise SettingsError(f"patterns must be a non-empty DataFrame of True/False (observed), got {self.patterns!r}")
-        if not all(pd.api.types.is_bool_dtype(self.patterns[c]) for c in self.patterns.columns):
+        if not all(pd.api.types.is_bool_dtype(dtype) for dtype in self.patterns.dtypes):  # dtypes: no Series built
             raise SettingsError(f"patterns must hold True (observed) / False (missing); column dtypes: "
                                 f"{dict(self.patterns.dtypes.astype(str))}")
         w = check_weights(self.weights, "MissingPattern weights")
@@ -396,7 +410,7 @@ def run_montecarlo(
     dfs = {}
     sig_corr = []
     # many tiny matrix products: one BLAS thread is fastest, and spares cores shared with others
-    with threadpool_limits(1, user_api="blas"):
+    with _THREADS.limit(limits=1, user_api="blas"):
         _simulate(s, models, starts, chunk, n_cc, obs_rows, has_missing, col, chol, mu, V, rng_data, rng_miss,
                   pair_idx, pair_n, corr_tab, est, se, ci, dfs, sig_corr, rng_ci, mar_col, np.sqrt(np.diag(sigma)))
 
@@ -438,28 +452,26 @@ def _simulate(s, models, starts, chunk, n_cc, obs_rows, has_missing, col, chol, 
     """The replication loop of :func:`run_montecarlo` (fills est, se, ci, dfs, sig_corr)."""
     for start in starts:
         c = min(chunk, s.reps - start)
-        x = rng_data.standard_normal((c, s.n, V)) @ chol.T + mu
+        # one matrix product over all the rows of the chunk (a 3-D matmul makes one small product per sample)
+        x = (rng_data.standard_normal((c, s.n, V)).reshape(c * s.n, V) @ chol.T).reshape(c, s.n, V) + mu
         if has_missing and mar_col is None:
-            order = np.argsort(rng_miss.random((c, s.n)), axis=1)
-            obs = obs_rows[order]  # (c, n, V): rows shuffled, MCAR
+            order = np.argsort(rng_miss.random((c, s.n)), axis=1)  # (c, n): the pattern's rows shuffled, MCAR
         elif has_missing:
             score = s.mar_strength * (x[..., mar_col] - mu[mar_col]) / sds[mar_col] + rng_miss.standard_normal((c, s.n))
-            rank = np.argsort(np.argsort(-score, axis=1), axis=1)  # 0 = highest score
-            obs = obs_rows[rank]  # the highest scores receive the incomplete rows: MAR
+            order = np.argsort(np.argsort(-score, axis=1), axis=1)  # 0 = highest score: it gets the incomplete rows, MAR
         for m in models:
             cols = [col[v] for v in m.variables]
             xm = x[..., cols]
             if has_missing:
-                complete = obs[..., cols].all(axis=-1)
-                take = np.argsort(~complete, axis=1, kind="stable")[:, : n_cc[m.name]]
-                xm = np.take_along_axis(xm, take[..., None], axis=1)
+                complete = obs_rows[:, cols].all(axis=1)[order]  # (c, n); n_cc[m.name] complete rows in every sample
+                xm = xm[complete].reshape(c, n_cc[m.name], len(cols))  # each sample's complete rows, in order
             f = fit_moments(m, ml_cov(xm), n_cc[m.name])
             est[m.name].append(np.concatenate([f.coef, f.indirect], axis=-1))
             se[m.name].append(np.concatenate([f.se(s.inference), f.se_indirect(s.inference)], axis=-1))
             ci[m.name].append(_intervals(f, s, rng_ci, xm))
             dfs[m.name] = f.df
         if pair_idx:
-            w = obs if has_missing else np.ones((c, s.n, V), dtype=bool)
+            w = obs_rows[order] if has_missing else np.ones((c, s.n, V), dtype=bool)  # (c, n, V)
             sig_corr.append(_pairwise_significant(x, w, pair_idx, pair_n, corr_tab["r"].to_numpy(float), s.alpha))
 
 
@@ -512,11 +524,15 @@ def montecarlo_ci(
         sl = slice(start, start + block)
         b = coef[sl].shape[0]
         zz = z[None] if z is not None else rng.standard_normal((b, draws, len(m.paths)))
+        redrawn: dict[int, np.ndarray] = {}  # path -> its draws (b, draws), made once for all its chains
         for c, (_, _, idx) in enumerate(m.chains):
             prod = np.ones((b, zz.shape[1]))
             for i in idx:
-                prod *= coef[sl, i, None] + se[sl, i, None] * zz[..., i]
-            lo[sl, c], hi[sl, c] = np.quantile(prod, [alpha / 2, 1 - alpha / 2], axis=1)
+                if i not in redrawn:  # coef + se * z, in place: the same numbers, one array fewer
+                    redrawn[i] = np.multiply(zz[..., i], se[sl, i, None])
+                    redrawn[i] += coef[sl, i, None]
+                prod *= redrawn[i]
+            lo[sl, c], hi[sl, c] = _quantiles(prod, [alpha / 2, 1 - alpha / 2], axis=1)
     return lo, hi
 
 
@@ -535,7 +551,8 @@ def percentile_bootstrap(
     order (one sample: (n, p)). Each sample's rows are resampled with
     replacement ``resamples`` times (indices from ``rng``; or pass ``idx`` of
     shape (reps, resamples, n) to fix them, for checks), every resample is
-    fitted with the batched estimator, and the limits are the alpha/2 and
+    fitted with the batched estimator (from the counts of each row in the resample:
+    :func:`psyalliance.paths.weighted_ml_cov`, :func:`psyalliance.paths.effect_estimates`), and the limits are the alpha/2 and
     1 - alpha/2 quantiles (numpy's default, linear interpolation) of the
     resampled estimates. Returns (lower, upper), each (reps, paths + chains).
     """
@@ -567,11 +584,19 @@ def percentile_bootstrap(
         sl = slice(start, start + block)
         b = data[sl].shape[0]
         ii = idx[sl] if idx is not None else rng.integers(0, n, size=(b, resamples, n))
-        xb = data[sl][np.arange(b)[:, None, None], ii]  # (b, resamples, n, p)
-        f = fit_moments(m, ml_cov(xb), n)
-        est = np.concatenate([f.coef, f.indirect], axis=-1)
-        lo[sl], hi[sl] = np.quantile(est, [alpha / 2, 1 - alpha / 2], axis=1)
+        r = ii.shape[1]
+        # each resample as how often it draws every row: its covariance from two matrix products per sample
+        flat = (np.arange(b * r)[:, None] * n + ii.reshape(b * r, n)).ravel()
+        counts = np.bincount(flat, minlength=b * r * n).reshape(b, r, n)
+        est = effect_estimates(m, weighted_ml_cov(data[sl], counts))  # (b, resamples, paths + chains)
+        lo[sl], hi[sl] = _quantiles(est, [alpha / 2, 1 - alpha / 2], axis=1)
     return lo, hi
+
+
+def _quantiles(x: np.ndarray, q: Sequence[float], axis: int) -> np.ndarray:
+    """``numpy.quantile(x, q, axis=axis)`` (linear interpolation), the same numbers, faster: numpy's sort
+    (vectorised) before its quantile, whose partition of sorted values is then quick."""
+    return np.quantile(np.sort(x, axis=axis), q, axis=axis)
 
 
 def min_n(model: str | PathModel, pattern: MissingPattern, n_max: int = 10_000) -> int:

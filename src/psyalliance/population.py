@@ -157,13 +157,17 @@ def _offending_sets(fixed: np.ndarray, names: list[str]) -> list[str]:
     """Small sets of variables whose fixed entries are all given and form a non-PD matrix."""
     k = len(names)
     for size in (2, 3, 4):
-        for idx in itertools.combinations(range(k), size):
-            sub = fixed[np.ix_(idx, idx)]
-            if np.isnan(sub).any():
-                continue
-            if np.linalg.eigvalsh(sub)[0] <= 1e-10:
-                pairs = [f"{names[i]}~{names[j]} = {fixed[i, j]:g}" for i, j in itertools.combinations(idx, 2)]
-                return pairs
+        sets = np.array(list(itertools.combinations(range(k), size)), dtype=int).reshape(-1, size)
+        subs = fixed[sets[:, :, None], sets[:, None, :]]  # every set's submatrix at once: one eigvalsh call
+        given = ~np.isnan(subs).any(axis=(1, 2))
+        if not given.any():
+            continue
+        low = np.full(len(sets), np.inf)
+        low[given] = np.linalg.eigvalsh(subs[given])[:, 0]
+        hits = np.flatnonzero(low <= 1e-10)
+        if len(hits):
+            idx = tuple(int(i) for i in sets[hits[0]])
+            return [f"{names[i]}~{names[j]} = {fixed[i, j]:g}" for i, j in itertools.combinations(idx, 2)]
     return []
 
 
@@ -228,12 +232,14 @@ def complete_correlation(fixed: pd.DataFrame, tol: float = 1e-10) -> pd.DataFram
         except linalg.LinAlgError:
             return False
 
+    ji, ij, jj, ii = np.ix_(fj, fi), np.ix_(fi, fj), np.ix_(fj, fj), np.ix_(fi, fi)  # once, not every step
+
     def newton(s: float, x: np.ndarray) -> np.ndarray:
         for _ in range(200):
             m = build(s, x)
             w = linalg.inv(m)
             g = 2 * w[fi, fj]
-            h = 2 * (w[np.ix_(fj, fi)] * w[np.ix_(fi, fj)] + w[np.ix_(fj, fj)] * w[np.ix_(fi, fi)])
+            h = 2 * (w[ji] * w[ij] + w[jj] * w[ii])
             step = linalg.solve(h, g, assume_a="pos")
             decrement = float(g @ step)
             if decrement < tol:
@@ -470,15 +476,22 @@ def _build(facts: Facts, overrides: Mapping[str, Any] | None) -> Population:
     missing = [v for v in VARIABLES if v not in means or v not in sds]
     if missing:
         raise PopulationError(f"the facts file gives no mean or SD for {', '.join(missing)}")
-    scale_ranges = {v: scale_range(v, facts) for v in VARIABLES}
+    by_scale = {scale_of(v): v for v in VARIABLES}  # one look-up per instrument, not per variable
+    ranges_of = {scale: scale_range(v, facts) for scale, v in by_scale.items()}
+    scale_ranges = {v: ranges_of[scale_of(v)] for v in VARIABLES}
     _check_moments(means, sds, facts, scale_ranges)
 
     # fixed entries of the primary block
-    fixed = pd.DataFrame(np.nan, index=list(PRIMARY), columns=list(PRIMARY))
-    np.fill_diagonal(fixed.values, 1.0)
+    pi = {v: i for i, v in enumerate(PRIMARY)}  # a numpy matrix, not .loc (a sensitivity sweep builds dozens)
+    fx = np.full((len(PRIMARY), len(PRIMARY)), np.nan)
+    np.fill_diagonal(fx, 1.0)
+
+    def put(a: str, b: str, r: float) -> None:
+        fx[pi[a], pi[b]] = fx[pi[b], pi[a]] = r
+
     status: dict[tuple[str, str], tuple[str, str]] = {}
     for rec in published.itertuples():
-        fixed.loc[rec.x, rec.y] = fixed.loc[rec.y, rec.x] = rec.target
+        put(rec.x, rec.y, rec.target)
         status[_pair(rec.x, rec.y)] = ("published", f"paper ({rec.cite}): r = {rec.r:.2f}, p {rec.p_op} {rec.p:.3f}, n = {rec.n}")
     for rec in facts.correlation_assumptions.itertuples():
         _check_variable(rec.x, "variable in correlation_assumptions")
@@ -490,15 +503,15 @@ def _build(facts: Facts, overrides: Mapping[str, Any] | None) -> Population:
                 "follow from the peak construction; remove it from the facts file"
             )
         r = ov["corr"].get(key, float(rec.r))
-        fixed.loc[rec.x, rec.y] = fixed.loc[rec.y, rec.x] = r
+        put(rec.x, rec.y, r)
         st = "assumed" if key in ov["corr"] else _SOURCE_STATUS[rec.source]
         src = "override" if key in ov["corr"] else f"{rec.source} ({rec.cite}): {rec.note}"
         status[key] = (st, src)
     for key, r in ov["corr"].items():
         if key not in status:
-            fixed.loc[key[0], key[1]] = fixed.loc[key[1], key[0]] = r
+            put(key[0], key[1], r)
             status[key] = ("assumed", "override")
-    primary = complete_correlation(fixed)
+    primary = complete_correlation(pd.DataFrame(fx, index=list(PRIMARY), columns=list(PRIMARY)))
 
     # sessions: derived from the peaks
     splits: dict[str, SessionSplit] = {}
@@ -531,6 +544,7 @@ def _build(facts: Facts, overrides: Mapping[str, Any] | None) -> Population:
         raise PopulationError("the session ratings and their peaks give a matrix that is not positive definite")
 
     rows = []
+    corr_np = corr.to_numpy()
     for a, b in itertools.combinations(VARIABLES, 2):
         key = (a, b)
         if key in status:
@@ -539,7 +553,7 @@ def _build(facts: Facts, overrides: Mapping[str, Any] | None) -> Population:
             st, src = "inferred", "construction: the peak is the higher of the two sessions (SessionSplit)"
         else:
             st, src = "completed", "maximum-determinant completion"
-        rows.append(dict(x=a, y=b, r=float(corr.loc[a, b]), status=st, source=src))
+        rows.append(dict(x=a, y=b, r=float(corr_np[at[a], at[b]]), status=st, source=src))
     moment_status = pd.DataFrame(
         {"mean": pd.Series(mstat), "sd": pd.Series(sstat)}
     ).reindex(list(VARIABLES))

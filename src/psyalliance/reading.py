@@ -23,12 +23,11 @@ What counts (from the notebook's SOURCE, so the chapter can glue its own time wh
 from __future__ import annotations
 
 import ast
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import nbformat
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
@@ -116,7 +115,21 @@ def _markdown_counts(text: str) -> dict[str, int]:
     return {"figures": figures, "tables": tables}
 
 
-def _count(nb: nbformat.NotebookNode) -> dict[str, int]:
+@dataclass(frozen=True)
+class _Cell:
+    """A notebook cell as the counts read it (what an nbformat cell offers, read with ``json``)."""
+
+    cell_type: str
+    source: str
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Notebook:
+    cells: list[_Cell]
+
+
+def _count(nb: Any) -> dict[str, int]:
     counts = dict(words=0, figures=0, tables=0, code_cells=0, conceptual_exercises=0, coding_exercises=0)
     zone = "text"  # "text", "exercise" or "solution"
     solution_has_code = False
@@ -162,22 +175,32 @@ def _round_up(minutes: float, step: int = 5) -> int:
     return int(-(-minutes // step) * step) if minutes > 0 else 0
 
 
-def _load(notebook: str | Path | nbformat.NotebookNode) -> nbformat.NotebookNode:
-    if isinstance(notebook, nbformat.NotebookNode):
+def _read(path: Path) -> _Notebook:
+    """A v4 notebook file's cells. Plain ``json``, not nbformat: importing nbformat imports jsonschema and its
+    format checkers (1.7 s), and a chapter reads its own source in its first cell, which the reader waits for."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    if raw.get("nbformat") != 4:
+        raise ValueError(f"reading_minutes: {path} is nbformat {raw.get('nbformat')!r}; only version 4 notebooks are read")
+    return _Notebook([_Cell(c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list) else c["source"],
+                            c.get("metadata", {})) for c in raw["cells"]])
+
+
+def _load(notebook: Any) -> Any:
+    if hasattr(notebook, "cells"):  # a notebook already read (an nbformat NotebookNode)
         return notebook
     path = Path(notebook)
     if not path.is_absolute() and not path.exists():
         path = NOTEBOOKS / path
     if not path.is_file():
         raise FileNotFoundError(f"reading_minutes: no notebook at {str(notebook)!r} (nor under {NOTEBOOKS})")
-    return nbformat.read(path, as_version=4)
+    return _read(path)
 
 
-def reading_minutes(notebook: str | Path | nbformat.NotebookNode, rates: ReadingRates = ReadingRates()
+def reading_minutes(notebook: Any, rates: ReadingRates = ReadingRates()
                     ) -> ReadingTime:
     """Modelled minutes to read a chapter and to do its exercises, each rounded up to 5 minutes.
 
-    ``notebook`` is a notebook, a path, or a file name under ``notebooks/``.
+    ``notebook`` is a notebook (an nbformat ``NotebookNode``), a path, or a file name under ``notebooks/``.
     """
     c = _count(_load(notebook))
     reading = (c["words"] / rates.technical_wpm + c["figures"] * rates.per_figure

@@ -44,12 +44,13 @@ import pandas as pd
 from psyalliance.simulate import DATASET_ENV  # a student's dataset (a CSV like the committed simulated one)
 
 STUDENT_FILE = "my_dataset.csv"  # the same, found in the working directory
+CHECK_NAME = "check_answer"  # the name the checks are called by in student notebooks: no chapter binds it
 DEFAULT_DECIMALS = 2  # an exercise that says nothing else prints its numbers to 2 decimals
 LABEL = re.compile(r"ex-(?P<chapter>\d\d|A\d)-(?P<k>[1-9]\d*)")  # ex-02-3 is Exercise 2.3 of chapter 02
 
 __all__ = ["Answer", "ExerciseSpec", "UnknownExercise", "answer", "check", "spec", "expected", "labels",
            "exercise_number", "tolerance_of", "dataset_path", "current_data", "my_dataset", "datasets_banner", "compare",
-           "DATASET_ENV", "STUDENT_FILE", "DEFAULT_DECIMALS"]
+           "DATASET_ENV", "STUDENT_FILE", "CHECK_NAME", "DEFAULT_DECIMALS"]
 
 Tolerance = float | Mapping[str, float]
 

@@ -319,6 +319,34 @@ _I_PREP, _I_POST2 = PRIMARY.index("alliance_prep"), PRIMARY.index("alliance_post
 _I_BASE, _I_12 = PRIMARY.index("hamd_baseline"), PRIMARY.index("hamd_12mo")
 
 
+_BIG = np.finfo(float).max
+
+
+def _nan_to_num(a: np.ndarray) -> np.ndarray:
+    """``numpy.nan_to_num`` of a float array (NaN -> 0, +-inf -> +-largest float), the same numbers with less
+    overhead: the search calls it thousands of times on arrays of a few dozen numbers."""
+    d = np.array(a, dtype=float)
+    np.copyto(d, 0.0, where=np.isnan(d))
+    inf = np.isinf(d)
+    if inf.any():
+        np.copyto(d, np.where(d > 0, _BIG, -_BIG), where=inf)
+    return d
+
+
+def _mean(a: np.ndarray, axis: int | None = None) -> np.ndarray | float:
+    """``a.mean(axis)``, computed as numpy does (its pairwise sum, then one division): the same bits."""
+    return np.add.reduce(a, axis=axis) / (a.size if axis is None else a.shape[axis])
+
+
+def _sd(a: np.ndarray, axis: int | None = None) -> np.ndarray | float:
+    """``a.std(axis, ddof=1)``, computed step by step as numpy's ``_var`` does: the same bits, without its
+    argument handling (the search takes thousands of SDs of two dozen numbers)."""
+    count = a.size if axis is None else a.shape[axis]
+    dev = a - np.add.reduce(a, axis=axis, keepdims=True) / count
+    np.multiply(dev, dev, out=dev)
+    return np.sqrt(np.add.reduce(dev, axis=axis) / (count - 1))
+
+
 def _stats(x: np.ndarray, obs: np.ndarray, tg: _Targets) -> dict[str, np.ndarray | float]:
     """Pairwise-complete correlations, means, SDs (ddof 1), alliance change and 12-month counts."""
     m = obs.astype(float)
@@ -337,16 +365,16 @@ def _stats(x: np.ndarray, obs: np.ndarray, tg: _Targets) -> dict[str, np.ndarray
     both = obs[:, _I_PREP] & obs[:, _I_POST2]
     a, b = x[both, _I_PREP], x[both, _I_POST2]
     diff = b - a
-    sd_a, sd_b, sd_d = a.std(ddof=1), b.std(ddof=1), diff.std(ddof=1)
-    d_av = diff.mean() / ((sd_a + sd_b) / 2)
-    t = diff.mean() / (sd_d / np.sqrt(both.sum()))
+    sd_a, sd_b, sd_d = _sd(a), _sd(b), _sd(diff)
+    d_av = _mean(diff) / ((sd_a + sd_b) / 2)
+    t = _mean(diff) / (sd_d / np.sqrt(both.sum()))
     base, last = x[:, _I_BASE], x[:, _I_12]
     return dict(r=r, mean=mean, sd=sd, d=d_av, t=t, resp=int(np.sum(base - last >= tg.drop * base)),
                 remit=int(np.sum(last <= tg.remit_max)))
 
 
 def _objective(st: dict, tg: _Targets) -> float:
-    r = np.nan_to_num(st["r"])
+    r = _nan_to_num(st["r"])
     f = float(np.sum(tg.corr_w * (r - tg.corr) ** 2))
     f += float(np.sum(tg.mean_w * (st["mean"] - tg.mean) ** 2))
     f += float(np.sum(tg.sd_w * (st["sd"] - tg.sd) ** 2))
@@ -408,21 +436,23 @@ class _MoveScorer:
         self.x = units / self.per
         self.b0 = np.where(self.obs, self.x, 0.0)
         self.s0, self.q0, self.p0 = self.b0.T @ self.m, (self.b0**2).T @ self.m, self.b0.T @ self.b0
-        self.r_term = (np.nan_to_num(st["r"]) - tg.corr) ** 2
+        self.r_term = (_nan_to_num(st["r"]) - tg.corr) ** 2
         self.change_term = ((st["d"] - tg.d) / 0.0015) ** 2 + ((st["t"] - self.mid) / self.half) ** 2
         self.count_term = 50.0 * ((st["resp"] - tg.responders) ** 2 + (st["remit"] - tg.remitters) ** 2)
 
     def scores(self, moves: list[tuple[int, int, int, int, int]]) -> np.ndarray:
         """The objective after each move (position, row, column, step, partner row or -1)."""
         tg, u, x, per, st = self.tg, self.u, self.x, self.per, self.st
-        c = len(moves)
+        mv = np.asarray(moves)
+        c = len(mv)
         rows = np.arange(c)
-        col = np.array([mv[2] for mv in moves])
+        row, col, step, partner = mv[:, 1], mv[:, 2], mv[:, 3], mv[:, 4]
         d = np.zeros((c, len(u)))
-        for k, (_, i, j, step, i2) in enumerate(moves):  # the new value minus the old, as x = u / per computes them
-            d[k, i] = (u[i, j] + step) / per[j] - x[i, j]
-            if i2 >= 0:
-                d[k, i2] = (u[i2, j] - step) / per[j] - x[i2, j]
+        # the new value minus the old, as x = u / per computes them (one elementwise step for all the moves)
+        d[rows, row] = (u[row, col] + step) / per[col] - x[row, col]
+        pair = partner >= 0
+        r2, c2 = partner[pair], col[pair]
+        d[rows[pair], r2] = (u[r2, c2] - step[pair]) / per[c2] - x[r2, c2]
         bj = self.b0[:, col].T  # (c, n) the moved column before the move
         s_row = self.s0[col] + d @ self.m
         q_row = self.q0[col] + (2 * bj * d + d * d) @ self.m
@@ -435,7 +465,7 @@ class _MoveScorer:
         var_jb = q_row / nn_row - mean_jb**2
         var_bj = self.q0[:, col].T / nn_row - mean_bj**2
         with np.errstate(invalid="ignore", divide="ignore"):
-            r_row = np.nan_to_num((p_row / nn_row - mean_jb * mean_bj) / np.sqrt(var_jb * var_bj))
+            r_row = _nan_to_num((p_row / nn_row - mean_jb * mean_bj) / np.sqrt(var_jb * var_bj))
         f = self.best + np.sum(self.w[col] * ((r_row - tg.corr[col]) ** 2 - self.r_term[col]), axis=1)
         cnt = self.cnt[col]
         mean = s_row[rows, col] / cnt
@@ -449,8 +479,8 @@ class _MoveScorer:
             a = x[both, _I_PREP] + np.where(on_prep[change, None], dc, 0.0)
             b = x[both, _I_POST2] + np.where(on_post2[change, None], dc, 0.0)
             diff = b - a
-            d_av = diff.mean(axis=1) / ((a.std(axis=1, ddof=1) + b.std(axis=1, ddof=1)) / 2)
-            t = diff.mean(axis=1) / (diff.std(axis=1, ddof=1) / np.sqrt(both.sum()))
+            d_av = _mean(diff, 1) / ((_sd(a, 1) + _sd(b, 1)) / 2)
+            t = _mean(diff, 1) / (_sd(diff, 1) / np.sqrt(both.sum()))
             f[change] += ((d_av - tg.d) / 0.0015) ** 2 + ((t - self.mid) / self.half) ** 2 - self.change_term
         on_base, on_12 = col == _I_BASE, col == _I_12
         counts = np.flatnonzero(on_base | on_12)
@@ -464,21 +494,24 @@ class _MoveScorer:
         return f
 
 
-def _candidates(units: np.ndarray, cells: np.ndarray, order: np.ndarray, partners: np.ndarray,
-                lo: np.ndarray, hi: np.ndarray) -> list[tuple[int, int, int, int, int]]:
-    """The moves the sweep tries, in its order, for the cells ``order`` from the current ``units``:
-    (position in the sweep, row, column, step, partner row or -1 for a single step)."""
-    out = []
-    for pos, ci in order:
-        i, j = cells[ci]
-        i2 = partners[pos]
-        for step in (1, -1):
-            if not lo[j] <= units[i, j] + step <= hi[j]:
-                continue
-            out.append((pos, i, j, step, -1))
-            if i2 != i and lo[j] <= units[i2, j] - step <= hi[j]:
-                out.append((pos, i, j, step, i2))
-    return out
+def _candidates(units: np.ndarray, cells: np.ndarray, positions: np.ndarray, order: np.ndarray,
+                partners: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The moves the sweep tries, in its order, for the cells ``order`` (at sweep ``positions``) from the
+    current ``units``: rows (position in the sweep, row, column, step, partner row or -1 for a single step).
+    Per cell: +1, +1 with the partner's -1, -1, -1 with the partner's +1, each where the scores stay in range."""
+    i, j = cells[order, 0], cells[order, 1]
+    i2 = partners[positions]
+    moves = np.empty((len(order), 4, 5), dtype=int)  # per cell: +1, +1 paired, -1, -1 paired
+    moves[:, :, 0], moves[:, :, 1], moves[:, :, 2] = positions[:, None], i[:, None], j[:, None]
+    moves[:, :, 3] = (1, 1, -1, -1)
+    moves[:, :, 4] = -1
+    moves[:, 1, 4] = moves[:, 3, 4] = i2
+    keep = np.empty((len(order), 4), dtype=bool)
+    own, other, low, high = units[i, j], units[i2, j], lo[j], hi[j]
+    for k, step in ((0, 1), (2, -1)):
+        keep[:, k] = (low <= own + step) & (own + step <= high)
+        keep[:, k + 1] = keep[:, k] & (i2 != i) & (low <= other - step) & (other - step <= high)
+    return moves.reshape(-1, 5)[keep.ravel()]
 
 
 _FIRST_WIDTH = 8
@@ -535,17 +568,23 @@ def _exact_units(n: int, pop: Population, rng: np.random.Generator, facts: Facts
     scorer.set_state(units, st, best)
     cells = np.argwhere(obs)
     observed_rows = [np.flatnonzero(obs[:, j]) for j in range(k)]
+    n_observed = np.array([len(r) for r in observed_rows])
+    observed_table = np.zeros((k, n), dtype=int)  # row j: the rows where score j is observed, then padding
+    for j, r in enumerate(observed_rows):
+        observed_table[j, :len(r)] = r
     for sweep in range(max_sweeps):
         improved = False
         perm = rng.permutation(len(cells))
         # the partner of each cell of the sweep, drawn in the sweep's order (the rng's only use in a sweep)
-        partners = np.array([observed_rows[cells[ci][1]][rng.integers(len(observed_rows[cells[ci][1]]))] for ci in perm])
+        cols = cells[perm, 1]
+        picks = rng.integers(0, n_observed[cols])  # one draw per cell in turn: the stream of scalar draws
+        partners = observed_table[cols, picks]
         pos, width = 0, _FIRST_WIDTH
         while pos < len(perm):
-            chunk = list(enumerate(perm[pos:pos + width], start=pos))
-            moves = _candidates(units, cells, chunk, partners, lo, hi)
+            order = perm[pos:pos + width]
+            moves = _candidates(units, cells, np.arange(pos, pos + len(order)), order, partners, lo, hi)
             kept = None
-            if moves:
+            if len(moves):
                 scores = scorer.scores(moves)
                 threshold = best - 1e-12
                 tie = 1e-9 * max(1.0, abs(threshold))  # far wider than the batched sums' rounding (~1e-15 relative)
@@ -556,10 +595,10 @@ def _exact_units(n: int, pop: Population, rng: np.random.Generator, facts: Facts
                         kept = c
                         break
             if kept is None:
-                pos += len(chunk)
+                pos += len(order)
                 width = min(2 * width, 256)
                 continue
-            at = moves[kept][0]
+            at = int(moves[kept][0])
             units = _moved(units, moves[kept])
             best, st = evaluate(units)
             scorer.set_state(units, st, best)

@@ -31,7 +31,9 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-from psyalliance.selfcheck import STUDENT_FILE
+from psyalliance import selfcheck  # its labels() through the module: a test narrows them
+from psyalliance.selfcheck import CHECK_NAME, STUDENT_FILE
+from psyalliance.simulate import load_dataset, simulate_dataset
 
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # usable as a folder name everywhere
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -77,15 +79,12 @@ def student_seed(student_id: str) -> int:
 
 def student_dataset(student_id: str) -> pd.DataFrame:
     """The student's simulated dataset: the committed dataset's simulator (n = 24, exact) with the student's seed."""
-    from psyalliance.simulate import simulate_dataset
-
     return simulate_dataset(n=24, seed=student_seed(student_id), method="exact")
 
 
 def exercise_chapters(notebooks: Path = NOTEBOOKS) -> dict[str, str]:
-    """Exercise label -> chapter notebook name, from the chapters' ``assignment`` cell metadata."""
-    from psyalliance.assignments import CHECK_NAME
-
+    """Exercise label -> chapter notebook name, from the chapters' ``assignment`` cell metadata (read with
+    ``json``: importing nbformat, with jsonschema's format checkers, costs a process 1.7 s)."""
     if not notebooks.is_dir():
         raise FileNotFoundError(f"the chapter notebooks are not at {notebooks}; run from a clone of the book")
     found: dict[str, str] = {}
@@ -134,21 +133,39 @@ _FIXED_ANSWERS: dict[str, Any] = {}
 the data (Monte Carlo experiments with our own seed): the same for every student, so computed once a process."""
 
 
+_CHAPTERS: dict[Path, dict[str, str]] = {}
+"""Notebooks folder -> :func:`exercise_chapters` of it, read once a process (:func:`prepare` fills it)."""
+
+
+def prepare() -> None:
+    """What every student's answer key shares, computed once in this process: the exercises' chapters and
+    the answers that do not use the data. :func:`write_student_data` calls it before its workers start, so
+    they inherit both (fork) instead of computing them each."""
+    if NOTEBOOKS not in _CHAPTERS:
+        _CHAPTERS[NOTEBOOKS] = exercise_chapters()
+    free = [label for label in selfcheck.labels()
+            if not selfcheck._lookup(label).uses_data and label not in _FIXED_ANSWERS]
+    if free:
+        data = load_dataset()  # not read by these answers; spec() wants a dataset
+        for label in free:
+            _FIXED_ANSWERS[label] = selfcheck.spec(label, data)
+
+
 def answer_key(datasets: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The long answer key: id, exercise (label), number ("2.3"), chapter, part, expected, tolerance; one row
     per student, exercise and part of its answer, computed on that student's dataset."""
-    from psyalliance.selfcheck import _lookup, labels, spec
-
-    chapters = exercise_chapters()
+    if NOTEBOOKS not in _CHAPTERS:
+        _CHAPTERS[NOTEBOOKS] = exercise_chapters()
+    chapters = _CHAPTERS[NOTEBOOKS]
     fixed = _FIXED_ANSWERS  # answers that do not depend on the data: computed once a process
     rows = []
     for sid, data in datasets.items():
-        for label in labels():
-            if not _lookup(label).uses_data and label in fixed:
+        for label in selfcheck.labels():
+            if not selfcheck._lookup(label).uses_data and label in fixed:
                 sp = fixed[label]
             else:
-                sp = spec(label, data)
-                if not _lookup(label).uses_data:
+                sp = selfcheck.spec(label, data)
+                if not selfcheck._lookup(label).uses_data:
                     fixed[label] = sp
             for part, value in answer_parts(sp.expected):
                 rows.append({"id": sid, "exercise": label, "number": sp.number, "chapter": chapters.get(label, ""),
@@ -235,6 +252,8 @@ def write_student_data(roster: Path, out_dir: Path, jobs: int | None = None, log
     if len(todo) < len(ids):
         say(f"{len(ids) - len(todo)} of {len(ids)} students already done in {out_dir}: resuming with the other {len(todo)}")
     start = time.perf_counter()
+    if todo:
+        prepare()  # before the workers fork: they inherit what every student shares
 
     def report(k: int, sid: str, seconds: float) -> None:
         elapsed = time.perf_counter() - start
