@@ -393,3 +393,48 @@ def test_choice_values_and_bad_declarations():
         Choice("yes", ("yes", "YES"))
     with pytest.raises(ValueError, match="choices must be a sequence of options"):
         selfcheck.answer("ex-98-1", choices="yes")
+
+
+def _residual_corr(d: pd.DataFrame, x: str, m: str, y: str) -> float:
+    """The partial correlation of m and y given x (residuals of two least-squares fits, numpy only)."""
+    rows = d[[x, m, y]].dropna().astype(float).to_numpy()
+    design = np.column_stack([np.ones(len(rows)), rows[:, 0]])
+    res = [rows[:, k] - design @ np.linalg.lstsq(design, rows[:, k], rcond=None)[0] for k in (1, 2)]
+    return float(np.corrcoef(res[0], res[1])[0, 1])
+
+
+@pytest.mark.parametrize("dataset", ["book", "student"])
+def test_data_dependent_choices_against_independent_routes(dataset):
+    """The yes/no and choice answers that depend on the data, recomputed by other routes: the chi-square of full
+    mediation as the likelihood ratio of two OLS fits (p from scipy's chi-square), the correlation with numpy,
+    rho~ as the partial correlation of mediator and outcome given the alliance (Imai et al.'s rho at which the
+    indirect effect vanishes)."""
+    import statsmodels.formula.api as smf
+
+    from psyalliance.studentdata import student_dataset
+
+    d = load_dataset() if dataset == "book" else student_dataset("s-independent")
+    rows = d[["alliance_prep", "mystical_peak", "insight_peak", "hamd_4wk"]].dropna()
+    full = smf.ols("hamd_4wk ~ mystical_peak + insight_peak + alliance_prep", rows).fit()
+    restricted = smf.ols("hamd_4wk ~ mystical_peak + insight_peak", rows).fit()
+    p = float(stats.chi2.sf(len(rows) * math.log(restricted.ssr / full.ssr), 1))
+    assert str(expected("ex-02-3", d, "reject")) == ("yes" if p < 0.05 else "no")
+    pair = d[["alliance_post2", "hamd_12mo"]].dropna().astype(float).to_numpy()
+    r = np.corrcoef(pair[:, 0], pair[:, 1])[0, 1]
+    published = load_facts().correlations.query("x == 'alliance_post2' and y == 'hamd_12mo'")["r"].item()
+    assert str(expected("ex-03-2", d, "agree")) == ("yes" if f"{r:.2f}" == f"{published:.2f}" else "no")
+    rho = {m: abs(_residual_corr(d, "alliance_prep", m, "hamd_4wk")) for m in ("insight_peak", "mystical_peak")}
+    assert str(expected("ex-11-2", d, "insight_vs_mystical")) == (
+        "larger" if rho["insight_peak"] > rho["mystical_peak"] else "smaller")
+
+
+def test_data_free_choices_against_the_published_numbers():
+    """The audit's yes/no at n = 30 from the t distribution directly: p of r = .375 and .385 with 28 df."""
+    p_of = [float(2 * stats.t.sf(abs(r) * math.sqrt(28) / math.sqrt(1 - r * r), 28)) for r in (0.375, 0.385)]
+    lo, hi = min(p_of), max(p_of)
+    assert str(expected("ex-10-1", part="consistent")) == ("yes" if lo <= 0.0205 and hi >= 0.0195 else "no")
+    assert str(expected("ex-10-1", part="decision_error")) == ("yes" if hi >= 0.05 else "no")
+    n_same = math.ceil(2 + 22 * (0.4**2 / 0.84) / (0.2**2 / 0.96))  # lambda_a = a sqrt(n - 2) / sqrt(1 - a^2)
+    assert str(expected("ex-09-6", part="twice")) == ("yes" if n_same == 48 else "no") == "no"
+    assert {k: str(v) for k, v in expected("ex-08-1").items()} == {"r": "reproduced", "p": "approximated"}  # -.384
+    # rounds to -.38; .026 does not round to .021 but is on the same side of .05 (the ledger's rule)
