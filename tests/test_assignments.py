@@ -60,7 +60,7 @@ def _solutions(path: Path) -> dict[str, list[dict]]:
 
 
 def _assignments() -> dict[str, tuple[str, dict]]:
-    """Question -> (chapter, assignment metadata); a question is an exercise's label, or ``label.part`` for a
+    """Question -> (chapter, assignment metadata); a question is an exercise's label, or ``label--part`` (as the cell ids) for a
     question of its own (a yes/no or choice checked with part=)."""
     found = {}
     for path in CHAPTERS:
@@ -69,7 +69,7 @@ def _assignments() -> dict[str, tuple[str, dict]]:
                 if "assignment" in cell["metadata"]:
                     spec = cell["metadata"]["assignment"]
                     part = assignments.PART.search(spec["check"].strip())
-                    key = label if part is None else f"{label}.{part.group(1)}"
+                    key = label if part is None else f"{label}--{part.group(1)}"
                     assert key not in found, f"{key}: two cells with assignment metadata"
                     found[key] = (path.stem, spec)
     return found
@@ -77,7 +77,7 @@ def _assignments() -> dict[str, tuple[str, dict]]:
 
 def test_every_computable_coding_exercise_has_a_scaffold_and_a_check():
     found = _assignments()
-    questions = [*selfcheck.labels(), *(f"{lab}.{p}" for lab in selfcheck.labels() for p in selfcheck.parts(lab))]
+    questions = [*selfcheck.labels(), *(f"{lab}--{p}" for lab in selfcheck.labels() for p in selfcheck.parts(lab))]
     assert sorted(found) == sorted(questions), "assignment metadata and answers.py must name the same questions"
     coding = set()
     for path in CHAPTERS:
@@ -87,7 +87,7 @@ def test_every_computable_coding_exercise_has_a_scaffold_and_a_check():
                 coding.add(label)
     assert coding - set(found) == set(NO_CHECK)
     for key, (chapter, spec) in found.items():
-        label, _, part = key.partition(".")
+        label, _, part = key.partition("--")
         assert "..." in spec["scaffold"] and "raise " not in spec["scaffold"], key  # runs as it is
         tail = f', part="{part}"' if part else ""
         assert re.fullmatch(rf'{assignments.CHECK_NAME}\("{re.escape(label)}", [\w(), ]+{tail}\)\n', spec["check"]), (
@@ -193,7 +193,7 @@ def _run(code: str, namespace: dict) -> str:
 
 @pytest.mark.parametrize("key", sorted(_assignments()))
 def test_an_untouched_scaffold_runs_and_its_check_says_still_open_in_one_line(key):
-    spec, label = _assignments()[key][1], key.partition(".")[0]
+    spec, label = _assignments()[key][1], key.partition("--")[0]
     namespace: dict = {assignments.CHECK_NAME: selfcheck.check, "data": load_dataset(), "my_data": load_dataset()}
     assert _run(spec["scaffold"], namespace) == ""  # no exception, nothing printed
     assert _run(spec["check"], namespace) == (f"Exercise {selfcheck.exercise_number(label)} is still open: replace the "
@@ -263,10 +263,10 @@ def _choice_keys() -> list[str]:
 
 def test_every_choice_question_is_listed_and_its_scaffold_names_the_options():
     keys = _choice_keys()
-    assert keys == sorted(lab if part is None else f"{lab}.{part}" for lab, part in selfcheck.choice_questions())
+    assert keys == sorted(lab if part is None else f"{lab}--{part}" for lab, part in selfcheck.choice_questions())
     assert len(keys) >= 12  # the yes/no and choice questions of chapters 02-11 and A1 (see answers.py)
     for key in keys:
-        label, _, part = key.partition(".")
+        label, _, part = key.partition("--")
         want = selfcheck.expected(label, load_dataset(), part or None)
         options = {o for c in (want.values() if isinstance(want, dict) else [want]) for o in c.options}
         scaffold = _assignments()[key][1]["scaffold"]
@@ -292,7 +292,7 @@ def test_every_choice_questions_expected_answer_passes_its_own_check(dataset, tm
     my_data = selfcheck.my_dataset()
     answers_seen = set()
     for key in _choice_keys():
-        label, _, part = key.partition(".")
+        label, _, part = key.partition("--")
         spec = _assignments()[key][1]
         want = selfcheck.expected(label, my_data, part or None)
         answers_seen.add((key, str(want)))
