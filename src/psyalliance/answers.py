@@ -394,8 +394,8 @@ from psyalliance.selfcheck import YES_NO  # noqa: E402
 
 @answer("ex-02-1", choices=YES_NO, uses_data=False, question="Does the perfect fit support mediation?",
         hint=("look at the df: how many moments are left over once every parameter is estimated",
-              "a saturated model (df = 0) reproduces every variance and covariance of any data, so its fit is "
-              "guaranteed; a fit that cannot fail cannot support a direction"))
+              "ask what fit a saturated model (df = 0) gets on any data, and whether a fit that could not have "
+              "been worse can count as evidence for one direction"))
 def _(data: pd.DataFrame) -> str:
     from psyalliance.primer import count_parameters
 
@@ -414,8 +414,8 @@ def _(data: pd.DataFrame) -> str:
 
 @answer("ex-03-1", choices=YES_NO, uses_data=False, question="Is the association a finding about the trial?",
         hint=("look at where the book's dataset comes from, and at what the abstract publishes for that pair",
-              "the dataset is simulated: a correlation the paper does not publish is inferred, assumed or "
-              "completed by the simulation, never measured"))
+              "check whether facts.correlations holds this pair, and what the simulation does with a pair the "
+              "abstract does not publish (the table of correlation sources)"))
 def _(data: pd.DataFrame) -> str:
     from psyalliance.facts import load_facts
 
@@ -438,8 +438,8 @@ def _(data: pd.DataFrame) -> str:
 @answer("ex-04-2", part="target", choices=YES_NO, uses_data=False,
         question="Was the 4-week response rate a target of the simulation?",
         hint=("look at what the simulation was built to match at 4 weeks: means and SDs, or counts of responders",
-              "the simulation matches the published means, SDs and correlations (and the 12-month counts); a rate "
-              "at 4 weeks is constrained by them but not set"))
+              "read which published numbers are the simulation's targets (appendix A1: means, SDs, correlations, "
+              "counts) and at which time points each is"))
 def _(data: pd.DataFrame) -> str:
     return "no"
 
@@ -514,7 +514,20 @@ def _(data: pd.DataFrame) -> str:
 
 @answer("ex-A1-2", choices=YES_NO, uses_data=False, question="Is the completion a claim about the real trial?",
         hint=("look at where the completed entries come from: the abstract, or a choice of the simulation",
-              "the maximum-determinant completion is the least informative matrix consistent with the published "
-              "entries, an assumption, not a measurement"))
+              "ask what the maximum-determinant rule chooses among the matrices consistent with the published "
+              "entries, and whether any data of the trial went into that choice"))
 def _(data: pd.DataFrame) -> str:
     return "no"
+
+
+@answer("ex-01-1", choices={"r": ("paper", "us"), "p": ("paper", "us"), "n": ("paper", "us")}, uses_data=False,
+        question="Where the column comes from",
+        hint=("look at the column headings of the table: which of them say how the number was found",
+              "the facts file's source column says where r and p come from; its note says how each n was found"))
+def _(data: pd.DataFrame) -> dict[str, str]:
+    from psyalliance.facts import load_facts
+
+    corr = load_facts().correlations
+    published = "paper" if set(corr["source"]) == {"paper"} else "us"
+    inferred = corr["note"].str.contains("n inferred").all()
+    return {"r": published, "p": published, "n": "us" if inferred else "paper"}
