@@ -6,7 +6,8 @@ page never scrolls sideways; exactly one visible search box; every figure opens 
 serious or critical WCAG 2.1 A/AA violation found by axe-core (pinned in tests/axe/package-lock.json,
 installed by `make axe`), theme chrome included, at both widths; and on a 390 px phone the smallest text
 of every figure is at least 9 CSS px (its font size and dpi, which the build writes into the PNG, see
-psyalliance.figtext, times the figure's rendered width over its natural width).
+psyalliance.figtext, times the figure's rendered width over its natural width), with no figure enlarged,
+wider than the text column or scrolling sideways: the figures are drawn for the phone's column.
 Folded parts (solutions, hidden cells) are unfolded before the tables, figures and axe rules are checked.
 The pages come from the session's one strict build (the built_book fixture in conftest.py).
 """
@@ -20,10 +21,10 @@ import pytest
 import browser
 from browser import DESKTOP, FAILING_IMPACTS, PHONE, axe_source, browser_console, run_axe, set_viewport, severe
 from conftest import book_pages
-from psyalliance.figtext import DPI_KEY, PT_KEY
+from psyalliance.figtext import DPI_KEY, MIN_TEXT_PX, PHONE_COLUMN_PX, PT_KEY
 
 MIN_PADDING_PX = 4.0
-MIN_FIGURE_TEXT_PX = 9.0  # CSS px, the smallest text of a figure on a PHONE-wide page
+MIN_FIGURE_TEXT_PX = MIN_TEXT_PX  # CSS px (9), the smallest text of a figure on a PHONE-wide page
 MAX_LISTED = 8  # problems listed per page and kind in a failure message
 FIGURES = "article figure img, article .cell_output img"  # the images that must open larger on click
 
@@ -95,7 +96,8 @@ requestAnimationFrame(() => setTimeout(done, 100));  // let layout and resize ob
 
 
 # Each figure's smallest text in CSS px: pt and dpi from the PNG's text chunks (psyalliance.figtext), the
-# rendered and natural widths from the page. Resolves to one entry per visible figure image.
+# rendered and natural widths from the page; and whether the page enlarged it or lets it scroll sideways.
+# Resolves to one entry per visible figure image.
 FIGURE_TEXT = r"""
 const done = arguments[arguments.length - 1];
 const chunks = buf => {
@@ -111,21 +113,27 @@ const chunks = buf => {
   }
   return out;
 };
+const art = document.querySelector('main article') || document.querySelector('article') || document.body;
+const ar = art.getBoundingClientRect();
 const imgs = [...document.querySelectorAll(FIGURES)].filter(i => i.getBoundingClientRect().width > 0);
-const settled = async () => {  // psyalliance.js sizes each PNG figure once it has read its text sizes
-  for (let t = 0; t < 60 && imgs.some(i => /\.png($|\?)/i.test(i.currentSrc) && !i.dataset.textSize); t++) {
-    await new Promise(r => setTimeout(r, 50));
+const loaded = img => img.complete ? Promise.resolve() : new Promise(r => { img.onload = img.onerror = r; });
+Promise.all(imgs.map(async img => {
+  await loaded(img);
+  const r = img.getBoundingClientRect(), shown = r.width, natural = img.naturalWidth;
+  let pans = '';  // a box between the image and the article that scrolls sideways
+  for (let a = img.parentElement; a && a !== art; a = a.parentElement) {
+    const ox = getComputedStyle(a).overflowX;
+    if ((ox === 'auto' || ox === 'scroll') && a.scrollWidth > a.clientWidth + 1) { pans = a.className || a.tagName; break; }
   }
-};
-settled().then(() => Promise.all(imgs.map(async img => {
-  const shown = img.getBoundingClientRect().width, natural = img.naturalWidth;
-  const base = {alt: (img.getAttribute('alt') || '').slice(0, 50), src: img.currentSrc.split('/').pop(), shown, natural};
+  const column = img.parentElement.getBoundingClientRect().width;
+  const base = {alt: (img.getAttribute('alt') || '').slice(0, 50), src: img.currentSrc.split('/').pop(), shown, natural,
+                column, pans, outside: r.left < ar.left - 1 || r.right > ar.right + 1};
   if (!/\.png($|\?)/i.test(img.currentSrc)) return {...base, kind: 'not a PNG'};
   const meta = chunks(await (await fetch(img.currentSrc)).arrayBuffer());
   const pt = parseFloat(meta['PT_KEY']), dpi = parseFloat(meta['DPI_KEY']);
   if (!(pt > 0 && dpi > 0)) return {...base, kind: 'no text sizes recorded'};
   return {...base, kind: 'measured', pt, dpi, px: pt * dpi / 72 * shown / natural};
-}))).then(done, e => done([{kind: 'error ' + e}]));
+})).then(done, e => done([{kind: 'error ' + e}]));
 """.replace("FIGURES", repr(FIGURES)).replace("PT_KEY", PT_KEY).replace("DPI_KEY", DPI_KEY)
 
 
@@ -253,23 +261,38 @@ def test_no_serious_accessibility_violation(page_reports):
 
 @pytest.mark.slow
 def test_figure_text_is_readable_on_a_phone(page_reports):
+    """Every figure of every page at 390 px: smallest text >= 9 CSS px as the page shows it, the figure neither
+    enlarged beyond its own pixels nor wider than the text column nor in a box that scrolls sideways."""
     problems: dict[str, list[str]] = {}
     measured = 0
-    for (w, page), r in page_reports.items():
+    for (w, page), r in sorted(page_reports.items()):
         if w != PHONE[0]:
             continue
         for f in r["figure_text"]:
+            where = f"{page} @ {w} px"
             if f["kind"] != "measured":
-                problems.setdefault(f"{page} @ {w} px", []).append(f"{f.get('src')} ({f.get('alt')!r}): {f['kind']}")
+                problems.setdefault(where, []).append(f"{f.get('src')} ({f.get('alt')!r}): {f['kind']}")
                 continue
             measured += 1
+            print(f"{page}: {f['src'][:16]} {f['alt'][:40]!r}: {f['px']:.1f} px ({f['pt']:g} pt, shown {f['shown']:.0f} "
+                  f"of {f['natural']} px)")
+            name = f"{f['src']} ({f['alt']!r})"
             if f["px"] < MIN_FIGURE_TEXT_PX:
-                problems.setdefault(f"{page} @ {w} px", []).append(
-                    f"{f['src']} ({f['alt']!r}): smallest text {f['px']:.1f} px ({f['pt']:g} pt at {f['dpi']:g} dpi, "
+                problems.setdefault(where, []).append(
+                    f"{name}: smallest text {f['px']:.1f} px ({f['pt']:g} pt at {f['dpi']:g} dpi, "
                     f"shown {f['shown']:.0f} of {f['natural']} px wide)")
+            if f["shown"] > f["natural"] + 1:
+                problems.setdefault(where, []).append(f"{name}: enlarged to {f['shown']:.0f} px from {f['natural']} px")
+            if f["outside"] or f["pans"]:
+                problems.setdefault(where, []).append(
+                    f"{name}: " + (f"scrolls sideways in {f['pans']}" if f["pans"] else "wider than the text column"))
+            if f["shown"] < f["natural"] - 1 and f["shown"] < PHONE_COLUMN_PX - 1:
+                problems.setdefault(where, []).append(
+                    f"{name}: shown {f['shown']:.0f} px wide, narrower than the {PHONE_COLUMN_PX} px column the "
+                    "figures are drawn for (psyalliance.figtext.PHONE_COLUMN_PX, tests/test_phone_figures.py)")
     assert measured >= 10, f"only {measured} figures measured: the selector {FIGURES!r} misses them"
-    assert not problems, (f"figures whose smallest text is under {MIN_FIGURE_TEXT_PX:g} CSS px on a {PHONE[0]} px "
-                          "phone:\n" + _listed(problems))
+    assert not problems, (f"figures not readable on a {PHONE[0]} px phone (smallest text under "
+                          f"{MIN_FIGURE_TEXT_PX:g} CSS px, enlarged, or scrolled sideways):\n" + _listed(problems))
 
 
 @pytest.mark.slow

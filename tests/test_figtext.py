@@ -3,6 +3,7 @@
 import io
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 
@@ -23,6 +24,17 @@ def test_the_smallest_text_counts_ticks_legends_and_titles_but_not_hidden_or_emp
     assert smallest_text_pt(fig) == 7.5
     ax.tick_params(labelsize=6)
     assert smallest_text_pt(fig) == 6
+    plt.close(fig)
+
+
+def test_a_mathtext_subscript_counts_at_its_rendered_size():
+    fig, ax = plt.subplots()
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, "$e_y$", fontsize=12)
+    ax.text(0.5, 0.2, "R² = 0.25 and a $ sign", fontsize=10)  # a superscript glyph, one dollar: plain text
+    assert smallest_text_pt(fig) == pytest.approx(12 * 0.7)
+    ax.text(0.1, 0.1, "$x^{a_b}$", fontsize=15)
+    assert smallest_text_pt(fig) == pytest.approx(15 * 0.7 * 0.7)
     plt.close(fig)
 
 
@@ -65,3 +77,14 @@ def test_the_extension_replaces_the_inline_png_formatter_and_keeps_it():
     for hook in shell.events.hooks["pre_run_cell"] + shell.events.hooks["post_execute"]:
         hook()
     assert png.lookup_by_type(Figure) is png_with_text_sizes
+
+
+def test_phone_text_px_scales_a_wide_figure_down_to_the_column_and_never_up():
+    from psyalliance.figtext import phone_text_px
+
+    for width_in, expected in ((2.0, 12 * 100 / 72), (10.0, 12 * 100 / 72 * 340 / (10.2 * 100))):
+        fig = plt.figure(figsize=(width_in, 1.5), dpi=100)
+        fig.text(0.0, 0.5, "x", fontsize=12)
+        fig.text(0.999, 0.5, "x", fontsize=14)  # the two ends fix the tight bounding box: width + 2 x 0.1 in pad
+        assert phone_text_px(fig, column_px=340) == pytest.approx(expected, rel=0.02), width_in
+        plt.close(fig)

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.text import Text
 from scipy import stats
 
 from psyalliance import powerplots
@@ -12,9 +13,12 @@ from psyalliance.paths import population_values
 def _check(fig):
     title = fig._suptitle.get_text() if fig._suptitle else fig.axes[0].get_title()
     assert "simulated" in title.lower()
+    shared = fig._supxlabel is not None and fig._supxlabel.get_text()  # one x label for all panels
+    xlabels = [ax.get_xlabel() for ax in fig.axes if ax.axison]
+    assert shared or (xlabels and xlabels[-1])  # the bottom panel's names the shared x axis
     for ax in fig.axes:
-        if ax.axison:
-            assert ax.get_xlabel()
+        if ax.axison and not shared:
+            assert ax.get_xlabel() or ax.get_shared_x_axes().get_siblings(ax) != [ax], ax.get_title()
 
 
 def test_mediation_population_has_the_requested_paths():
@@ -64,14 +68,20 @@ def _inside(inner, outer):
 
 
 def test_legends_do_not_cover_the_data():
-    summary = pd.DataFrame({"model": "m", "effect": ["a", "a", "b", "b"], "kind": ["path", "path", "path", "path"],
+    summary = pd.DataFrame({"model": "m", "effect": ["a", "a", "b", "b"], "kind": ["path", "path", "indirect", "indirect"],
                             "n": [24, 500, 24, 500], "power": [0.1, 0.99, 0.05, 0.1]})
-    for fig in (powerplots.power_curves(summary, "m", reps=10), powerplots.mediation_power_figure(effects=[0.2], ns=(20, 40), reps=30)):
-        fig.canvas.draw()
-        ax = fig.axes[0]
-        leg = ax.get_legend().get_window_extent()
-        assert leg.x0 >= ax.get_window_extent().x1  # the legend sits right of the plotting area
-        assert _inside(leg, fig.bbox)
+    fig = powerplots.power_curves(summary, "m", reps=10)  # small multiples: one effect a panel, no legend
+    assert [ax.get_title() for ax in fig.axes] == ["a (path)", "b (indirect)"]
+    assert all(ax.get_legend() is None for ax in fig.axes) and not fig.legends
+    fig = powerplots.mediation_power_figure(effects=[0.2, 0.5], ns=(20, 40), reps=30)
+    fig.canvas.draw()
+    for ax in fig.axes:  # a direct label per curve, right of the plotting area, none on top of another
+        assert ax.get_legend() is None
+        labels = [t for t in ax.texts if t.get_text().startswith("a = b = ")]
+        boxes = [Text.get_window_extent(t) for t in labels]  # the text alone, without its leader line
+        assert len(labels) == 2 and all(b.x0 >= ax.get_window_extent().x1 for b in boxes)
+        assert not boxes[0].overlaps(boxes[1])
+        assert all(_inside(b, fig.bbox) for b in boxes)
     est = np.random.default_rng(1).normal(size=(100, 2))
     fig = powerplots.sampling_distributions(est, ["a", "b"], pd.Series({"a": 0.0, "b": 0.1}), 24, "test", ncols=2)
     fig.canvas.draw()
@@ -88,7 +98,7 @@ def test_sensitivity_figure_has_readable_labels():
     fig = powerplots.sensitivity_figure(pd.DataFrame(rows), [("m1_mediation", "b1")], 24)
     _check(fig)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert labels == ["r(peak mystical experience, peak insight)"]
+    assert labels == ["r(MEQ30 peak, PIQ peak)"]  # the heatmaps' short names (figures.SHORT_LABELS)
 
 
 def test_normal_power_is_alpha_at_zero_and_80_percent_at_z_plus_z80():

@@ -3,9 +3,9 @@
 //    column: a line "Wide table: scroll sideways ..." above it and shadowed edges where columns are hidden.
 // 2. Every figure image opens at its full pixel size on click (a <dialog>; Escape, the Close button or a
 //    click closes it). Without JavaScript the image is a plain link to the image file.
-// 3. A figure whose smallest text would show under 9 CSS px in a narrow column (a phone) is shown larger,
-//    so that text is 9.5 px, inside a box of its own that scrolls sideways, with a cue. The text size comes
-//    from the PNG (the build writes the smallest font size and dpi into it: psyalliance.figtext).
+// 3. (Figures are not resized here: each is drawn so that its smallest text is at least 9 CSS px in a 390 px
+//    phone's column, at the width the page gives it, never enlarged and never scrolled sideways; the browser
+//    test measures it, psyalliance.figtext.)
 // 4. Accessible names that match what the theme's buttons show (WCAG 2.5.3, label in name), and list roles
 //    the reference list needs (tests/test_browser_pages.py runs axe-core on every page).
 // Checked in a real browser by tests/test_browser_pages.py.
@@ -118,73 +118,6 @@
     });
   }
 
-  const MIN_TEXT_PX = 9.5;  // a little above the test's 9 px, for rounding
-  const PT_KEY = "psyalliance:smallest-text-pt", DPI_KEY = "psyalliance:dpi";
-  const FIGURE_HINT = "\u2194 Scroll sideways to see the whole figure, or tap it to open it full size.";
-
-  function pngText(buffer) {  // the tEXt chunks of a PNG: keyword -> text
-    const view = new DataView(buffer), out = {};
-    for (let i = 8; i + 8 <= view.byteLength;) {
-      const length = view.getUint32(i), type = String.fromCharCode.apply(null, new Uint8Array(buffer, i + 4, 4));
-      if (type === "tEXt") {
-        const bytes = new Uint8Array(buffer, i + 8, length), zero = bytes.indexOf(0);
-        out[String.fromCharCode.apply(null, bytes.slice(0, zero))] = String.fromCharCode.apply(null, bytes.slice(zero + 1));
-      }
-      if (type === "IEND") break;
-      i += 12 + length;
-    }
-    return out;
-  }
-
-  function readable(img, textPx) {  // textPx: the smallest text at natural size (px)
-    let frame = img.closest(".figure-scroll");
-    const column = (frame || img.parentElement).parentElement.clientWidth;
-    const need = Math.ceil(img.naturalWidth * MIN_TEXT_PX / textPx);  // the width at which that text is 9.5 px
-    const narrow = need > Math.min(column, img.naturalWidth) + 1;
-    if (!narrow) {
-      if (frame) { frame.classList.remove("is-overflowing"); img.style.width = ""; img.style.maxWidth = ""; }
-      return;
-    }
-    if (!frame) {
-      frame = document.createElement("div");
-      frame.className = "figure-scroll";
-      const hint = document.createElement("p");
-      hint.className = "figure-scroll-hint";
-      hint.setAttribute("aria-hidden", "true");
-      hint.textContent = FIGURE_HINT;
-      const box = document.createElement("div");
-      box.className = "figure-scroll__box";
-      box.tabIndex = 0;  // scrollable by keyboard
-      box.setAttribute("role", "region");
-      box.setAttribute("aria-label", "Figure, scrolls sideways");
-      const holder = img.closest("a.figure-zoom") || img;
-      holder.parentNode.insertBefore(frame, holder);
-      frame.append(hint, box);
-      box.append(holder);
-    }
-    frame.classList.add("is-overflowing");
-    img.style.maxWidth = "none";
-    img.style.width = need + "px";
-  }
-
-  function phoneFigures() {
-    const imgs = document.querySelectorAll("main article figure img, main article .cell_output img");
-    imgs.forEach(function (img) {
-      if (!/\.png([?#].*)?$/i.test(img.currentSrc || img.src)) return;
-      fetch(img.currentSrc || img.src).then(function (r) { return r.arrayBuffer(); }).then(function (buffer) {
-        const meta = pngText(buffer), pt = parseFloat(meta[PT_KEY]), dpi = parseFloat(meta[DPI_KEY]);
-        if (!(pt > 0 && dpi > 0)) { img.dataset.textSize = "unknown"; return; }
-        const fit = function () {
-          if (!img.naturalWidth) return;
-          readable(img, pt * dpi / 72);
-          img.dataset.textSize = "checked";  // for the browser test: this figure has been sized
-        };
-        if (img.complete) fit(); else img.addEventListener("load", fit);
-        window.addEventListener("resize", fit, { passive: true });
-      }).catch(function () { img.dataset.textSize = "unknown"; });
-    });
-  }
-
   function names() {
     // The colour-mode button's icons carry titles ("Light", "Dark", "System Settings") that count as its
     // visible text but are not in its name "Color mode": they are decorative, the button's name says it all.
@@ -218,7 +151,6 @@
   function init() {
     tables();
     figures();
-    phoneFigures();
     names();
   }
 

@@ -20,8 +20,11 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.transforms import ScaledTranslation
 
 from psyalliance.correlations import LABELS
+from psyalliance.figtext import SCRIPT_SHRINK
+from psyalliance.figures import TEXT_PT, TITLE_PT, WIDTH_IN, book_figure
 from psyalliance.models import path_tests
 from psyalliance.pathlabels import path_key, path_name, variable_name
 from psyalliance.syntax import read_syntax
@@ -31,11 +34,15 @@ LAYOUTS: Mapping[str, Mapping[str, tuple[float, float]]] = {
                      "hamd_4wk": (0.95, 0.5)},
     "m2_cycle": {"alliance_prep": (0.0, 0.5), "mystical_peak": (0.38, 0.86), "insight_peak": (0.38, 0.14),
                  "alliance_post2": (0.66, 0.5), "hamd_4wk": (0.97, 0.86), "hamd_12mo": (0.97, 0.14)},
-    "m3_durability": {"alliance_post2": (0.5, 0.12), "hamd_4wk": (0.05, 0.82), "hamd_3mo": (0.35, 0.82),
-                      "hamd_6mo": (0.65, 0.82), "hamd_12mo": (0.95, 0.82)},
+    "m3_durability": {"alliance_post2": (0.1, 0.5), "hamd_4wk": (0.72, 0.93), "hamd_3mo": (0.72, 0.645),
+                      "hamd_6mo": (0.72, 0.355), "hamd_12mo": (0.72, 0.07)},
     "murphy2022": {"alliance_prep": (0.08, 0.5), "mystical_peak": (0.5, 0.5), "hamd_4wk": (0.92, 0.5)},
 }
-"""Box centres (axes fraction) of each model's variables."""
+"""Box centres (axes fraction) of each model's variables: at most four columns, so that the boxes' 11 pt names
+fit a phone-wide figure (M3's chain of depression scores runs down a column)."""
+
+HEIGHTS = {"m3_durability": 6.2}
+"""Diagram heights (inches, before the notes) other than the default 4.4: a column of four boxes needs room."""
 
 TITLES = {
     "m1_mediation": "M1: mediation (reconstruction)",
@@ -55,7 +62,8 @@ LABEL_AT = 0.5
 """Where along an arrow (0 = tail, 1 = head) its coefficient sits."""
 
 SHORT_ARROW = 0.2
-"""Arrows shorter than this (axes fraction) get their coefficient beside the arrow, not on it."""
+"""Arrows shorter than this (axes fraction) get their coefficient beside the arrow (above it, or right of a
+vertical one), not on it."""
 
 
 ARC_RAD = 0.2
@@ -135,18 +143,19 @@ def _edge(p, q, half_p, half_q):
     return (x0 + dx * s0, y0 + dy * s0), (x1 - dx * s1, y1 - dy * s1)
 
 
-def _coefficient_position(a, b) -> tuple[float, float]:
-    """Where an arrow's coefficient goes: on the arrow, or beside it (above or left) if the arrow is short."""
+def _coefficient_position(a, b, clear: float = 0.05) -> tuple[float, float]:
+    """Where an arrow's coefficient goes: on the arrow, or beside it (above, or right of a vertical one) if the
+    arrow is short; ``clear`` (axes fraction) is how far above, enough to clear the boxes a short arrow joins."""
     (x0, y0), (x1, y1) = a, b
     dx, dy = x1 - x0, y1 - y0
     mx, my = x0 + LABEL_AT * dx, y0 + LABEL_AT * dy
     length = float(np.hypot(dx, dy))
     if length >= SHORT_ARROW or length == 0:
         return mx, my
-    nx, ny = -dy / length, dx / length  # a unit normal; point it up (or left for a vertical arrow)
-    if ny < 0 or (ny == 0 and nx > 0):
+    nx, ny = -dy / length, dx / length  # a unit normal; point it up (or right for a vertical arrow)
+    if ny < 0 or (ny == 0 and nx < 0):
         nx, ny = -nx, -ny
-    return mx + 0.05 * nx, my + 0.05 * ny
+    return mx + 0.07 * nx, my + clear * ny
 
 
 def _on_arc(ax, a, b, t: float) -> tuple[float, float]:
@@ -172,11 +181,11 @@ def _draw_boxes(ax, result, pos) -> dict[str, tuple[float, float]]:
     half = {}
     for v, (x, y) in pos.items():
         has_r2 = v in result.r2.index
-        texts = [ax.text(x, y + (0.025 if has_r2 else 0), box_label(v), ha="center", va="center", fontsize=8.5,
+        texts = [ax.text(x, y + (0.025 if has_r2 else 0), box_label(v), ha="center", va="center", fontsize=TEXT_PT,
                          zorder=3)]
         if has_r2:
             texts.append(ax.text(x, texts[0].get_window_extent(renderer).transformed(inverse).y0 - 0.008,
-                                 f"R² = {result.r2[v]:.2f}", ha="center", va="top", fontsize=7.5, color="#444444",
+                                 f"R² = {result.r2[v]:.2f}", ha="center", va="top", fontsize=TEXT_PT, color="#444444",
                                  zorder=3))
         boxes = [t.get_window_extent(renderer).transformed(inverse) for t in texts]
         x_lo, x_hi = min(b.x0 for b in boxes), max(b.x1 for b in boxes)
@@ -189,6 +198,7 @@ def _draw_boxes(ax, result, pos) -> dict[str, tuple[float, float]]:
     return half
 
 
+@book_figure
 def draw_path_diagram(result, ax=None, title: str | None = None, std: bool = True):
     """Draw a fitted model (a :class:`psyalliance.models.FitResult`); returns the matplotlib Figure.
 
@@ -197,7 +207,8 @@ def draw_path_diagram(result, ax=None, title: str | None = None, std: bool = Tru
     data are simulated, the estimator and n.
     """
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 4.8))
+        fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHTS.get(result.name, 4.4)))
+        fig.subplots_adjust(left=0.01, right=0.99, top=0.86, bottom=0.02)
     else:
         fig = ax.figure
     ax.set_xlim(-0.12, 1.1)
@@ -220,8 +231,9 @@ def draw_path_diagram(result, ax=None, title: str | None = None, std: bool = Tru
         sig = pv < 0.05
         ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=12, lw=1.8 if sig else 1.0,
                                      color="#1f4e79" if sig else "#7f7f7f", shrinkA=0, shrinkB=0, zorder=1))
-        ax.text(*_coefficient_position(a, b), arrow_text(spec, r.lval, r.rval, getattr(r, col), sig), ha="center",
-                va="center", fontsize=8.5, zorder=4, bbox=dict(fc="white", ec="none", pad=0.6))
+        clear = max(half[r.rval][1], half[r.lval][1]) + 0.05  # above the taller of the two boxes
+        ax.text(*_coefficient_position(a, b, clear), arrow_text(spec, r.lval, r.rval, getattr(r, col), sig), ha="center",
+                va="center", fontsize=TEXT_PT, zorder=4, bbox=dict(fc="white", ec="none", pad=0.6))
     for r in est[(est.op == "~~") & (est.lval != est.rval)].itertuples():
         top, bottom = r.lval, r.rval
         if pos[top][1] < pos[bottom][1]:
@@ -232,16 +244,16 @@ def draw_path_diagram(result, ax=None, title: str | None = None, std: bool = Tru
         ax.add_patch(FancyArrowPatch(a, b, arrowstyle="<|-|>", mutation_scale=10, lw=1.0, color="#a05a00",
                                      connectionstyle=f"arc3,rad={ARC_RAD}", shrinkA=0, shrinkB=0, zorder=1))
         lx, ly = _on_arc(ax, a, b, 0.35)  # label inside the arc, clear of the arrows into the boxes
-        ax.text(lx + 0.012, ly, f"{getattr(r, col):.2f}", ha="left", va="center", fontsize=8.5,
+        ax.text(lx + 0.012, ly, f"{getattr(r, col):.2f}", ha="left", va="center", fontsize=TEXT_PT,
                 color="#a05a00", zorder=4, bbox=dict(fc="white", ec="none", pad=0.4))
     kind = "standardized" if std else "unstandardized"
     if title is None:
         name = TITLES.get(result.name, result.name)
         title = f"{name}, simulated data\n{kind} estimates, {result.missing}, n = {result.n}"
-    ax.set_title(title, fontsize=10)
-    ax.text(0.0, -0.06, f"* p < .05 ({test}); shaded box: exogenous; arc: residual correlation; "
-            "R² inside each outcome's box", fontsize=7.5, color="#555555", transform=ax.transAxes)
-    _draw_legend(ax, path_legend(result))
+    ax.set_title(title, fontsize=TITLE_PT)
+    notes = [f"* p < .05 ({test})", "shaded box: exogenous; arc: residual correlation;",
+             "R² inside each outcome's box"]
+    _draw_legend(ax, notes, path_legend(result))
     return fig
 
 
@@ -263,49 +275,34 @@ def path_legend(result) -> list[str]:
     return [line for line in lines if ": " in line.split(" -> ")[0]]
 
 
-LEGEND_COLUMNS_FROM = 5
-"""Legends with this many lines or more are set in two columns, if the columns fit side by side."""
-
-LEGEND_WIDTH = 1.2
-"""The widest a two-column legend may be (axes widths; the axes span x from -0.12 to 1.1)."""
+LEGEND_WRAP = 50
+"""A legend line longer than this (characters) goes on two lines, broken after its arrow."""
 
 
-def _draw_legend(ax, lines: list[str]) -> None:
-    """The path legend under the diagram (axes coordinates below the footnote), one or two columns.
+def _legend_lines(line: str) -> list[str]:
+    if len(line) <= LEGEND_WRAP or " -> " not in line:
+        return [line]
+    head, _, tail = line.partition(" -> ")
+    return [f"{head} ->", f"      {tail}"]
 
-    The second column starts after the widest line of the first, measured
-    with the renderer, so the columns never overlap; if they would not fit in
-    :data:`LEGEND_WIDTH`, one column is used.
+
+def _draw_legend(ax, notes: list[str], lines: list[str]) -> None:
+    """The notes and the path legend under the diagram, one line under the other in :data:`TEXT_PT` text.
+
+    Lines are placed a fixed number of points apart, below the axes, so they never overlap whatever the
+    figure's size; the figure's tight bounding box takes them in.
     """
-    if not lines:
-        return
-    ax.text(0.0, -0.12, "Path labels (as in the model syntax and the tables):", fontsize=7.5, color="#333333",
-            transform=ax.transAxes, fontweight="bold")
-    renderer = ax.figure.canvas.get_renderer()
-    to_axes = ax.transAxes.inverted()
-
-    def put(x: float, row: int, line: str):
-        return ax.text(x, -0.17 - 0.05 * row, line, fontsize=7.5, color="#333333", transform=ax.transAxes)
-
-    per_col = -(-len(lines) // 2) if len(lines) >= LEGEND_COLUMNS_FROM else len(lines)
-    first = [put(0.0, row, line) for row, line in enumerate(lines[:per_col])]
-    rest = lines[per_col:]
-    if not rest:
-        return
-
-    def right(t) -> float:
-        return float(to_axes.transform(t.get_window_extent(renderer))[1, 0])
-
-    start = max(right(t) for t in first) + 0.06
-    second = [put(start, row, line) for row, line in enumerate(rest)]
-    if max(right(t) for t in second) > LEGEND_WIDTH:
-        for t in second:
-            t.remove()
-        for row, line in enumerate(rest, start=per_col):
-            put(0.0, row, line)
+    step = 1.3 * TEXT_PT / 72  # inches a line
+    rows: list[tuple[str, dict]] = [(n, {"color": "#444444"}) for n in notes]
+    if lines:
+        rows.append(("Path labels (as in the model syntax and the tables):", {"color": "#222222", "fontweight": "bold"}))
+        rows += [(part, {"color": "#222222"}) for line in lines for part in _legend_lines(line)]
+    for k, (text, style) in enumerate(rows):
+        offset = ScaledTranslation(0, -(k + 0.3) * step, ax.figure.dpi_scale_trans)
+        ax.text(0.0, 0.0, text, fontsize=TEXT_PT, va="top", ha="left", transform=ax.transAxes + offset, **style)
 
 
-MODEL_FONT = 11
+MODEL_FONT = TEXT_PT
 """Font size (pt) of the structure diagrams (:func:`draw_model`): at least 9 CSS px on a 390 px phone."""
 
 
@@ -345,6 +342,7 @@ def describe_model(syntax: str, names: Mapping[str, str] | None = None,
     return text
 
 
+@book_figure
 def draw_model(syntax: str, title: str, names: Mapping[str, str] | None = None,
                residuals: Mapping[str, str] | None = None):
     """Draw a model's structure from its lavaan-style syntax (no estimates); returns the matplotlib Figure.
@@ -357,9 +355,9 @@ def draw_model(syntax: str, title: str, names: Mapping[str, str] | None = None,
     """
     spec, paths, arcs = _model_spec(syntax)
     names, residuals = dict(names or {}), dict(residuals or {})
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.9))
     ax.set_xlim(-0.3 if arcs else -0.08, 1.08)  # room on the left for the arcs
-    ax.set_ylim(-0.02, 1.12)
+    ax.set_ylim(-0.08, 1.24)  # room for the residuals above the top box and below the bottom one
     ax.set_axis_off()
     pos = layout(spec.observed, spec.exogenous, [(o, p) for o, p, _ in paths])
     renderer = fig.canvas.get_renderer()
@@ -395,6 +393,7 @@ def draw_model(syntax: str, title: str, names: Mapping[str, str] | None = None,
         ax.add_patch(FancyArrowPatch(tail, tip, arrowstyle="-|>", mutation_scale=12, lw=1.1, color="#555555",
                                      shrinkA=0, shrinkB=0, zorder=1))
         ax.text(tail[0], tail[1] + (-0.01 if below else 0.01), f"${residuals.get(v, 'e_' + v)}$",
-                ha="center", va="top" if below else "bottom", fontsize=MODEL_FONT, style="italic", color="#333333")
+                ha="center", va="top" if below else "bottom", fontsize=MODEL_FONT / SCRIPT_SHRINK, style="italic",
+                color="#333333")  # its subscript at MODEL_FONT
     ax.set_title(title, fontsize=MODEL_FONT + 1)
     return fig

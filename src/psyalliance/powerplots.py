@@ -12,9 +12,9 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import NullLocator
+from matplotlib.ticker import MaxNLocator, NullLocator
 
-from psyalliance.figures import MARKERS, PALETTE
+from psyalliance.figures import MARKERS, PALETTE, TEXT_PT, WIDTH_IN, book_figure, label_ends
 from psyalliance.montecarlo import MonteCarloSettings, run_montecarlo
 from psyalliance.paths import get_model
 
@@ -60,73 +60,111 @@ def simulated_table(df: pd.DataFrame, caption: str, digits: int = 3, formats: di
     return sty if index else sty.hide(axis="index")
 
 
-def power_curves(summary: pd.DataFrame, model: str, effects: Sequence[str] | None = None, reps: int | None = None, alpha: float = 0.05):
-    """Power (share of significant estimates, 0-1) against n, one line per effect of ``model``.
+def _log_n_axis(ax, ns: Sequence[int]) -> None:
+    ax.set_xscale("log")
+    ax.set_xticks(list(ns), [str(n) for n in ns])
+    ax.xaxis.set_minor_locator(NullLocator())
 
-    ``summary``: the stacked output of :func:`psyalliance.montecarlo.run_over_n`.
+
+@book_figure
+def power_curves(summary: pd.DataFrame, model: str, effects: Sequence[str] | None = None, reps: int | None = None, alpha: float = 0.05):
+    """Power (share of significant estimates, 0-1) against n: one small panel per effect of ``model``.
+
+    Each panel draws its effect in black (solid: a path; dashed: an indirect effect) over the other effects
+    in light grey, so no colour is needed to tell them apart. ``summary``: the stacked output of
+    :func:`psyalliance.montecarlo.run_over_n`.
     """
     s = summary[summary["model"] == model]
     effects = list(effects) if effects is not None else list(dict.fromkeys(s["effect"]))
-    fig, ax = plt.subplots(figsize=(8, 4.2))
-    for i, eff in enumerate(effects):
+    curves = {}
+    for eff in effects:
         d = s[s["effect"] == eff].sort_values("n")
         if d.empty:
             raise ValueError(f"the summary has no effect {eff!r} of model {model!r}")
-        style = "-" if d["kind"].iloc[0] == "path" else "--"
-        ax.plot(d["n"], d["power"], style, marker=_MARKERS[i % len(_MARKERS)], markersize=5, color=_COLORS[i % 10],
-                label=eff, alpha=0.9)
-    ax.axhline(0.8, color="grey", lw=0.8, ls=":")
-    ax.axvline(24, color="grey", lw=0.8)
-    ax.text(24, 1.01, " n = 24", va="bottom", ha="left", fontsize=8, color="grey")
-    ax.set_xscale("log")
+        curves[eff] = d
+    ncols = 2 if len(effects) > 1 else 1
+    nrows = -(-len(effects) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(WIDTH_IN, 1.9 * nrows + 1.5), sharex=True, sharey=True,
+                             squeeze=False, layout="constrained")
     ns = sorted(s["n"].unique())
-    ax.set_xticks(ns, [str(n) for n in ns])
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_ylim(0, 1.05)
-    ax.set_xlabel("participants n (before listwise deletion; log scale)")
-    ax.set_ylabel(f"power (share with p < {alpha:g}, 0-1)")
+    for ax, eff in zip(axes.flat, effects):
+        for other, d in curves.items():
+            if other != eff:
+                ax.plot(d["n"], d["power"], color="0.82", lw=1, zorder=1)
+        d = curves[eff]
+        path = d["kind"].iloc[0] == "path"
+        ax.plot(d["n"], d["power"], "-" if path else "--", marker="o" if path else "s", ms=4.5, color="black",
+                lw=1.8, zorder=3)
+        ax.axhline(0.8, color="grey", lw=0.8, ls=":")
+        ax.axvline(24, color="grey", lw=0.8)
+        ax.set_title(f"{eff} ({'path' if path else 'indirect'})", fontsize=TEXT_PT)
+        _log_n_axis(ax, ns)
+        ax.set_ylim(0, 1.05)
+        ax.set_yticks([0, 0.5, 1], ["0", "0.5", "1"])
+    for ax in axes.flat[len(effects):]:
+        ax.set_visible(False)
+    fig.supxlabel("participants n (before listwise deletion; log scale)")
+    fig.supylabel(f"power (share with p < {alpha:g}, 0-1)")
     what = f"{reps:,} replications per n" if reps else "Monte Carlo"
-    ax.set_title(f"Simulated data: power of {model} paths (solid) and indirect effects (dashed)\n{what}", fontsize=10)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="effect", title_fontsize=8, frameon=False)
-    fig.tight_layout()
+    fig.suptitle(f"Simulated data: power of {model} paths (solid)\nand indirect effects (dashed), {what};\n"
+                 "grey: the other effects; dotted: 0.8; vertical: n = 24")
     return fig
 
 
-def sampling_distributions(estimates: np.ndarray, names: Sequence[str], truth: pd.Series, n: int, title: str, ncols: int = 4):
+@book_figure
+def sampling_distributions(estimates: np.ndarray, names: Sequence[str], truth: pd.Series, n: int, title: str, ncols: int = 2):
     """Histograms of the estimates of each effect over the replications, population value marked.
 
-    ``estimates``: (reps, effects) array, columns in the order of ``names``.
+    ``estimates``: (reps, effects) array, columns in the order of ``names``; ``ncols`` panels a row.
     """
     k = len(names)
     nrows = int(np.ceil(k / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.3 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(WIDTH_IN * min(ncols, 2) / 2, 2.2 * nrows + 1.3), squeeze=False,
+                             layout="constrained")
     for i, name in enumerate(names):
         ax = axes.flat[i]
         e = estimates[:, i]
         lo, hi = np.quantile(e, [0.005, 0.995])
-        ax.hist(e[(e >= lo) & (e <= hi)], bins=50, color="#8fb3d9")
-        ax.axvline(truth[name], color="black", lw=1.5, label="population value")
-        ax.axvline(0, color="firebrick", lw=0.8, ls="--", label="zero")
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel("estimate (raw units)", fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.hist(e[(e >= lo) & (e <= hi)], bins=40, color="#8fb3d9")
+        ax.axvline(truth[name], color="black", lw=1.8, label="population value")
+        ax.axvline(0, color="#D55E00", lw=1.4, ls="--", label="zero")
+        ax.set_title(name, fontsize=TEXT_PT)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.yaxis.set_major_locator(MaxNLocator(3))
         if i % ncols == 0:
-            ax.set_ylabel("simulated studies\n(count)", fontsize=8)
+            ax.set_ylabel("studies")
+        if i + ncols >= k:  # no panel below this one
+            ax.set_xlabel("estimate (raw units)")
     for ax in axes.flat[k:]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     reps = estimates.shape[0]
-    fig.suptitle(f"Simulated data: {title}, n = {n}, {reps:,} replications", fontsize=10)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.suptitle(f"Simulated data: {title},\nn = {n}, {reps:,} replications")
+    if k < nrows * ncols:  # the key in the first empty cell
+        fig.legend(handles, labels, loc="center", bbox_to_anchor=(0.5, 0.5), bbox_transform=axes.flat[k].transAxes,
+                   frameon=False)
+    else:
+        fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
     return fig
 
 
+def _short_assumption(label: str) -> str:
+    """``"r(mystical_peak, insight_peak)"`` as ``"r(MEQ30 peak, PIQ peak)"``: the short names of the heatmaps;
+    a label longer than 24 characters on two lines, one name a line."""
+    from psyalliance.figures import SHORT_LABELS
+
+    head, _, rest = label.partition("(")
+    names = [v.strip() for v in rest.rstrip(")").split(",")]
+    text = f"{head}(" + ", ".join(SHORT_LABELS.get(v, v).replace(", ", " ") for v in names) + ")"
+    return text.replace(", ", ",\n", 1) if len(text) > 24 else text  # two lines, broken between the names
+
+
+@book_figure
 def sensitivity_figure(table: pd.DataFrame, effects: Sequence[tuple[str, str]], n: int):
     """Power at n of some effects with each assumed correlation at its low, base and high value.
 
     ``table``: output of :func:`psyalliance.sensitivity.sensitivity_table`;
-    ``effects``: (model, effect) pairs, one panel each. Assumptions that move
+    ``effects``: (model, effect) pairs, one panel each, two a row. Assumptions that move
     the power of no panel by more than 0.01 are left out.
     """
     keys = [f"{m.split('_')[0].upper()} {e}" for m, e in effects]
@@ -141,27 +179,32 @@ def sensitivity_figure(table: pd.DataFrame, effects: Sequence[tuple[str, str]], 
             piv[col] = np.nan
     change = (piv[["low", "high"]].sub(piv["base"], axis=0)).abs().max(axis=1).fillna(0).groupby(level="assumption").max()
     labels = list(change[change > 0.01].sort_values().index)
-    fig, axes = plt.subplots(1, len(effects), figsize=(2.0 * len(effects) + 2.0, 0.42 * max(len(labels), 2) + 1.7), sharey=True, squeeze=False)
+    ncols = 2 if len(effects) > 1 else 1
+    nrows = -(-(len(effects) + 1) // ncols)  # one cell more, for the key
+    fig, axes = plt.subplots(nrows, ncols, figsize=(WIDTH_IN, (0.5 * max(len(labels), 2) + 0.8) * nrows + 1.0),
+                             sharey=True, sharex=True, squeeze=False, layout="constrained")
     for j, key in enumerate(keys):
-        ax = axes[0, j]
+        ax = axes.flat[j]
         for i, lab in enumerate(labels):
             row = piv.loc[(lab, key)] if (lab, key) in piv.index else pd.Series({"low": np.nan, "base": np.nan, "high": np.nan})
             ax.plot([row["low"], row["high"]], [i, i], color="grey", lw=1)
-            ax.plot(row["low"], i, "<", color=_COLORS[0], label="low end" if i == 0 else None)
-            ax.plot(row["high"], i, ">", color=_COLORS[1], label="high end" if i == 0 else None)
+            ax.plot(row["low"], i, "<", ms=7, color=_COLORS[0], label="low end" if i == 0 else None)
+            ax.plot(row["high"], i, ">", ms=7, color=_COLORS[1], label="high end" if i == 0 else None)
             ax.plot(row["base"], i, "o", color="black", label="book's value" if i == 0 else None)
-        ax.set_xlim(-0.02, 1.02)
-        ax.set_title(key, fontsize=9)
-        ax.set_xlabel(f"power at n = {n} (0-1)", fontsize=8)
-        ax.tick_params(labelsize=7)
-    from psyalliance.sensitivity import describe_assumption
-
-    axes[0, 0].set_yticks(range(len(labels)), [describe_assumption(lab) for lab in labels], fontsize=8)
-    axes[0, 0].set_ylabel("assumed correlation moved", fontsize=8)
-    handles, names = axes[0, 0].get_legend_handles_labels()
-    fig.suptitle("Simulated data: power of M1 and M2 effects as each assumed correlation moves over its range", fontsize=10)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    fig.legend(handles, names, loc="lower center", ncol=3, fontsize=8, frameon=False)
+        ax.set_xlim(-0.05, 1.05)
+        ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"])
+        ax.set_title(key, fontsize=TEXT_PT)
+        ax.xaxis.set_tick_params(labelbottom=True)
+    axes.flat[0].set_yticks(range(len(labels)), [_short_assumption(lab) for lab in labels])
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    key_ax = axes.flat[len(effects)]
+    key_ax.axis("off")
+    key_ax.legend(handles, names, loc="center", frameon=False, title="assumption at its")
+    for ax in axes.flat[len(effects) + 1:]:
+        ax.set_visible(False)
+    fig.supxlabel(f"power at n = {n} (0-1)")
+    fig.supylabel("assumed correlation or mean moved (S1, S2: psilocybin sessions)")
+    fig.suptitle("Simulated data: power of M1 and M2 effects\nas each assumed correlation moves over its range")
     return fig
 
 
@@ -198,27 +241,32 @@ def mediation_power(ns: Sequence[int], effect: float, reps: int = 2000, seed: in
     return pd.DataFrame(rows)
 
 
+@book_figure
 def mediation_power_figure(effects: Sequence[float] = (0.2, 0.3, 0.4, 0.5), ns: Sequence[int] = (10, 16, 24, 36, 50, 75, 100, 150, 200, 300), reps: int = 2000, mark_n: int | None = 24, seed: int = 1):
-    """Power curves of path a (solid) and indirect effect a*b (dashed) of X -> M -> Y for several standardized effects."""
-    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    """Power of path a (upper panel, solid) and of the indirect effect a*b (lower panel, dashed) of X -> M -> Y
+    by n, one curve per standardized effect, each with its own colour and marker and labelled at its end."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(WIDTH_IN, 7.2), sharex=True, layout="constrained")
+    ends: dict = {top: [], bottom: []}
     for i, eff in enumerate(effects):
         d = mediation_power(ns, eff, reps=reps, seed=seed)
-        ax.plot(d["n"], d["a"], "-", color=_COLORS[i], marker=_MARKERS[i], ms=5, label=f"path a, a = b = {eff:.2f}")
-        ax.plot(d["n"], d["a*b"], "--", color=_COLORS[i], marker=_MARKERS[i], ms=5, mfc="white",
-                label=f"indirect a*b, a = b = {eff:.2f}")
-    if mark_n:
-        ax.axvline(mark_n, color="grey", lw=0.8)
-        ax.text(mark_n, 1.01, f" n = {mark_n}", va="bottom", fontsize=8, color="grey")
-    ax.axhline(0.8, color="grey", lw=0.8, ls=":")
-    ax.set_xscale("log")
-    ax.set_xticks(list(ns), [str(n) for n in ns])
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_ylim(0, 1.05)
-    ax.set_xlabel("participants n (complete data; log scale)")
-    ax.set_ylabel("power (share with p < .05, 0-1)")
-    ax.set_title(f"Simulated data: power in X -> M -> Y by n and standardized effect\n{reps:,} replications per point", fontsize=10)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    fig.tight_layout()
+        for ax, col, ls, fill in ((top, "a", "-", None), (bottom, "a*b", "--", "white")):
+            ax.plot(d["n"], d[col], ls, color=_COLORS[i], marker=_MARKERS[i], ms=5.5, mfc=fill or _COLORS[i], lw=1.6)
+            ends[ax].append((float(d["n"].iloc[-1]), float(d[col].iloc[-1]), f"a = b = {eff:.2f}", _COLORS[i]))
+    for ax, what in ((top, "path a (solid)"), (bottom, "indirect effect a*b, Sobel (dashed)")):
+        if mark_n:
+            ax.axvline(mark_n, color="grey", lw=0.8)
+        ax.axhline(0.8, color="grey", lw=0.8, ls=":")
+        _log_n_axis(ax, ns)
+        ax.set_xticks([n for n in ns if n in (10, 24, 50, 100, 300)] or list(ns),
+                      [str(n) for n in ns if n in (10, 24, 50, 100, 300)] or [str(n) for n in ns])
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("power (p < .05, 0-1)")
+        ax.set_title(what, fontsize=TEXT_PT)
+    bottom.set_xlabel("participants n (complete data; log scale)")
+    marks = f"vertical line: n = {mark_n}; dotted: 0.8" if mark_n else "dotted: 0.8"
+    fig.suptitle(f"Simulated data: power in X -> M -> Y by n and\nstandardized effect, {reps:,} replications per point;\n{marks}")
+    for ax in (top, bottom):
+        label_ends(ax, ends[ax])
     return fig
 
 
