@@ -2,9 +2,10 @@
 
 Static, on the built HTML: every self-checked exercise of every page has exactly one box, and the box
 holds the check that the self-check registry gives now on the book's simulated dataset. In Chromium: in
-several boxes (one of each shape: a number, a dict, a list, a set) a right answer says Correct and a
-wrong one says Not yet with the first step of the hint, then the next step; the part named is the part
-that psyalliance.selfcheck.compare names for the same typed value. Screenshots of the boxes are saved
+several boxes (one of each shape: a number, a dict, a list, a set, a choice, an exercise with a question of
+its own) a right answer says Correct and a wrong one says Not yet with the first step of the hint (the
+question's own hints for a question of its own), then the next step; the part named is the part that
+psyalliance.selfcheck.compare names for the same typed value. A choice is a labelled drop-down list. Screenshots of the boxes are saved
 (to $PSYALLIANCE_SCREENSHOTS if set, else the test's temp folder).
 """
 
@@ -20,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from psyalliance.selfcheck import compare, labels
+from psyalliance.selfcheck import Choice, compare, labels
 from psyalliance.webcheck import UnsupportedAnswer, box_payload, parse_number, payload_json
 
 BOX = re.compile(r'<div class="answer-box" data-label="([^"]+)"><script type="application/json" '
@@ -64,6 +65,22 @@ def test_a_shape_a_box_cannot_hold_is_refused_by_name():
         "kind": "number", "key": "d", "where": "'d'", "integer": False, "value": 0.5, "tol": 0.005}
 
 
+def test_a_choice_and_a_question_of_its_own_in_a_box():
+    one = box_payload("ex-02-1")  # a yes/no, the whole answer
+    assert one["parts"] == [{"kind": "choice", "key": None, "where": "the answer",
+                             "label": "Does the perfect fit support mediation?", "options": ["yes", "no"],
+                             "value": "no", "words": {"yes": "yes", "y": "yes", "true": "yes", "no": "no", "n": "no",
+                                                      "false": "no"}}]
+    assert one["tolerance"] == "exactly"
+    own = box_payload("ex-02-3")  # df, chisq and p, then "does the test reject?" with its own hints
+    assert [p["key"] for p in own["parts"]] == ["df", "chisq", "pvalue", "reject"]
+    reject = own["parts"][-1]
+    assert reject["value"] == ("yes" if own["parts"][2]["value"] < 0.05 else "no")
+    assert reject["hints"] and reject["hints"] != own["hints"] and "hints" not in own["parts"][0]
+    verdicts = box_payload("ex-08-1")["parts"]  # a dict of choices, one drop-down list per part
+    assert [(p["kind"], p["key"], p["where"]) for p in verdicts] == [("choice", "r", "'r'"), ("choice", "p", "'p'")]
+
+
 @pytest.mark.slow
 def test_every_self_checked_answer_fits_a_box(payloads):
     assert all(p["parts"] and p["hints"] for p in payloads.values())
@@ -85,6 +102,10 @@ def test_every_self_checked_exercise_on_the_web_has_one_box_from_the_registry(bu
 
 def _shape(payload: dict) -> str:
     parts = payload["parts"]
+    if any("hints" in p for p in parts):
+        return "own question"
+    if parts[0]["kind"] in ("set", "choice"):
+        return parts[0]["kind"]
     if parts[0]["kind"] == "set":
         return "set"
     if len(parts) == 1:
@@ -97,6 +118,8 @@ def _digits(tol: float) -> int:
 
 
 def _right(part: dict) -> str:
+    if part["kind"] == "choice":
+        return part["value"]
     if part["kind"] == "set":
         return "\n".join(reversed(part["items"]))  # order does not matter
     if part["integer"]:
@@ -105,6 +128,8 @@ def _right(part: dict) -> str:
 
 
 def _wrong(part: dict) -> str:
+    if part["kind"] == "choice":
+        return next(o for o in part["options"] if o != part["value"])
     if part["kind"] == "set":
         return "\n".join(part["items"][1:])  # one item short
     return repr(part["value"] + 10 * part["tol"] + 1)
@@ -113,7 +138,9 @@ def _wrong(part: dict) -> str:
 def _python_says(payload: dict, typed: list[str]) -> str | None:
     """What psyalliance.selfcheck.compare says about the same typed answer, part by part."""
     for part, text in zip(payload["parts"], typed):
-        if part["kind"] == "set":
+        if part["kind"] == "choice":
+            problem = compare(text, Choice(part["value"], tuple(part["options"])), 0.0, part["where"])
+        elif part["kind"] == "set":
             got = [line.strip() for line in text.split("\n") if line.strip()]
             if part["nested"]:
                 got = [", ".join(sorted(x.strip() for x in line.split(","))) for line in got]
@@ -129,7 +156,13 @@ def _python_says(payload: dict, typed: list[str]) -> str | None:
 
 
 def _type_and_check(driver: Any, box: Any, typed: list[str]) -> str:
+    from selenium.webdriver.support.ui import Select
+
     for field, text in zip(box.find_elements("css selector", ".answer-box__input"), typed):
+        if field.tag_name == "select":
+            assert box.find_elements("css selector", f'label[for="{field.get_attribute("id")}"]'), "a select needs a label"
+            Select(field).select_by_value(text)
+            continue
         field.clear()
         field.send_keys(text)
     box.find_element("css selector", "button.answer-box__check").click()
@@ -145,7 +178,7 @@ def test_boxes_say_correct_and_not_yet_in_chromium(built_book, book_url, chromiu
         for label, data in BOX.findall(text):
             payload = json.loads(html.unescape(data))
             chosen.setdefault(_shape(payload), (page, label, payload))
-    assert {"number", "dict", "set"} <= set(chosen), sorted(chosen)
+    assert {"number", "dict", "set", "choice", "own question"} <= set(chosen), sorted(chosen)
     for shape, (page, label, payload) in sorted(chosen.items()):
         chromium.get(book_url + page)
         box = chromium.find_element("css selector", f'div.answer-box[data-label="{label}"]')
@@ -153,15 +186,18 @@ def test_boxes_say_correct_and_not_yet_in_chromium(built_book, book_url, chromiu
         assert box.get_attribute("data-ready") == "true", f"{page} {label}: the script did not set the box up"
         n = len(payload["hints"])
 
-        wrong = [_wrong(p) for p in payload["parts"][:1]] + [_right(p) for p in payload["parts"][1:]]
+        at = next((k for k, p in enumerate(payload["parts"]) if "hints" in p), 0)  # the question of its own
+        hints = payload["parts"][at].get("hints", payload["hints"])
+        n = len(hints)
+        wrong = [_wrong(p) if k == at else _right(p) for k, p in enumerate(payload["parts"])]
         said = _type_and_check(chromium, box, wrong)
         python = _python_says(payload, wrong)
         assert python is not None
-        assert said == (f"Not yet (Exercise {payload['number']}): {python}. Hint 1 of {n}: {payload['hints'][0]}"
+        assert said == (f"Not yet (Exercise {payload['number']}): {python}. Hint 1 of {n}: {hints[0]}"
                         + (" (check again for the next hint)" if n > 1 else "")), (label, said)
         chromium.save_screenshot(str(shots / f"{shape}-{label}-not-yet.png"))
         if n > 1:
-            assert f"Hint 2 of {n}: {payload['hints'][1]}" in _type_and_check(chromium, box, wrong)
+            assert f"Hint 2 of {n}: {hints[1]}" in _type_and_check(chromium, box, wrong)
 
         right = [_right(p) for p in payload["parts"]]
         assert _python_says(payload, right) is None

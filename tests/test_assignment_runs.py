@@ -55,17 +55,24 @@ def _is(cell: dict, prefix: str) -> bool:
     return str(cell.get("id", "")).startswith(prefix)
 
 
+def _uses_data(check_key: str) -> bool:
+    """Whether the question of a check cell (``ex-02-3``, or ``ex-02-3--reject`` for a part) depends on the data."""
+    label, _, part = check_key.partition("--")
+    return selfcheck._lookup(label, part or None).uses_data
+
+
 def _rerun_on(nb: nbformat.NotebookNode, dataset: Path) -> int:
     """Append: switch the exercises to ``dataset``, then every data-dependent solution and check again."""
     first = (f"import os\nos.environ[{selfcheck.DATASET_ENV!r}] = {str(dataset)!r}\n"
              "from psyalliance.selfcheck import datasets_banner as _banner, my_dataset as _my_dataset\n\n"
              "my_data = _my_dataset()\n_banner()")
     added = [nbformat.v4.new_code_cell(first, id="rerun-student-dataset")]
-    data_labels = {lab for lab in selfcheck.labels() if selfcheck._lookup(lab).uses_data}
+    data_labels = {lab for lab in selfcheck.labels() if _uses_data(lab)
+                   or any(_uses_data(f"{lab}--{part}") for part in selfcheck.parts(lab))}
     for cell in nb.cells:
-        label = next((lab for lab in data_labels if _is(cell, f"assign-solution-{lab}-") or
-                      cell.get("id") == f"assign-check-{lab}"), None)
-        if label is not None:
+        check_key = str(cell.get("id", "")).removeprefix("assign-check-") if _is(cell, "assign-check-") else None
+        if (check_key is not None and _uses_data(check_key)) or any(
+                _is(cell, f"assign-solution-{lab}-") for lab in data_labels):
             added.append(nbformat.v4.new_code_cell(cell.source, id=f"rerun-{cell.id}"[:64]))
     nb.cells += added
     return len(added)
@@ -143,8 +150,8 @@ def test_instructor_notebook_says_correct_on_the_books_and_a_students_dataset(na
     again = [c for c in cells if c["id"].startswith("rerun-assign-check-")]
     for c in first + again:
         assert c["text"].startswith("Correct: Exercise"), f"{name}, {c['id']}: {c['text']}"
-    labels = {c["id"].removeprefix("assign-check-") for c in first}
-    data_labels = {lab for lab in labels if selfcheck._lookup(lab).uses_data}
+    labels = {c["id"].removeprefix("assign-check-") for c in first}  # ex-02-3, ex-02-3--reject (a part)
+    data_labels = {lab for lab in labels if _uses_data(lab)}
     assert {c["id"].removeprefix("rerun-assign-check-") for c in again} == data_labels
     if data_labels:
         banner = next(c for c in cells if c["id"] == "rerun-student-dataset")

@@ -60,19 +60,25 @@ def _solutions(path: Path) -> dict[str, list[dict]]:
 
 
 def _assignments() -> dict[str, tuple[str, dict]]:
+    """Question -> (chapter, assignment metadata); a question is an exercise's label, or ``label--part`` (as the cell ids) for a
+    question of its own (a yes/no or choice checked with part=)."""
     found = {}
     for path in CHAPTERS:
         for label, cells in _solutions(path).items():
             for cell in cells:
                 if "assignment" in cell["metadata"]:
-                    assert label not in found, f"{label}: two cells with assignment metadata"
-                    found[label] = (path.stem, cell["metadata"]["assignment"])
+                    spec = cell["metadata"]["assignment"]
+                    part = assignments.PART.search(spec["check"].strip())
+                    key = label if part is None else f"{label}--{part.group(1)}"
+                    assert key not in found, f"{key}: two cells with assignment metadata"
+                    found[key] = (path.stem, spec)
     return found
 
 
 def test_every_computable_coding_exercise_has_a_scaffold_and_a_check():
     found = _assignments()
-    assert sorted(found) == selfcheck.labels(), "assignment metadata and answers.py must name the same exercises"
+    questions = [*selfcheck.labels(), *(f"{lab}--{p}" for lab in selfcheck.labels() for p in selfcheck.parts(lab))]
+    assert sorted(found) == sorted(questions), "assignment metadata and answers.py must name the same questions"
     coding = set()
     for path in CHAPTERS:
         for label, cells in _solutions(path).items():
@@ -80,11 +86,14 @@ def test_every_computable_coding_exercise_has_a_scaffold_and_a_check():
                    c["metadata"].get("tags", []) for c in cells):
                 coding.add(label)
     assert coding - set(found) == set(NO_CHECK)
-    for label, (chapter, spec) in found.items():
-        assert "..." in spec["scaffold"] and "raise " not in spec["scaffold"], label  # runs as it is
-        assert re.fullmatch(rf'{assignments.CHECK_NAME}\("{re.escape(label)}", [\w(), ]+\)\n', spec["check"]), (
-            label, spec["check"])
+    for key, (chapter, spec) in found.items():
+        label, _, part = key.partition("--")
+        assert "..." in spec["scaffold"] and "raise " not in spec["scaffold"], key  # runs as it is
+        tail = f', part="{part}"' if part else ""
+        assert re.fullmatch(rf'{assignments.CHECK_NAME}\("{re.escape(label)}", [\w(), ]+{tail}\)\n', spec["check"]), (
+            key, spec["check"])
         assert studentdata.exercise_chapters()[label] == chapter
+        assert bool(spec.get("choice")) == selfcheck._lookup(label, part or None).choices, key
 
 
 def _chapter_key(path: Path) -> str:
@@ -182,9 +191,9 @@ def _run(code: str, namespace: dict) -> str:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("label", sorted(_assignments()))
-def test_an_untouched_scaffold_runs_and_its_check_says_still_open_in_one_line(label):
-    spec = _assignments()[label][1]
+@pytest.mark.parametrize("key", sorted(_assignments()))
+def test_an_untouched_scaffold_runs_and_its_check_says_still_open_in_one_line(key):
+    spec, label = _assignments()[key][1], key.partition("--")[0]
     namespace: dict = {assignments.CHECK_NAME: selfcheck.check, "data": load_dataset(), "my_data": load_dataset()}
     assert _run(spec["scaffold"], namespace) == ""  # no exception, nothing printed
     assert _run(spec["check"], namespace) == (f"Exercise {selfcheck.exercise_number(label)} is still open: replace the "
@@ -248,6 +257,60 @@ def test_a_filled_in_scaffold_makes_its_check_say_correct(label, dataset, tmp_pa
     assert _run(spec["check"], namespace).startswith(f"Correct: Exercise {selfcheck.exercise_number(label)} ({label})")
 
 
+def _choice_keys() -> list[str]:
+    return sorted(k for k, (_, spec) in _assignments().items() if spec.get("choice"))
+
+
+def test_every_choice_question_is_listed_and_its_scaffold_names_the_options():
+    keys = _choice_keys()
+    assert keys == sorted(lab if part is None else f"{lab}--{part}" for lab, part in selfcheck.choice_questions())
+    assert len(keys) >= 12  # the yes/no and choice questions of chapters 02-11 and A1 (see answers.py)
+    for key in keys:
+        label, _, part = key.partition("--")
+        want = selfcheck.expected(label, load_dataset(), part or None)
+        options = {o for c in (want.values() if isinstance(want, dict) else [want]) for o in c.options}
+        scaffold = _assignments()[key][1]["scaffold"]
+        assert all(f'"{o}"' in scaffold for o in options), (key, options, scaffold)
+
+
+def _shouted(want):
+    """The expected choice as a student might type it: another case, spaces around."""
+    if isinstance(want, dict):
+        return {k: _shouted(v) for k, v in want.items()}
+    return f"  {str(want).upper()} "
+
+
+@pytest.mark.parametrize("dataset", ["book", "student"])
+def test_every_choice_questions_expected_answer_passes_its_own_check(dataset, tmp_path, monkeypatch):
+    """Each choice scaffold filled in with the answer computed on the dataset in use (typed in capitals, with
+    spaces) says Correct through the check line of the notebook; the other option says Not yet and names the
+    options; a number gets one line."""
+    monkeypatch.delenv(selfcheck.DATASET_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    if dataset == "student":
+        studentdata.student_dataset("s-choice").to_csv(tmp_path / "my_dataset.csv", index=False)
+    my_data = selfcheck.my_dataset()
+    answers_seen = set()
+    for key in _choice_keys():
+        label, _, part = key.partition("--")
+        spec = _assignments()[key][1]
+        want = selfcheck.expected(label, my_data, part or None)
+        answers_seen.add((key, str(want)))
+        (name,) = re.findall(r"^(\w+) = ", spec["scaffold"], re.M)
+        namespace = {assignments.CHECK_NAME: selfcheck.check, name: _shouted(want)}
+        said = _run(spec["check"], namespace)
+        assert said.startswith(f"Correct: Exercise {selfcheck.exercise_number(label)} ({label}"), (key, said)
+        if not isinstance(want, dict):
+            other = next(o for o in want.options if o != want.value)
+            namespace[name] = other
+            said = _run(spec["check"], namespace)
+            assert said.startswith(f"Not yet (Exercise {selfcheck.exercise_number(label)}): the answer is not the "
+                                   f"right one of {want.named()}."), (key, said)
+            namespace[name] = 1
+            said = _run(spec["check"], namespace)
+            assert said.count("\n") == 1 and "is a choice: write one of" in said, (key, said)
+
+
 # ----------------------------------------------------------------------------- the conversion, on a small notebook
 
 def _small_reader() -> nbformat.NotebookNode:
@@ -289,6 +352,61 @@ def test_student_and_instructor_versions_of_a_small_notebook():
     assert any("The secret reasoning." in c.source for c in instructor.cells)
     for nb in (student, instructor):
         nbformat.validate(nb)
+
+
+def _choice_reader() -> nbformat.NotebookNode:
+    """A reader notebook with a yes/no exercise (ex-1) and a coding exercise with a question of its own (ex-2)."""
+    yes_no = {"scaffold": 'fits = ...  # "yes" or "no"\n', "check": 'check_answer("ex-1", fits)\n', "choice": True}
+    own = {"scaffold": 'bigger = ...  # "larger" or "smaller"\n', "check": 'check_answer("ex-2", bigger, part="size")\n',
+           "choice": True}
+    cells = [
+        nbformat.v4.new_markdown_cell("# A chapter\n\n```{exercise-start}\n:label: ex-1\n```\nDoes it fit?\n"
+                                      "```{exercise-end}\n```\n\n```{solution-start} ex-1\n```\nNo, because."),
+        nbformat.v4.new_code_cell('fits = "no"', metadata={"assignment": yes_no}),
+        nbformat.v4.new_markdown_cell("```{solution-end}\n```\n\n```{exercise-start}\n:label: ex-2\n```\nCompute x; "
+                                      "larger?\n```{exercise-end}\n```\n\n```{solution-start} ex-2\n```"),
+        nbformat.v4.new_code_cell("x = secret_function(41)", metadata={"assignment": {
+            "scaffold": "x = ...\n", "check": 'check_answer("ex-2", x)\n'}}),
+        nbformat.v4.new_code_cell('bigger = "larger" if x > 1 else "smaller"', metadata={"assignment": own}),
+        nbformat.v4.new_markdown_cell("```{solution-end}\n```"),
+    ]
+    for i, c in enumerate(cells):
+        c.id = f"c{i}"
+    ctx = rn.BookContext(numbers={"ex-1": ("exercise", "4.1"), "ex-2": ("exercise", "4.2")}, titles={}, glue={},
+                         references={}, book_title="B", chapter="small")
+    return rn.reader_notebook(nbformat.v4.new_notebook(cells=cells), ctx)
+
+
+def test_choice_questions_get_an_answer_cell_and_a_check():
+    reader = _choice_reader()
+    one, two = assignments.exercises(reader)
+    assert one.choice and one.questions == () and not two.choice
+    assert two.questions == (assignments.Question("size", 'bigger = ...  # "larger" or "smaller"\n',
+                                                  'check_answer("ex-2", bigger, part="size")\n'),)
+    student = assignments.student_notebook(reader)
+    cells = {c.id: c for c in student.cells}
+    assert "No, because" not in "\n".join(c.source for c in student.cells)
+    assert "Write your reasoning here" in cells["assign-answer-ex-1"].source
+    assert [cells[i].source for i in ("assign-scaffold-ex-1", "assign-check-ex-1", "assign-scaffold-ex-2--size",
+                                      "assign-check-ex-2--size")] == [
+        'fits = ...  # "yes" or "no"', 'check_answer("ex-1", fits)', 'bigger = ...  # "larger" or "smaller"',
+        'check_answer("ex-2", bigger, part="size")']
+    ids = [c.id for c in student.cells]
+    assert ids.index("assign-check-ex-2") < ids.index("assign-turn-ex-2--size") < ids.index("assign-scaffold-ex-2--size")
+    instructor = assignments.instructor_notebook(reader)
+    code = [c.source for c in instructor.cells if c.cell_type == "code"]
+    assert code[-3:] == ['bigger = "larger" if x > 1 else "smaller"', 'check_answer("ex-2", x)',
+                         'check_answer("ex-2", bigger, part="size")']
+    for nb in (student, instructor):
+        nbformat.validate(nb)
+    fold = next(c for c in reader.cells if c.metadata.get("reader", {}).get("solution") == "ex-2")
+    fold.metadata["reader"]["code"][1]["metadata"]["assignment"].pop("choice")
+    with pytest.raises(assignments.AssignmentError, match='ex-2: a check with part= is a choice question'):
+        assignments.exercises(reader, "small")
+    fold.metadata["reader"]["code"][1]["metadata"]["assignment"] = {"scaffold": "y = ...\n",
+                                                                    "check": 'check_answer("ex-2", y)\n'}
+    with pytest.raises(assignments.AssignmentError, match="ex-2 has 2 cells with assignment metadata without part="):
+        assignments.exercises(reader, "small")
 
 
 def test_bad_assignment_metadata_is_refused():
@@ -422,7 +540,7 @@ def test_built_zips_and_the_download(built_book):
 def test_per_student_datasets_and_the_answer_key(tmp_path, monkeypatch):
     roster = tmp_path / "roster.txt"
     roster.write_text("anna\n\nben\ncleo\n")
-    cheap = ["ex-05-2", "ex-06-2", "ex-01-2"]
+    cheap = ["ex-05-2", "ex-06-2", "ex-01-2", "ex-02-1", "ex-02-3"]  # 2.1: a yes/no; 2.3 asks one of its own
     monkeypatch.setattr(selfcheck, "labels", lambda: cheap)
     key_path = studentdata.write_student_data(roster, tmp_path / "out")
     anna, ben = (tmp_path / "out" / sid / "my_dataset.csv" for sid in ("anna", "ben"))
@@ -445,10 +563,14 @@ def test_per_student_datasets_and_the_answer_key(tmp_path, monkeypatch):
     assert list(wide["id"]) == ["anna", "ben", "cleo"]
     heads = [c.split(":")[0] for c in wide.columns[1:]]
     assert heads == sorted(heads, key=lambda h: [int(x) for x in h.removeprefix("Exercise ").split(".")])  # book order
-    assert set(heads) == {"Exercise 1.2", "Exercise 5.2", "Exercise 6.2"} and wide.columns[1].startswith(
-        "Exercise 1.2: p_from_r(")
+    assert set(heads) == {"Exercise 1.2", "Exercise 2.1", "Exercise 2.3", "Exercise 5.2", "Exercise 6.2"}
+    assert wide.columns[1].startswith("Exercise 1.2: p_from_r(")
+    by_id = wide.set_index("id")
+    assert set(by_id["Exercise 2.1"]) == {"no"}  # a saturated model's fit supports no direction
+    for sid in ("anna", "ben"):  # the choice follows the p in the same row: rejected at .05 or not
+        assert by_id.loc[sid, "Exercise 2.3: reject"] == ("yes" if by_id.loc[sid, "Exercise 2.3: pvalue"] < 0.05 else "no")
     assert "Exercise 5.2: d_z" in wide.columns and "Exercise 6.2" in wide.columns
-    assert wide.set_index("id").loc["ben", "Exercise 5.2: d_z"] == rows.loc["d_z", "expected"]
+    assert wide.set_index("id").loc["ben", "Exercise 5.2: d_z"] == float(rows.loc["d_z", "expected"])  # a text column: choices too
     assert len(wide.columns) == 1 + long[long["id"] == "anna"].shape[0]
 
     # interrupted with ben unfinished: a second run simulates ben only, and gives the same files

@@ -57,6 +57,7 @@ def test_points_follow_the_reading_model():
     from psyalliance.reading import ReadingRates
 
     assert grading.exercise_points("ex-1") == round(ReadingRates().per_coding_exercise / 10) == 2
+    assert grading.exercise_points("ex-02-1") == round(ReadingRates().per_conceptual_exercise / 10) == 1  # a yes/no
 
 
 def test_bad_check_is_refused_and_a_notebook_without_checks_is_skipped(tmp_path):

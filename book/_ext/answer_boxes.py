@@ -4,8 +4,9 @@ At ``doctree-resolved`` this extension finds sphinx-exercise's exercise nodes, a
 has a self-check (:func:`psyalliance.selfcheck.labels`) appends to the exercise's content a
 ``<div class="answer-box">`` holding the check as JSON (:func:`psyalliance.webcheck.box_payload`: the
 expected answer computed now from the book's simulated dataset, the tolerance of each part and the hints,
-all from the self-check's registry). ``book/_static/answerbox.js`` turns it into fields and a Check button
-that says Correct or Not yet, offline. Without JavaScript the box says that the notebook's check does the
+all from the self-check's registry). ``book/_static/answerbox.js`` turns it into fields (a labelled
+drop-down list for a yes/no or choice, the exercise's questions of their own after its parts) and a Check
+button that says Correct or Not yet, offline. Without JavaScript the box says that the notebook's check does the
 same. A self-checked exercise whose answer a box cannot hold stops the build (webcheck.UnsupportedAnswer).
 """
 

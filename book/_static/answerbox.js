@@ -4,7 +4,9 @@
 // expected answer computed from the book's simulated dataset, each part's tolerance and the hints in
 // steps, all taken from the notebook's self-check. This script draws a field per part and a Check button,
 // and compares as psyalliance.selfcheck.compare does: the first part that is off is named, integers must
-// be exact, a set must hold exactly the right names. A wrong answer shows the next step of the hint.
+// be exact, a set must hold exactly the right names, a choice (a drop-down list with its label) must be the
+// right option. A wrong answer shows the next step of the hint: the exercise's, or for a question of its own
+// (a part with its own hints, a yes/no after the computation) that question's.
 // Checked in a real browser by tests/test_answer_boxes.py.
 (function () {
   "use strict";
@@ -40,8 +42,17 @@
       (n === want.size ? "the right number but not the right ones" : "not the right number");
   }
 
+  function compareChoice(part, value) {  // as psyalliance.selfcheck.compare for a Choice
+    const named = part.options.map((o) => `"${o}"`).join(" or ");
+    const word = value.trim().split(/\s+/).join(" ").toLowerCase();
+    const option = Object.prototype.hasOwnProperty.call(part.words, word) ? part.words[word] : null;
+    if (option === null) return `${part.where} should be one of ${named}, not '${value}'`;
+    return option === part.value ? null : `${part.where} is not the right one of ${named}`;
+  }
+
   function compare(part, value) {
     if (part.kind === "number") return compareNumber(part, value);
+    if (part.kind === "choice") return compareChoice(part, value);
     if (part.kind === "set") return compareSet(part, value);
     if (part.kind === "bool") {
       if (value !== "True" && value !== "False") return `${part.where} should be True or False`;
@@ -63,6 +74,15 @@
       input.rows = Math.max(3, part.items.length + 1);
       label.textContent = part.nested ? "Your answer (one set a line, its names separated by commas)"
         : "Your answer (one name a line)";
+    } else if (part.kind === "choice") {
+      input = document.createElement("select");  // a native select: labelled, keyboard operable
+      label.textContent = part.label || part.key || "Your answer";
+      for (const v of ["", ...part.options]) {
+        const o = document.createElement("option");
+        o.value = v;
+        o.textContent = v === "" ? "choose" : v;
+        input.append(o);
+      }
     } else if (part.kind === "bool") {
       input = document.createElement("select");
       for (const v of ["", "True", "False"]) {
@@ -107,7 +127,7 @@
     out.setAttribute("role", "status");
     out.setAttribute("aria-live", "polite");
     form.append(button, out);
-    let attempts = 0;  // wrong answers so far: which step of the hint to show
+    const attempts = {};  // wrong answers so far, per set of hints: which step to show
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const inputs = form.querySelectorAll(".answer-box__input");
@@ -118,22 +138,27 @@
         return;
       }
       let problem = null;
-      for (let k = 0; k < spec.parts.length && problem === null; k += 1) {
+      let k = 0;
+      for (; k < spec.parts.length; k += 1) {
         problem = compare(spec.parts[k], values[k]);
+        if (problem !== null) break;
       }
       if (problem === null) {
-        attempts = 0;
+        for (const key of Object.keys(attempts)) delete attempts[key];
         out.textContent = `Correct: Exercise ${spec.number} (${spec.label}) matches the answer computed from ` +
           `the book's simulated dataset, ${spec.tolerance}.`;
         out.dataset.verdict = "correct";
         return;
       }
-      const n = spec.hints.length;
-      const step = Math.min(attempts, n - 1);
-      attempts += 1;
+      const own = spec.parts[k].hints;
+      const hints = own || spec.hints;
+      const which = own ? `part-${k}` : "exercise";
+      const n = hints.length;
+      const step = Math.min(attempts[which] || 0, n - 1);
+      attempts[which] = (attempts[which] || 0) + 1;
       const more = step + 1 < n ? " (check again for the next hint)" : "";
       out.textContent = `Not yet (Exercise ${spec.number}): ${problem}. Hint ${step + 1} of ${n}: ` +
-        `${spec.hints[step]}${more}`;
+        `${hints[step]}${more}`;
       out.dataset.verdict = "not-yet";
     });
     box.replaceChildren(form);

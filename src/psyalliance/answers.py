@@ -382,3 +382,152 @@ def _(data: pd.DataFrame) -> float:
     from psyalliance.powerplots import mediation_power
 
     return float(mediation_power([24], 0.2, reps=POWER_REPS, seed=POWER_SEED).iloc[0]["a"])
+
+
+# ----------------------------------------------------------------------------- yes/no and choice questions
+# A conceptual exercise whose answer is a yes/no or a choice among named options, and the yes/no or choice
+# question of a coding exercise (a part of its own: check_answer(label, x, part=...)). An answer that depends
+# on the data is computed from it; one that does not is a property of the method, stated once here.
+
+from psyalliance.selfcheck import YES_NO  # noqa: E402
+
+
+@answer("ex-02-1", choices=YES_NO, uses_data=False, question="Does the perfect fit support mediation?",
+        hint=("look at the df: how many moments are left over once every parameter is estimated",
+              "ask what fit a saturated model (df = 0) gets on any data, and whether a fit that could not have "
+              "been worse can count as evidence for one direction"))
+def _(data: pd.DataFrame) -> str:
+    from psyalliance.primer import count_parameters
+
+    saturated = count_parameters("mystical_peak ~ a*alliance_prep\nhamd_4wk ~ b*mystical_peak + c*alliance_prep").df == 0
+    return "no" if saturated else "yes"  # a fit that cannot fail supports no direction
+
+
+@answer("ex-02-3", part="reject", choices=YES_NO, question="Does the chi-square test reject full mediation at .05?",
+        hint=("look at the p value of the chi-square test under lavaan's conventions (not semopy's df)",
+              "the test rejects the model when its p is below .05: compare stats_full['pvalue'] with 0.05"))
+def _(data: pd.DataFrame) -> str:
+    from psyalliance.selfcheck import _lookup
+
+    return "yes" if _lookup("ex-02-3").compute(data)["pvalue"] < 0.05 else "no"
+
+
+@answer("ex-03-1", choices=YES_NO, uses_data=False, question="Is the association a finding about the trial?",
+        hint=("look at where the book's dataset comes from, and at what the abstract publishes for that pair",
+              "check whether facts.correlations holds this pair, and what the simulation does with a pair the "
+              "abstract does not publish (the table of correlation sources)"))
+def _(data: pd.DataFrame) -> str:
+    from psyalliance.facts import load_facts
+
+    published = load_facts().correlations
+    pairs = {frozenset(p) for p in zip(published["x"], published["y"])}
+    return "yes" if frozenset(("alliance_post1", "hamd_12mo")) in pairs else "no"
+
+
+@answer("ex-03-2", part="agree", choices=YES_NO, question="Do the published and simulated r agree to two decimals?",
+        hint=("look at both correlations rounded to two decimals, as the paper prints r",
+              "they agree when round(r_simulated, 2) equals the published r (from facts.correlations)"))
+def _(data: pd.DataFrame) -> str:
+    from psyalliance.facts import load_facts
+    from psyalliance.selfcheck import _lookup
+
+    published = load_facts().correlations.set_index(["x", "y"]).loc[("alliance_post2", "hamd_12mo"), "r"]
+    return "yes" if abs(round(_lookup("ex-03-2").compute(data), 2) - float(published)) < 0.005 else "no"
+
+
+@answer("ex-04-2", part="target", choices=YES_NO, uses_data=False,
+        question="Was the 4-week response rate a target of the simulation?",
+        hint=("look at what the simulation was built to match at 4 weeks: means and SDs, or counts of responders",
+              "read which published numbers are the simulation's targets (appendix A1: means, SDs, correlations, "
+              "counts) and at which time points each is"))
+def _(data: pd.DataFrame) -> str:
+    return "no"
+
+
+@answer("ex-08-1", choices={"r": ("reproduced", "approximated", "not reproduced"),
+                            "p": ("reproduced", "approximated", "not reproduced")}, uses_data=False,
+        question="The verdict of r and of p",
+        hint=("look at each number rounded as the paper printed it (r to 2 decimals, p to 3), and at which side of "
+              ".05 each p falls",
+              "reproduced: it rounds to the printed value; approximated: it misses but lies within the tolerance "
+              "(r within .10, p on the same side of .05); else not reproduced"))
+def _(data: pd.DataFrame) -> dict[str, str]:
+    from psyalliance.ledger import Tolerances, judge_p, judge_value
+
+    return {"r": judge_value(-0.38, -0.384, 2, Tolerances().r, "correlation")[0],
+            "p": judge_p(0.021, "=", 0.026)[0]}
+
+
+@answer("ex-09-5", part="doubles", choices=YES_NO, uses_data=False, question="Does power double at n = 48?",
+        hint=("look at what grows with n: the noncentrality, with the square root of n - 2",
+              "power is a normal distribution function of the noncentrality, so compare the power at 48 with "
+              "twice the power at 24"))
+def _(data: pd.DataFrame) -> str:
+    from psyalliance.powerplots import approximate_mediation_power
+
+    power = approximate_mediation_power([24, 48], 0.4).set_index("n")["a"]
+    return "yes" if power[48] >= 2 * power[24] else "no"
+
+
+@answer("ex-09-6", part="twice", choices=YES_NO, uses_data=False,
+        question="Is the n that restores the noncentrality twice 24?",
+        hint=("look at how the noncentrality depends on the effect: a / sqrt(1 - a^2), times sqrt(n - 2)",
+              "n - 2 must grow by the ratio of a^2 / (1 - a^2) at the two effects; compare the n that gives with 48"))
+def _(data: pd.DataFrame) -> str:
+    big, half = 0.4, 0.2
+    grow = (big**2 / (1 - big**2)) / (half**2 / (1 - half**2))
+    return "yes" if int(np.ceil(2 + (24 - 2) * grow)) == 2 * 24 else "no"
+
+
+@answer("ex-10-1", part="consistent", choices=YES_NO, uses_data=False,
+        question="Is r = .38, p = .020 consistent at n = 30?",
+        hint=("look at the p of every r that rounds to .38 at n = 30, and at every p that rounds to .020",
+              "consistent when the two intervals overlap: p_range(0.38, 30) against .0195 to .0205"))
+def _(data: pd.DataFrame) -> str:
+    from psyalliance.audit import p_range, printed_p_interval
+
+    (lo, hi), (p_lo, p_hi) = p_range(0.38, 30), printed_p_interval(0.020)
+    return "yes" if lo <= p_hi and hi >= p_lo else "no"
+
+
+@answer("ex-10-1", part="decision_error", choices=YES_NO, uses_data=False,
+        question="Is a decision error possible at n = 30?",
+        hint=("look at which side of .05 the recomputed p falls, and which side the printed p does",
+              "a decision error needs some p of p_range(0.38, 30) at or above .05 while the printed .020 is below"))
+def _(data: pd.DataFrame) -> str:
+    from psyalliance.audit import p_range
+
+    return "yes" if p_range(0.38, 30)[1] >= 0.05 else "no"
+
+
+@answer("ex-11-2", part="insight_vs_mystical", choices=("larger", "smaller"),
+        question="Is |rho| for insight larger or smaller than for mystical experience?",
+        hint=("look at the absolute values of the two rhos: the one for insight and the chapter's for mystical_peak",
+              "compare abs(rho_at_zero(...)) with insight_peak and with mystical_peak as the mediator"))
+def _(data: pd.DataFrame) -> str:
+    from psyalliance.ignorability import mediation_parts, rho_at_zero
+
+    rho = {m: abs(rho_at_zero(mediation_parts(data, "alliance_prep", m, "hamd_4wk")))
+           for m in ("insight_peak", "mystical_peak")}
+    return "larger" if rho["insight_peak"] > rho["mystical_peak"] else "smaller"
+
+
+@answer("ex-A1-2", choices=YES_NO, uses_data=False, question="Is the completion a claim about the real trial?",
+        hint=("look at where the completed entries come from: the abstract, or a choice of the simulation",
+              "ask what the maximum-determinant rule chooses among the matrices consistent with the published "
+              "entries, and whether any data of the trial went into that choice"))
+def _(data: pd.DataFrame) -> str:
+    return "no"
+
+
+@answer("ex-01-1", choices={"r": ("paper", "us"), "p": ("paper", "us"), "n": ("paper", "us")}, uses_data=False,
+        question="Where the column comes from",
+        hint=("look at the column headings of the table: which of them say how the number was found",
+              "the facts file's source column says where r and p come from; its note says how each n was found"))
+def _(data: pd.DataFrame) -> dict[str, str]:
+    from psyalliance.facts import load_facts
+
+    corr = load_facts().correlations
+    published = "paper" if set(corr["source"]) == {"paper"} else "us"
+    inferred = corr["note"].str.contains("n inferred").all()
+    return {"r": published, "p": published, "n": "us" if inferred else "paper"}

@@ -9,7 +9,9 @@ reader_notebooks.py``); each solution there is one markdown cell, a ``<details>`
   code cell with its scaffold (``...`` to fill in; it runs as it is) and a code cell with its check
   (:func:`psyalliance.selfcheck.check`, imported as :data:`CHECK_NAME`, which prints "Exercise N.k is still
   open" until the ``...`` is replaced, so Run All reaches the end); a conceptual exercise gets a cell for
-  the answer;
+  the answer; a yes/no or choice question (``assignment: {..., "choice": true}``; of a conceptual exercise,
+  or a part of its own of a coding one, checked with ``part=``) gets a cell for the choice, in quotes, and
+  its check;
 * ``instructor/NN_*.ipynb``: everything, each solution's code as runnable code cells after its fold,
   followed by the check;
 * ``student.zip`` and ``instructor.zip``: the notebooks and a short README (deterministic bytes).
@@ -40,7 +42,7 @@ INSTALL_ID = "reader-install"  # the reader notebook's install cells (book/_ext/
 ANSWERS = "discussion_answers.md"  # in instructor/ and instructor.zip only (psyalliance.syllabus)
 ZIP_DATE = (2024, 3, 6, 0, 0, 0)  # fixed timestamps: the same notebooks give the same zip bytes
 
-__all__ = ["Exercise", "exercises", "student_notebook", "instructor_notebook", "write_assignments", "main"]
+__all__ = ["Exercise", "Question", "exercises", "student_notebook", "instructor_notebook", "write_assignments", "main"]
 
 
 class AssignmentError(ValueError):
@@ -48,8 +50,18 @@ class AssignmentError(ValueError):
 
 
 @dataclass(frozen=True)
+class Question:
+    """A yes/no or choice question of an exercise: its part (None: the exercise's answer), scaffold and check."""
+
+    part: str | None
+    scaffold: str
+    check: str
+
+
+@dataclass(frozen=True)
 class Exercise:
-    """One solution fold of a reader notebook: its label, number, cell index and (if coding) scaffold and check."""
+    """One solution fold of a reader notebook: its label, number, cell index and (if coding) scaffold and check;
+    ``choice``: whether that scaffold asks for a choice; ``questions``: its choice questions of their own."""
 
     label: str
     number: str  # "2.3": Exercise 3 of chapter 2, as the web book numbers it
@@ -57,6 +69,11 @@ class Exercise:
     code: tuple[str, ...]
     scaffold: str | None
     check: str | None
+    choice: bool = False
+    questions: tuple[Question, ...] = ()
+
+
+PART = re.compile(r",\s*part=['\"]([a-z][a-z0-9_]*)['\"]\s*\)\s*$")  # check_answer("ex-02-3", x, part="reject")
 
 
 def _fold(cell: dict) -> dict | None:
@@ -75,15 +92,26 @@ def exercises(nb: nbformat.NotebookNode, name: str = "notebook") -> list[Exercis
         if m is None:
             raise AssignmentError(f"{name}: the solution of {meta['solution']} has no 'Solution to Exercise N' summary")
         specs = [c["metadata"]["assignment"] for c in meta.get("code", []) if "assignment" in c.get("metadata", {})]
-        if len(specs) > 1:
-            raise AssignmentError(f"{name}: {meta['solution']} has {len(specs)} cells with assignment metadata; one only")
-        spec = specs[0] if specs else {}
-        if specs and ("..." not in spec.get("scaffold", "") or "raise " in spec.get("scaffold", "")
-                      or not spec.get("check", "").startswith(f"{CHECK_NAME}(")):
-            raise AssignmentError(f"{name}: {meta['solution']}: the scaffold must hold a ... to fill in and run as it "
-                                  f"is (no raise), and the check must be a call of {CHECK_NAME}(...)")
+        for spec in specs:
+            if ("..." not in spec.get("scaffold", "") or "raise " in spec.get("scaffold", "")
+                    or not spec.get("check", "").startswith(f"{CHECK_NAME}(")):
+                raise AssignmentError(f"{name}: {meta['solution']}: the scaffold must hold a ... to fill in and run as "
+                                      f"it is (no raise), and the check must be a call of {CHECK_NAME}(...)")
+        main = [s for s in specs if not PART.search(s["check"].strip())]
+        if len(main) > 1:
+            raise AssignmentError(f"{name}: {meta['solution']} has {len(main)} cells with assignment metadata without "
+                                  "part=; one only (a question of its own is checked with part=\"name\")")
+        questions = []
+        for s in specs:
+            part = PART.search(s["check"].strip())
+            if part is not None:
+                if not s.get("choice"):
+                    raise AssignmentError(f"{name}: {meta['solution']}: a check with part= is a choice question; "
+                                          "give its assignment metadata \"choice\": true")
+                questions.append(Question(part.group(1), s["scaffold"], s["check"]))
+        spec = main[0] if main else {}
         found.append(Exercise(meta["solution"], m.group(1), i, tuple(c["source"] for c in meta.get("code", [])),
-                              spec.get("scaffold"), spec.get("check")))
+                              spec.get("scaffold"), spec.get("check"), bool(spec.get("choice")), tuple(questions)))
     return found
 
 
@@ -93,6 +121,18 @@ def _code(source: str, cell_id: str) -> dict:
 
 def _md(source: str, cell_id: str) -> dict:
     return nbformat.v4.new_markdown_cell(source, id=cell_id[:64])
+
+
+def _question_cells(ex: Exercise) -> list[dict]:
+    """The student's cells of each choice question of its own: what to do, the scaffold, the check."""
+    cells = []
+    for q in ex.questions:
+        cells.append(_md(f"**Your choice (Exercise {ex.number}, `{ex.label}`, {q.part}).** Replace the `...` in the "
+                         "cell below with one of the options its comment names, in quotes, run it, then run the "
+                         "check after it.", f"assign-turn-{ex.label}--{q.part}"))
+        cells.append(_code(q.scaffold, f"assign-scaffold-{ex.label}--{q.part}"))
+        cells.append(_code(q.check, f"assign-check-{ex.label}--{q.part}"))
+    return cells
 
 
 def _header(kind: str, title: str) -> dict:
@@ -140,6 +180,13 @@ def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbfor
             continue
         if ex is None:
             cells.append(cell)
+        elif ex.scaffold is not None and ex.choice:  # a conceptual exercise: the reasoning, then the choice
+            cells.append(_md(f"**Your answer (Exercise {ex.number}, `{ex.label}`).** Write your reasoning here "
+                             "(double-click to edit). Then replace the `...` in the cell below with one of the options "
+                             "its comment names, in quotes, run it, then run the check after it.",
+                             f"assign-answer-{ex.label}"))
+            cells.append(_code(ex.scaffold, f"assign-scaffold-{ex.label}"))
+            cells.append(_code(ex.check, f"assign-check-{ex.label}"))
         elif ex.scaffold is not None:
             cells.append(_md(f"**Your turn (Exercise {ex.number}, `{ex.label}`).** Replace the `...` in the cell "
                              "below with your code, run it, then run the check after it.", f"assign-turn-{ex.label}"))
@@ -149,6 +196,8 @@ def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbfor
             cells.append(_md(f"**Your answer (Exercise {ex.number}, `{ex.label}`).** Write it here (double-click "
                              "to edit).",
                              f"assign-answer-{ex.label}"))
+        if ex is not None:
+            cells += _question_cells(ex)
     out.cells = cells
     return out
 
@@ -168,6 +217,7 @@ def instructor_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nb
         cells += [_code(src, f"assign-solution-{ex.label}-{k}") for k, src in enumerate(ex.code)]
         if ex.check is not None:
             cells.append(_code(ex.check, f"assign-check-{ex.label}"))
+        cells += [_code(q.check, f"assign-check-{ex.label}--{q.part}") for q in ex.questions]
     out.cells = cells
     return out
 

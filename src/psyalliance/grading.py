@@ -58,10 +58,18 @@ __all__ = ["COURSE_ID", "exercise_points", "points_table", "nbgrader_notebook", 
 
 def exercise_points(label: str) -> int:
     """Points of a self-checked coding exercise: 2, one per 10 of the 20 minutes the reading model gives it
-    (:class:`psyalliance.reading.ReadingRates`, ``per_coding_exercise``). A convention of the book."""
+    (:class:`psyalliance.reading.ReadingRates`, ``per_coding_exercise``); of a conceptual exercise whose answer
+    is a yes/no or a choice: 1 (its 10 minutes, ``per_conceptual_exercise``). A convention of the book."""
     from psyalliance.reading import ReadingRates
+    from psyalliance.selfcheck import UnknownExercise, _lookup
 
-    return max(1, round(ReadingRates().per_coding_exercise / 10))
+    rates = ReadingRates()
+    try:
+        choice = _lookup(label).choices
+    except UnknownExercise:  # a notebook's own exercise (a test's, a course's): a coding exercise
+        choice = False
+    minutes = rates.per_conceptual_exercise if choice else rates.per_coding_exercise
+    return max(1, round(minutes / 10))
 
 
 def _meta(grade_id: str, *, solution: bool, grade: bool, points: int | None = None) -> dict:

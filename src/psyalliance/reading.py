@@ -17,7 +17,8 @@ What counts (from the notebook's SOURCE, so the chapter can glue its own time wh
   than ``print(...)``, or a ``display(...)`` call);
 * code cells: code cells whose input the reader sees (no ``remove-cell`` / ``remove-input`` tag),
   outside solutions;
-* exercises: ``{exercise-start}`` directives; one whose solution has a code cell is a coding exercise.
+* exercises: ``{exercise-start}`` directives; one whose solution has a code cell is a coding exercise (a cell
+  that only holds the answer to a yes/no or choice question, ``assignment: {"choice": true}``, does not count).
 """
 
 from __future__ import annotations
@@ -158,8 +159,8 @@ def _count(nb: Any) -> dict[str, int]:
             continue
         if cell.cell_type != "code":
             continue
-        if zone == "solution":
-            solution_has_code = True
+        if zone == "solution":  # the cell of a yes/no or choice answer leaves a conceptual exercise conceptual
+            solution_has_code = solution_has_code or not cell.metadata.get("assignment", {}).get("choice", False)
             continue
         tags = set(cell.metadata.get("tags", []))
         if "mystnb" in cell.metadata and "figure" in cell.metadata["mystnb"]:

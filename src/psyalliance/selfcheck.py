@@ -16,6 +16,13 @@ part, ``decimals``); an answer rounded to those decimals passes, because the tol
 the last printed decimal (:func:`tolerance_of`). Counts and integers must be exact, sets and True/False
 exactly right. Monte Carlo answers instead allow the spread between two seeds (``tol=`` given explicitly).
 
+Choices. A yes/no question or a choice among named options (``@answer(..., choices=("larger", "smaller"))``,
+or :data:`YES_NO`) expects one of its options, as a string: compared case-insensitively with the spaces
+trimmed, and a declared synonym counts as its option ("y", "true" or True for "yes"; "n", "false" or False for
+"no"). A wrong answer names the valid options (not which one is right); a number gets a one-line message.
+A coding exercise may ask such a question too: it is a *part* of the exercise (``@answer("ex-02-3",
+part="reject", choices=YES_NO)``), checked by ``check("ex-02-3", reject, part="reject")``.
+
 Hints come in steps: the first wrong answer shows step 1 (what to look at), the next step 2 (the
 method), and so on; a hint never holds the expected value. An untouched scaffold (a ``...`` still in
 place) makes the check print "Exercise N.k is still open: ..." and return False, without an exception,
@@ -34,7 +41,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,11 +55,60 @@ CHECK_NAME = "check_answer"  # the name the checks are called by in student note
 DEFAULT_DECIMALS = 2  # an exercise that says nothing else prints its numbers to 2 decimals
 LABEL = re.compile(r"ex-(?P<chapter>\d\d|A\d)-(?P<k>[1-9]\d*)")  # ex-02-3 is Exercise 2.3 of chapter 02
 
-__all__ = ["Answer", "ExerciseSpec", "UnknownExercise", "answer", "check", "spec", "expected", "labels",
+__all__ = ["Answer", "Choice", "ExerciseSpec", "UnknownExercise", "answer", "check", "spec", "expected", "labels",
+           "parts", "choice_questions", "YES_NO", "SYNONYMS",
            "exercise_number", "tolerance_of", "dataset_path", "current_data", "my_dataset", "datasets_banner", "compare",
            "DATASET_ENV", "STUDENT_FILE", "CHECK_NAME", "DEFAULT_DECIMALS"]
 
 Tolerance = float | Mapping[str, float]
+YES_NO = ("yes", "no")  # the options of a yes/no question
+SYNONYMS: Mapping[str, tuple[str, ...]] = {"yes": ("y", "true"), "no": ("n", "false")}  # declared for every choice
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The expected answer of a choice question: ``value``, one of ``options`` (strings).
+
+    ``synonyms`` maps an option to other words that count as it (case and spaces never matter). ``str()``
+    gives the value, as the answer key prints it.
+    """
+
+    value: str
+    options: tuple[str, ...]
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(self.options) < 2 or len({_normal(o) for o in self.options}) != len(self.options):
+            raise ValueError(f"a choice needs two or more distinct options, got {self.options!r}")
+        if self.read(self.value) is None:
+            raise ValueError(f"the expected choice {self.value!r} is not one of the options {list(self.options)}")
+        object.__setattr__(self, "value", self.read(self.value))
+
+    def __str__(self) -> str:
+        return self.value
+
+    def words(self) -> dict[str, str]:
+        """Every accepted word (normalized: lower case, single spaces) -> the option it stands for."""
+        out = {}
+        for option in self.options:
+            for word in (option, *SYNONYMS.get(_normal(option), ()), *self.synonyms.get(option, ())):
+                out.setdefault(_normal(word), option)
+        return out
+
+    def read(self, got: Any) -> str | None:
+        """The option ``got`` names (a string, True/False for a yes/no, a Choice), or None."""
+        if isinstance(got, Choice):
+            got = got.value
+        if isinstance(got, (bool, np.bool_)):
+            got = "true" if got else "false"
+        return self.words().get(_normal(got)) if isinstance(got, str) else None
+
+    def named(self) -> str:
+        return " or ".join(f'"{o}"' for o in self.options)
 
 
 class UnknownExercise(KeyError):
@@ -98,6 +154,9 @@ class Answer:
     tol: Tolerance = 0.005
     prepare: Callable[[Any, pd.DataFrame], Any] | None = None
     uses_data: bool = True
+    part: str | None = None  # a question of its own within the exercise (check(label, x, part=...))
+    question: str | None = None  # what a choice question asks, in a few words (the answer box's label)
+    choices: bool = False  # whether the answer is a choice (or a dict of choices)
 
     @property
     def hint(self) -> str:
@@ -121,34 +180,69 @@ class ExerciseSpec:
     tolerance: Tolerance
     decimals: int | Mapping[str, int] | None
     hints: tuple[str, ...]
+    part: str | None = None
+    question: str | None = None
 
 
 _REGISTRY: dict[str, Answer] = {}
+_PARTS: dict[str, dict[str, Answer]] = {}  # label -> part -> the check of a question of its own in that exercise
+
+Options = Sequence[str] | Mapping[str, Sequence[str]]
+
+
+def _as_choice(value: Any, options: Options, synonyms: Mapping[str, Sequence[str]], label: str) -> Any:
+    """The computed answer of a choice question as Choice (a dict of them, one per part, for a mapping)."""
+    if isinstance(options, Mapping):
+        if not isinstance(value, Mapping) or set(value) != set(options):
+            raise ValueError(f"exercise {label}: the answer function must return a dict with the parts {list(options)}")
+        return {k: _as_choice(v, options[k], synonyms, label) for k, v in value.items()}
+    return Choice(str(value), tuple(options), {k: tuple(v) for k, v in synonyms.items()})
 
 
 def answer(label: str, *, hint: str | Sequence[str] | None = None, decimals: int | Mapping[str, int] = DEFAULT_DECIMALS,
            tol: float | None = None, prepare: Callable[[Any, pd.DataFrame], Any] | None = None,
-           uses_data: bool = True) -> Callable[[Callable[[pd.DataFrame], Any]], Callable[[pd.DataFrame], Any]]:
+           uses_data: bool = True, choices: Options | None = None, synonyms: Mapping[str, Sequence[str]] | None = None,
+           part: str | None = None, question: str | None = None,
+           ) -> Callable[[Callable[[pd.DataFrame], Any]], Callable[[pd.DataFrame], Any]]:
     """Register the expected-answer function of exercise ``label``.
 
     ``hint``: the steps (a string is one step; default: the docstring); ``decimals``: what the exercise
     prints (an int, or one per part of a dict answer), which sets the tolerance; ``tol``: an explicit
-    absolute tolerance instead (Monte Carlo answers, whose seed differs from ours).
+    absolute tolerance instead (Monte Carlo answers, whose seed differs from ours). ``choices``: the options
+    of a choice question (e.g. :data:`YES_NO`; a mapping gives the options of each part of a dict answer), so
+    that the function returns one of them; ``synonyms``: option -> more words that count as it (besides
+    :data:`SYNONYMS`); ``part``: the name of a question of its own within the exercise, checked by
+    ``check(label, x, part=part)``; ``question``: what it asks, in a few words.
     """
     exercise_number(label)  # refuses a label that is not ex-NN-k
+    if part is not None and not re.fullmatch(r"[a-z][a-z0-9_]*", str(part)):
+        raise ValueError(f"part must be a short lower-case name (letters, digits, _), got {part!r}")
+    if choices is not None and isinstance(choices, str):
+        raise ValueError(f"choices must be a sequence of options such as ('yes', 'no'), got the string {choices!r}")
     if tol is not None and not (isinstance(tol, (int, float)) and tol >= 0):
         raise ValueError(f"tol must be a number >= 0, got {tol!r}")
     tolerance = float(tol) if tol is not None else tolerance_of(decimals)
 
     def register(func: Callable[[pd.DataFrame], Any]) -> Callable[[pd.DataFrame], Any]:
-        if label in _REGISTRY:
-            raise ValueError(f"exercise {label!r} has two answer functions")
+        if (label in _REGISTRY) if part is None else (part in _PARTS.get(label, {})):
+            raise ValueError(f"exercise {label!r}{'' if part is None else f', part {part!r},'} has two answer functions")
         steps = (hint,) if isinstance(hint, str) else tuple(hint or ((func.__doc__ or "").strip(),))
         steps = tuple(" ".join(s.split()) for s in steps if s and s.strip())
         if not steps:
             raise ValueError(f"exercise {label!r}: give a hint (hint=... or a docstring)")
-        _REGISTRY[label] = Answer(label, func, steps, None if tol is not None else decimals, tolerance, prepare,
-                                  uses_data)
+        compute = func
+        if choices is not None:
+            opts, syn = choices, dict(synonyms or {})
+
+            def compute(data: pd.DataFrame) -> Any:
+                return _as_choice(func(data), opts, syn, label)
+
+        entry = Answer(label, compute, steps, None if tol is not None or choices is not None else decimals,
+                       0.0 if choices is not None else tolerance, prepare, uses_data, part, question, choices is not None)
+        if part is None:
+            _REGISTRY[label] = entry
+        else:
+            _PARTS.setdefault(label, {})[part] = entry
         return func
 
     return register
@@ -165,8 +259,27 @@ def labels() -> list[str]:
     return sorted(_registry())
 
 
-def _lookup(label: str) -> Answer:
+def parts(label: str) -> list[str]:
+    """The questions of their own within exercise ``label`` (``part=`` of :func:`check`), in registration order."""
+    _registry()
+    return list(_PARTS.get(label, {}))
+
+
+def choice_questions() -> list[tuple[str, str | None]]:
+    """Every choice question: (label, None) for an exercise whose answer is a choice, (label, part) for a part."""
     reg = _registry()
+    found = [(lab, None) for lab in sorted(reg) if reg[lab].choices]
+    return found + [(lab, p) for lab in sorted(_PARTS) for p in _PARTS[lab] if _PARTS[lab][p].choices]
+
+
+def _lookup(label: str, part: str | None = None) -> Answer:
+    reg = _registry()
+    if part is not None and label in _PARTS:
+        if part not in _PARTS[label]:
+            raise UnknownExercise(f"exercise {label!r} has no part {part!r}; its parts: {list(_PARTS[label])}")
+        return _PARTS[label][part]
+    if part is not None and label in reg:
+        raise UnknownExercise(f"exercise {label!r} has no part {part!r} (check it without part=)")
     if label not in reg:
         m = LABEL.fullmatch(str(label))
         same_chapter = [k for k in reg if m and k.startswith(f"ex-{m['chapter']}-")]
@@ -176,11 +289,12 @@ def _lookup(label: str) -> Answer:
     return reg[label]
 
 
-def spec(label: str, data: pd.DataFrame | None = None) -> ExerciseSpec:
-    """Everything about the check of ``label`` on ``data`` (default: the exercises' dataset, :func:`my_dataset`)."""
-    a = _lookup(label)
+def spec(label: str, data: pd.DataFrame | None = None, part: str | None = None) -> ExerciseSpec:
+    """Everything about the check of ``label`` (its question ``part``) on ``data`` (default: the exercises'
+    dataset, :func:`my_dataset`)."""
+    a = _lookup(label, part)
     want = a.compute(current_data() if data is None else data.copy())
-    return ExerciseSpec(label, exercise_number(label), want, a.tol, a.decimals, a.hints)
+    return ExerciseSpec(label, exercise_number(label), want, a.tol, a.decimals, a.hints, part, a.question)
 
 
 # ----------------------------------------------------------------------------- the data in use
@@ -263,8 +377,17 @@ def compare(got: Any, want: Any, tol: Tolerance = 0.005, where: str = "the answe
 
     ``tol``: absolute, for numbers; a mapping gives one per key of a dict (or Series) answer. Integers
     must be equal, sets and True/False exactly right; tuples and lists compare element by element, dicts
-    and Series key by key, DataFrames cell by cell.
+    and Series key by key, DataFrames cell by cell; a :class:`Choice` takes one of its options (any case,
+    spaces trimmed, or a synonym), and a wrong one is told the options.
     """
+    if isinstance(want, Choice):
+        if _is_number(got):
+            return (f"{where} is a choice: write one of {want.named()} (a string, in quotes), "
+                    f"not the number {got!r}")
+        option = want.read(got)
+        if option is None:
+            return f"{where} should be one of {want.named()}, not {got!r}"[:300]
+        return None if option == want.value else f"{where} is not the right one of {want.named()}"
     if isinstance(want, (bool, np.bool_)):
         return None if isinstance(got, (bool, np.bool_)) and bool(got) == bool(want) else f"{where} should be True or False"
     if _is_number(want):
@@ -330,15 +453,17 @@ def compare(got: Any, want: Any, tol: Tolerance = 0.005, where: str = "the answe
 
 
 def _untouched(x: Any) -> bool:
-    return x is ... or (isinstance(x, (tuple, list)) and any(v is ... for v in x))
+    return x is ... or (isinstance(x, (tuple, list)) and any(v is ... for v in x)) or (
+        isinstance(x, dict) and any(v is ... for v in x.values()))
 
 
-def expected(label: str, data: pd.DataFrame | None = None) -> Any:
-    """The expected answer of exercise ``label`` on ``data`` (default: the exercises' dataset, :func:`my_dataset`)."""
-    return spec(label, data).expected
+def expected(label: str, data: pd.DataFrame | None = None, part: str | None = None) -> Any:
+    """The expected answer of exercise ``label`` (its question ``part``) on ``data`` (default: the exercises'
+    dataset, :func:`my_dataset`)."""
+    return spec(label, data, part).expected
 
 
-_ATTEMPTS: dict[str, int] = {}  # wrong answers so far, per label: which step of the hint to show
+_ATTEMPTS: dict[tuple[str, str | None], int] = {}  # wrong answers so far, per question: which step of the hint to show
 
 
 def _still_open(label: str) -> bool:
@@ -348,8 +473,8 @@ def _still_open(label: str) -> bool:
 
 
 def _not_yet(label: str, problem: str, spec_: Answer) -> bool:
-    step = _ATTEMPTS.get(label, 0)
-    _ATTEMPTS[label] = step + 1
+    step = _ATTEMPTS.get((label, spec_.part), 0)
+    _ATTEMPTS[label, spec_.part] = step + 1
     k, n = min(step, len(spec_.hints) - 1), len(spec_.hints)
     more = " (run the check again for the next hint)" if k + 1 < n else ""
     print(f"Not yet (Exercise {exercise_number(label)}): {problem}. Hint {k + 1} of {n}: {spec_.hints[k]}{more}")
@@ -357,6 +482,8 @@ def _not_yet(label: str, problem: str, spec_: Answer) -> bool:
 
 
 def _tolerance_words(a: Answer) -> str:
+    if a.choices:
+        return "exactly (case and spaces do not matter)"
     if a.decimals is None:
         return f"within {a.tol:g} (a Monte Carlo answer: your seed may differ from ours)"
     if isinstance(a.decimals, Mapping):
@@ -364,14 +491,15 @@ def _tolerance_words(a: Answer) -> str:
     return f"to {a.decimals} decimals, as printed"
 
 
-def check(label: str, answer: Any, data: pd.DataFrame | None = None) -> bool:
+def check(label: str, answer: Any, data: pd.DataFrame | None = None, *, part: str | None = None) -> bool:
     """Print one line, "Correct: ..." or "Not yet ...: <which part is off>. Hint: ...", for ``label``; True if correct.
 
     ``answer`` is what the exercise asks for (the variable its scaffold names). While the scaffold's
     ``...`` is still in place it prints "Exercise N.k is still open: ..." and returns False (no
-    exception). An unknown label raises :class:`UnknownExercise`, naming the closest label.
+    exception). An unknown label raises :class:`UnknownExercise`, naming the closest label. ``part``: a
+    question of its own within the exercise (:func:`parts`), such as a yes/no after the computation.
     """
-    a = _lookup(label)
+    a = _lookup(label, part)
     if _untouched(answer):
         return _still_open(label)
     data = current_data() if data is None else data.copy()
@@ -385,8 +513,9 @@ def check(label: str, answer: Any, data: pd.DataFrame | None = None) -> bool:
         return _still_open(label)
     problem = compare(got, a.compute(data), a.tol)
     if problem is None:
-        _ATTEMPTS.pop(label, None)
-        print(f"Correct: Exercise {exercise_number(label)} ({label}) matches the answer computed from the data, "
+        _ATTEMPTS.pop((label, part), None)
+        which = label if part is None else f"{label}, {part}"
+        print(f"Correct: Exercise {exercise_number(label)} ({which}) matches the answer computed from the data, "
               f"{_tolerance_words(a)}.")
         return True
     return _not_yet(label, problem, a)

@@ -128,7 +128,7 @@ def _tolerance(tol: Any, part: str) -> float:
     return float(tol.get(part, 0.005)) if isinstance(tol, dict) else float(tol)
 
 
-_FIXED_ANSWERS: dict[str, Any] = {}
+_FIXED_ANSWERS: dict[Any, Any] = {}
 """Exercise label -> its ExerciseSpec (psyalliance.selfcheck.spec) for the exercises whose answer does not use
 the data (Monte Carlo experiments with our own seed): the same for every student, so computed once a process."""
 
@@ -170,6 +170,14 @@ def answer_key(datasets: dict[str, pd.DataFrame]) -> pd.DataFrame:
             for part, value in answer_parts(sp.expected):
                 rows.append({"id": sid, "exercise": label, "number": sp.number, "chapter": chapters.get(label, ""),
                              "part": part, "expected": value, "tolerance": _tolerance(sp.tolerance, part)})
+            for name in selfcheck.parts(label):  # a question of its own (a yes/no after the computation): "name", "name: key"
+                q = fixed.get((label, name)) or selfcheck.spec(label, data, name)
+                if not selfcheck._lookup(label, name).uses_data:
+                    fixed[label, name] = q
+                for part, value in answer_parts(q.expected):
+                    rows.append({"id": sid, "exercise": label, "number": q.number, "chapter": chapters.get(label, ""),
+                                 "part": f"{name}: {part}" if part else name, "expected": value,
+                                 "tolerance": _tolerance(q.tolerance, part)})
     return pd.DataFrame(rows, columns=["id", "exercise", "number", "chapter", "part", "expected", "tolerance"])
 
 

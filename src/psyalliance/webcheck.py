@@ -11,7 +11,12 @@ can hold:
   numbers (one field per part, compared in order, the first part that is off named as the notebook names
   it);
 * a set of names, or of sets of names (one per line; inside a line, names separated by commas);
-* True or False.
+* True or False;
+* a choice among named options (:class:`psyalliance.selfcheck.Choice`, a yes/no say), alone or as the parts
+  of a dict: a drop-down list with a label (keyboard operable), compared like the notebook's check (case
+  and spaces ignored, declared synonyms accepted);
+* and, after the exercise's own parts, each question of its own (``part=`` of the check, a yes/no after a
+  computation, say), with its own hints.
 
 Anything else raises :class:`UnsupportedAnswer` at build time, naming the exercise, so that no
 self-checked exercise silently goes without a box. The page holds the expected values (as any offline
@@ -34,6 +39,13 @@ __all__ = ["UnsupportedAnswer", "box_payload", "payload_json", "parse_number"]
 
 class UnsupportedAnswer(TypeError):
     """An expected answer whose shape an answer box cannot hold."""
+
+
+def _choice_part(want: Any, where: str, key: Any, question: str | None) -> dict[str, Any]:
+    """A choice as a box part: the options in their order, the expected one, and every word that counts."""
+    label = question if key is None else (f"{question}: {key}" if question else str(key))
+    return {"kind": "choice", "key": None if key is None else str(key), "where": where, "label": label,
+            "options": list(want.options), "value": want.value, "words": want.words()}
 
 
 def _spec(label: str, data: pd.DataFrame) -> tuple[str, Any, Any, Any, tuple[str, ...]]:
@@ -73,7 +85,11 @@ def _set_item(item: Any, label: str) -> str:
                             "takes names, or sets of names")
 
 
-def _parts(want: Any, tol: Any, label: str) -> list[dict[str, Any]]:
+def _parts(want: Any, tol: Any, label: str, question: str | None = None) -> list[dict[str, Any]]:
+    from psyalliance.selfcheck import Choice
+
+    if isinstance(want, Choice):
+        return [_choice_part(want, "the answer", None, question)]
     if isinstance(want, (bool, np.bool_)):
         return [{"kind": "bool", "key": None, "where": "the answer", "value": bool(want)}]
     if _is_number(want):
@@ -84,17 +100,19 @@ def _parts(want: Any, tol: Any, label: str) -> list[dict[str, Any]]:
         return [{"kind": "set", "key": None, "where": "the answer", "items": items, "nested": nested}]
     if isinstance(want, (Mapping, pd.Series)) and not isinstance(want, pd.DataFrame):
         items = want.to_dict() if isinstance(want, pd.Series) else dict(want)
-        if not all(_is_number(v) for v in items.values()):
-            raise UnsupportedAnswer(f"exercise {label}: an answer box holds dicts of numbers; {label}'s parts are "
-                                    f"{sorted({type(v).__name__ for v in items.values()})}")
-        return [_number_part(v, _part_tol(tol, k), repr(k), k) for k, v in items.items()]
+        if not all(_is_number(v) or isinstance(v, Choice) for v in items.values()):
+            raise UnsupportedAnswer(f"exercise {label}: an answer box holds dicts of numbers or choices; {label}'s "
+                                    f"parts are {sorted({type(v).__name__ for v in items.values()})}")
+        return [_choice_part(v, repr(k), k, question) if isinstance(v, Choice) else
+                _number_part(v, _part_tol(tol, k), repr(k), k) for k, v in items.items()]
     if isinstance(want, (list, tuple)):
         if not all(_is_number(v) for v in want):
             raise UnsupportedAnswer(f"exercise {label}: an answer box holds lists of numbers only")
         return [_number_part(v, _part_tol(tol, None), f"value {k + 1} of the answer", f"value {k + 1}")
                 for k, v in enumerate(want)]
     raise UnsupportedAnswer(f"exercise {label}: an answer box cannot hold a {type(want).__name__} answer; "
-                            "valid: a number, True/False, a dict, Series, list or tuple of numbers, a set of names")
+                            "valid: a number, True/False, a choice, a dict, Series, list or tuple of numbers (a dict "
+                            "of choices too), a set of names")
 
 
 def _tolerance_words(decimals: Any, tol: Any) -> str:
@@ -115,9 +133,17 @@ def box_payload(label: str, data: pd.DataFrame | None = None) -> dict[str, Any]:
         from psyalliance.simulate import load_dataset
 
         data = load_dataset()
+    from psyalliance import selfcheck
+
     number, want, tol, decimals, hints = _spec(label, data)
-    parts = _parts(want, tol, label)
-    exact = all(p["kind"] in ("set", "bool") or p["integer"] for p in parts)
+    parts = _parts(want, tol, label, selfcheck._lookup(label).question)
+    for name in selfcheck.parts(label):  # the exercise's questions of their own, each with its hints
+        q = selfcheck.spec(label, data, name)
+        for part in _parts(q.expected, q.tolerance, label, q.question):
+            part.update(key=name if part["key"] is None else f"{name}: {part['key']}", hints=list(q.hints),
+                        where=f'the answer to "{q.question or name}"')
+            parts.append(part)
+    exact = all(p["kind"] in ("set", "bool", "choice") or p["integer"] for p in parts)
     return {"label": label, "number": number, "parts": parts, "hints": list(hints),
             "tolerance": "exactly" if exact else _tolerance_words(decimals, tol)}
 
