@@ -59,10 +59,17 @@ def book_figure(func: _F) -> _F:
 
     @functools.wraps(func)
     def draw(*args, **kwargs):
-        with plt.rc_context(BOOK_RC):
+        # Only BOOK_RC's keys are set and restored: plt.rc_context would restore every rcParam, the backend
+        # among them, and in a Jupyter kernel that can close the figure before it is shown (chapter 02's
+        # second diagram had no output in JupyterLab).
+        saved = {key: plt.rcParams[key] for key in BOOK_RC}
+        plt.rcParams.update(BOOK_RC)
+        try:
             fig = func(*args, **kwargs)
             for ax in fig.axes:  # ticks made at draw time would take the rcParams of that moment
                 ax.tick_params(which="both", labelsize=TEXT_PT)
+        finally:
+            plt.rcParams.update(saved)
         return fig
 
     return draw  # type: ignore[return-value]
