@@ -50,6 +50,7 @@ from psyalliance.alliance import paired_change
 from psyalliance.audit import grim_percentages, published_consistency
 from psyalliance.correlations import LABELS, format_p, pearson, r_threshold
 from psyalliance.facts import DATA_DIR, Facts, load_facts
+from psyalliance.fmt import bounded
 from psyalliance.simulate import DATASET_PATH, load_dataset  # noqa: F401  (DATASET_PATH re-exported)
 from psyalliance.validation import check_data
 
@@ -150,11 +151,11 @@ def _sig(flag: bool) -> str:
 
 
 def _fmt_r(r: float) -> str:
-    return f"{r:.2f}".replace("0.", ".")
+    return bounded(r, 2)
 
 
 def _fmt_p(p: float) -> str:
-    return f"{p:.3f}".replace("0.", ".", 1)
+    return bounded(p, 3)
 
 
 def _correlation_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list[dict]:
