@@ -36,3 +36,28 @@ def test_one_value_finds_the_one_matching_row():
         one_value(grid, "bias", condition="mcar")
     with pytest.raises(KeyError, match="no column 'nope'"):
         one_value(grid, "nope")
+
+
+def _code_cells():
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for path in [*sorted((root / "notebooks").glob("*.ipynb")), root / "book" / "instructor_guide.ipynb"]:
+        for k, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"]):
+            if cell["cell_type"] == "code":
+                yield f"{path.name} cell {k}", set(cell["metadata"].get("tags", [])), "".join(cell["source"])
+
+
+def test_chapters_glue_through_glue_all_in_hidden_cells_and_type_no_number_rule():
+    """No chapter calls glue() line by line, types the no-leading-zero rule or hides a helper in a cell."""
+    import re
+
+    rule = re.compile(r"\.replace\(\"-?0\.\"|\.lstrip\(\"0\"\)")
+    for where, tags, source in _code_cells():
+        assert not re.search(r"(?<![\w.])glue\(", source), f"{where}: glue(...) directly; use glue_all"
+        assert not rule.search(source), f"{where}: the no-leading-zero rule typed by hand; use psyalliance.fmt"
+        if tags & {"remove-cell", "remove-input"}:  # visible functions (an exercise's answer, a widget) are teaching
+            assert "def " not in source, f"{where}: a helper defined in a hidden cell; move it to the package"
+        if "glue_all(" in source and "import glue_all" not in source.split("glue_all(")[0][-40:]:
+            assert tags & {"remove-cell", "remove-input"}, f"{where}: glue_all in a cell the reader sees"

@@ -30,6 +30,11 @@ def test_bounded_drops_the_leading_zero(x, decimals, expected):
     assert fmt.bounded(x, decimals) == expected
 
 
+def test_bounded_shortest_for_set_constants():
+    assert fmt.bounded(0.05, None) == ".05" and fmt.bounded(0.95, None) == ".95" and fmt.bounded(-0.5, None) == "-.5"
+    assert fmt.bounded(1.0, None) == "1" and fmt.bounded(-0.0, None) == "0"
+
+
 @pytest.mark.parametrize("p, expected", [
     (0.02, ".020"), (0.0205, ".021"), (0.049, ".049"), (0.001, ".001"), (0.0009996, "< .001"),
     (0.0009, "< .001"), (0.0005, "< .001"), (0.0, "< .001"), (0.9996, "1.000"), (1.0, "1.000"),

@@ -69,16 +69,19 @@ def fixed(x: float, decimals: int = 2) -> str:
     return MINUS + text[1:] if text.startswith("-") else text
 
 
-def bounded(x: float, decimals: int = 2) -> str:
+def bounded(x: float, decimals: int | None = 2) -> str:
     """A statistic no larger than 1 in size, without the leading zero (APA): ``-.65``, ``.050``, ``1.000``.
 
-    ``x`` in [-1, 1]: r, standardized coefficients, proportions, powers, coverages, alpha. Raises ValueError
+    ``x`` in [-1, 1]: r, standardized coefficients, proportions, powers, coverages, alpha. ``decimals=None``
+    prints the shortest form (``shortest``): a set constant such as alpha = 0.05 as ``.05``. Raises ValueError
     for a value outside [-1, 1].
     """
     value = _number(x)
     if abs(value) > 1:
         raise ValueError(f"x = {value} is outside [-1, 1]; print it with fixed(), which keeps the leading zero")
-    text = fixed(value, decimals)
+    text = shortest(value) if decimals is None else fixed(value, decimals)
+    if text == MINUS + "0":
+        text = "0"
     sign, digits = (MINUS, text[len(MINUS):]) if text.startswith(MINUS) else ("", text)
     return sign + (digits[1:] if digits.startswith("0.") else digits)
 
