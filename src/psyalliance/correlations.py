@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from psyalliance.fmt import bounded, p_value, p_with_op
+from psyalliance.fmt import bounded, p_value, p_with_op, span
 
 LABELS = {
     "alliance_prep": "alliance, end of preparation",
@@ -168,7 +168,7 @@ def unreported_table(data: pd.DataFrame, published: pd.DataFrame,
 
 
 def _ci(low: float, high: float) -> str:
-    return f"{low:.2f} to {high:.2f}"
+    return span(low, high, 2)
 
 
 def readable_published(tab: pd.DataFrame) -> pd.DataFrame:

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from psyalliance.fmt import bounded
 from psyalliance.resources import data_dir
 
 FIT_KEYS = ("n", "df", "chisq", "pvalue", "cfi", "tli", "rmsea", "srmr", "loglik", "aic", "bic")
@@ -519,7 +520,7 @@ def fit_verdict(row, cutoffs: FitCutoffs = CUTOFFS) -> str:
     if df == 0:
         return ("saturated (0 df): it reproduces the sample covariances exactly, so chi-square, CFI, TLI, "
                 "RMSEA and SRMR cannot test it")
-    a = f"{cutoffs.alpha:.2f}".lstrip("0")
+    a = bounded(cutoffs.alpha, 2)
     p = v["pvalue"]
     shown = f"{p:.3f}" if f"{p:.3f}" != f"{cutoffs.alpha:.3f}" else f"{p:.4f}"
     test = (f"rejected at {a} by the chi-square test (p = {shown})" if p < cutoffs.alpha
