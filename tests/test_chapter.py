@@ -61,3 +61,50 @@ def test_chapters_glue_through_glue_all_in_hidden_cells_and_type_no_number_rule(
             assert "def " not in source, f"{where}: a helper defined in a hidden cell; move it to the package"
         if "glue_all(" in source and "import glue_all" not in source.split("glue_all(")[0][-40:]:
             assert tags & {"remove-cell", "remove-input", "hide-input"}, f"{where}: glue_all in a cell the reader sees"
+
+
+def _published(glue_fn, name, value):
+    """The display messages ``glue_fn(name, value, display=False)`` publishes in an IPython shell."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    InteractiveShell.instance()
+    with capture_output() as captured:
+        glue_fn(name, value, display=False)
+    return [(out.data, out.metadata) for out in captured.outputs]
+
+
+def test_glue_publishes_what_myst_nbs_glue_publishes():
+    """psyalliance.chapter.glue against the library it stands in for (myst_nb.glue), on every kind of value
+    the chapters glue: Python and numpy numbers, strings, a table and a figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from myst_nb import glue as myst_glue
+
+    from psyalliance.chapter import GLUE_PREFIX, glue
+
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.plot([0, 1], [1, 0])
+    values = {"x": 0.5, "n": 24, "i": np.int64(3), "s": ".020", "t": pd.DataFrame({"a": [1.5, 2.0]}), "fig": fig}
+    try:
+        for name, value in values.items():
+            ours, theirs = _published(glue, name, value), _published(myst_glue, name, value)
+            assert ours == theirs, name
+            assert ours and all(k.startswith(GLUE_PREFIX) for k in ours[0][0]), name
+            assert ours[0][1]["scrapbook"] == {"name": name, "mime_prefix": GLUE_PREFIX}
+    finally:
+        plt.close(fig)
+
+
+def test_a_chapter_kernel_glues_without_importing_nbformat():
+    """The reason for chapter.glue: importing psyalliance.chapter and glueing leaves nbformat (and jsonschema,
+    about 1.5 s of CPU) unimported."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom psyalliance.chapter import glue_all\nglue_all({'x': 1.0})\n"
+            "print('nbformat' in sys.modules, 'jsonschema' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split()[-2:] == ["False", "False"]

@@ -7,7 +7,7 @@ A chapter computes its numbers in the open (pandas, semopy, statsmodels, psyalli
 
 and the markdown quotes them (``{glue:text}`r_ma:.2f```). Formatting rules live in ``psyalliance.fmt``.
 
-This module may import only ``psyalliance.fmt`` and third-party packages (myst-nb, numpy, pandas): it sits
+This module may import only ``psyalliance.fmt`` and third-party packages (IPython, numpy, pandas): it sits
 at the top of the package, beside the chapters, and no other module imports it.
 """
 
@@ -18,7 +18,25 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from myst_nb import glue as myst_glue
+from IPython.core.formatters import format_display_data
+from IPython.display import display as ipy_display
+
+GLUE_PREFIX = "application/papermill.record/"
+"""The mime-type prefix of a hidden glued output, as myst-nb 1.x writes and reads it."""
+
+
+def glue(name: str, value: Any, display: bool = False) -> None:
+    """Record ``value`` under ``name`` for the prose, as ``myst_nb.glue`` does (the same output, byte for byte).
+
+    myst-nb's ``glue`` imports its glue extension, which imports nbformat and jsonschema: about 1.5 s of CPU
+    in every chapter's kernel, before the chapter computes anything (measured on this project's 2-core
+    machine). This is its five lines, with IPython only; ``tests/test_chapter.py`` checks that both publish
+    the same display message for numbers, strings, tables and figures.
+    """
+    bundle, metadata = format_display_data(value)
+    prefix = "" if display else GLUE_PREFIX
+    metadata["scrapbook"] = dict(name=name, mime_prefix=prefix)
+    ipy_display({prefix + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
 
 
 def plain(value: Any) -> Any:
@@ -33,14 +51,14 @@ def glue_all(values: Mapping[str, Any], glue: Callable[..., Any] | None = None) 
     """Glue every named value for the prose (``{glue:text}`name```, ``{glue:figure}`name```), none shown.
 
     ``values`` maps glue names to values: numbers (numpy scalars become Python numbers), strings (already
-    formatted with ``psyalliance.fmt``) or figures. ``glue`` defaults to myst-nb's ``glue`` (a test passes
-    its own). Raises ValueError for a name that is not a non-empty string without spaces or backticks, which
+    formatted with ``psyalliance.fmt``) or figures. ``glue`` defaults to :func:`glue` (myst-nb's protocol; a
+    test passes its own). Raises ValueError for a name that is not a non-empty string without spaces or backticks, which
     a ``{glue:text}`` role could not quote, before anything is glued.
     """
     bad = [name for name in values if not isinstance(name, str) or not name or any(c in name for c in " `:")]
     if bad:
         raise ValueError(f"glue names {bad!r}: each must be a non-empty string without spaces, ':' or backticks")
-    record = myst_glue if glue is None else glue
+    record = _glue if glue is None else glue
     for name, value in values.items():
         record(name, plain(value), display=False)
 
@@ -63,4 +81,6 @@ def one_value(table: pd.DataFrame, column: str, **where: Any) -> Any:
     return rows.iloc[0]
 
 
-__all__ = ["glue_all", "one_value", "plain"]
+_glue = glue  # glue_all's parameter of the same name hides the function
+
+__all__ = ["GLUE_PREFIX", "glue", "glue_all", "one_value", "plain"]
