@@ -34,9 +34,10 @@ The public API for re-running the analyses: :data:`MODELS`, :func:`fit_model`,
 :func:`claims_ledger` and :func:`load_facts`.
 """
 
-from psyalliance.facts import Facts, FactsError, load_facts
-from psyalliance.ledger import claims_ledger
-from psyalliance.models import MODELS, fit_model
+from psyalliance.audit.ledger import claims_ledger
+from psyalliance.sem.models import fit_model
+from psyalliance.sem.registry import MODELS
+from psyalliance.study.facts import Facts, FactsError, load_facts
 
 __all__ = ["Facts", "FactsError", "load_facts", "MODELS", "fit_model", "claims_ledger"]
 __version__ = "0.1.0"  # the one place: pyproject.toml reads it; CHANGELOG.md and the git tag v0.1.0 follow it

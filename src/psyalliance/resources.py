@@ -19,7 +19,11 @@ FILES = ("data/levin2024_facts.yaml", "data/fit_cutoffs.yaml", "data/simulated/l
          "tests/lavaan/reference/estimates.csv", "tests/lavaan/reference/fit.csv", "tests/lavaan/reference/meta.csv")
 """The files the package needs at run time, relative to the repository (the wheel carries exactly these)."""
 
-__all__ = ["PACKAGED", "FILES", "shipped", "data_dir"]
+CHECKOUT = Path(__file__).resolve().parents[2]
+"""The checkout this package's source lies in (``src/psyalliance/resources.py`` -> the repository's root); in an
+installed wheel, a folder without the repository's files (see :func:`shipped`)."""
+
+__all__ = ["PACKAGED", "FILES", "CHECKOUT", "shipped", "data_dir"]
 
 
 def shipped(folder: str) -> Path:
@@ -31,7 +35,7 @@ def shipped(folder: str) -> Path:
     packaged = resources.files("psyalliance") / PACKAGED
     if (packaged / first).is_file():
         return Path(str(packaged)) / folder
-    checkout = Path(__file__).resolve().parents[2]
+    checkout = CHECKOUT
     if (checkout / first).is_file():
         return checkout / folder
     raise FileNotFoundError(f"psyalliance's files are missing: neither {packaged} (an installed wheel) nor "
