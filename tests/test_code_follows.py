@@ -29,9 +29,9 @@ _spec.loader.exec_module(code_follows)
 
 
 def _tree(root: Path) -> Path:
-    (root / "src" / "psyalliance").mkdir(parents=True)
+    (root / "src" / "psyalliance" / "analysis").mkdir(parents=True)
     (root / "data" / "simulated").mkdir(parents=True)
-    (root / "src" / "psyalliance" / "alliance.py").write_text("LABEL = 'n (complete pairs)'\n")
+    (root / "src" / "psyalliance" / "analysis" / "alliance.py").write_text("LABEL = 'n (complete pairs)'\n")
     (root / "data" / "facts.yaml").write_text("p: 0.03\n")
     (root / "data" / "simulated" / "x.csv").write_text("a,b\n1,2\n")
     return root

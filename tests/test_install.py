@@ -23,7 +23,7 @@ PINS = runtime_pins(ROOT / "pyproject.toml", ROOT / "requirements.txt")
 
 def _imported_top_modules() -> set[str]:
     found = set()
-    for path in (ROOT / "src" / "psyalliance").glob("*.py"):
+    for path in (ROOT / "src" / "psyalliance").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 found |= {a.name.split(".")[0] for a in node.names}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -222,3 +223,11 @@ def test_the_checks_see_what_they_are_meant_to():  # the rule's own arithmetic, 
     seen = _imports_of("psyalliance.sem.x", SRC / "x.py", source, {"psyalliance.sem.paths", "psyalliance.study.facts"})
     assert [(i.target, i.line, i.in_function) for i in seen] == [("psyalliance.sem.paths", 1, False),
                                                                  ("psyalliance.study.facts", 4, True)]
+
+
+def test_every_module_is_on_the_api_page():
+    page = (SRC.parent / "book" / "api.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\.\. automodule:: (\S+)", page, re.M))
+    missing = sorted(set(modules()) - listed - {PACKAGE})
+    assert not missing, f"book/api.md lists no `.. automodule::` for {missing}; add each under its layer's section"
+    assert not listed - set(modules()), f"book/api.md lists modules that do not exist: {sorted(listed - set(modules()))}"

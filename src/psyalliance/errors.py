@@ -109,7 +109,7 @@ MEMORY_SHARE = 0.8
 
 
 def check_memory(nbytes: float, what: str, hint: str, available: int | None = None) -> None:
-    """Refuse a job whose estimated peak memory ``nbytes`` exceeds :data:`MEMORY_SHARE` of what is available.
+    """Refuse a job whose estimated peak memory ``nbytes`` exceeds ``MEMORY_SHARE`` of what is available.
 
     ``what`` names the job and its settings, ``hint`` what to lower. Raises
     :class:`ResourceError` giving both numbers in GB.

@@ -4,7 +4,7 @@ The one source of these files is the repository: its top-level ``data/`` folder,
 reference (``tests/lavaan/reference/``, which appendix A2 reads). A wheel (``pip install .``, ``pip install
 git+<repository>``, a built wheel) carries a copy of them inside the package, as ``psyalliance/shipped/``
 with the same relative paths (``setup.py`` copies them when the wheel is built), read here with
-:mod:`importlib.resources`. An editable install (``make venv``) has no such copy and reads its checkout
+``importlib.resources``. An editable install (``make venv``) has no such copy and reads its checkout
 directly, so ``make data`` writes where the book reads.
 """
 

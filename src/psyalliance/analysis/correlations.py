@@ -50,7 +50,7 @@ def fisher_interval(r: float, n: int, level: float = 0.95) -> tuple[float, float
 
 
 def r_threshold(n: int, alpha: float = 0.05) -> float:
-    """The smallest |r| with a two-tailed p below ``alpha`` at ``n`` pairs (t test of r = 0, n - 2 df)."""
+    """The smallest ``|r|`` with a two-tailed p below ``alpha`` at ``n`` pairs (t test of r = 0, n - 2 df)."""
     if n < 3:
         raise ValueError(f"n = {n}; the t test of a correlation needs at least 3 pairs")
     t = stats.t.isf(alpha / 2, n - 2)

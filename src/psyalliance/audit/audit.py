@@ -86,7 +86,7 @@ def _check_n(n: int, low: int = 4) -> int:
 
 
 def correlation_p(r: float | np.ndarray, n: int) -> float | np.ndarray:
-    """Two-tailed p of the t test of r = 0 at ``n`` pairs (n - 2 df); ``r`` in [-1, 1] (|r| = 1 gives 0)."""
+    """Two-tailed p of the t test of r = 0 at ``n`` pairs (n - 2 df); ``r`` in [-1, 1] (``|r| = 1`` gives 0)."""
     n = _check_n(n)
     r = np.asarray(r, dtype=float)
     if np.any(~np.isfinite(r)) or np.any(np.abs(r) > 1):
@@ -100,7 +100,7 @@ def correlation_p(r: float | np.ndarray, n: int) -> float | np.ndarray:
 def p_range(r: float, n: int, decimals: int = R_DECIMALS) -> tuple[float, float]:
     """(smallest, largest) two-tailed p of any r that rounds to the printed ``r`` (``decimals``) at ``n``.
 
-    p falls as |r| grows, so the ends are at the ends of the rounding interval
+    p falls as ``|r|`` grows, so the ends are at the ends of the rounding interval
     (clipped to [-1, 1]); an interval that contains 0 has largest p 1.
     """
     r = check_r(r)

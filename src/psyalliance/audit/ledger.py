@@ -9,7 +9,7 @@ Verdicts (see :class:`Tolerances` for the exact rules):
   .05, a mean within one GRID-HAMD point, a count within one participant ...);
   a qualitative claim of a significant correlation is approximated when its
   direction holds and its r is within .10 of the r the simulation assumed,
-  but p misses .05 because that assumed r is below the smallest |r| that is
+  but p misses .05 because that assumed r is below the smallest ``|r|`` that is
   significant at the available n (:func:`psyalliance.analysis.correlations.r_threshold`);
 * ``not reproduced``: the recomputed value is wrong: outside the tolerance,
   on the other side of .05, of the opposite sign, or a qualitative claim that

@@ -72,7 +72,7 @@ def _size_pt(text: Text) -> float:
 
 def smallest_text_pt(fig: Figure) -> float | None:
     """The size (pt) of the smallest visible, non-empty text of ``fig``, a mathtext sub- or superscript at
-    :data:`SCRIPT_SHRINK` of its font size; None if it has no text."""
+    ``SCRIPT_SHRINK`` of its font size; None if it has no text."""
     fig.canvas.draw()  # tick labels exist once drawn
     sizes = [_size_pt(t) for t in fig.findobj(Text) if _shown(t)]
     return min(sizes) if sizes else None

@@ -500,7 +500,7 @@ def _verdict_inputs(row) -> dict[str, float]:
 def fit_verdict(row, cutoffs: FitCutoffs = CUTOFFS) -> str:
     """One sentence saying whether a model fits, index by index, and why the judgement is weak at small n.
 
-    ``row``: a mapping (a fit-table row, :attr:`psyalliance.sem.models.FitResult.fit`)
+    ``row``: a mapping (a fit-table row, ``fit`` of a :class:`~psyalliance.sem.models.FitResult`)
     with ``n``, ``df``, chi-square ``pvalue`` (0-1), ``cfi`` (0-1), ``tli``,
     ``rmsea`` and ``srmr`` (>= 0). A model with df = 0 is saturated: it fits
     perfectly by construction and is not tested. Otherwise: "rejected at .05

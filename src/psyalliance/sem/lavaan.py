@@ -171,7 +171,7 @@ ABS_FLOOR = 1e-3
 
 
 def relative_difference(ours: np.ndarray | float, theirs: np.ndarray | float, floor: float = ABS_FLOOR) -> np.ndarray:
-    """|ours - theirs| / max(|theirs|, floor); 0 where both are NaN (a p value lavaan leaves undefined)."""
+    """``|ours - theirs| / max(|theirs|, floor)``; 0 where both are NaN (a p value lavaan leaves undefined)."""
     a = np.asarray(ours, dtype=float)
     b = np.asarray(theirs, dtype=float)
     both_nan = np.isnan(a) & np.isnan(b)
@@ -280,7 +280,7 @@ def fit_reference_model(name: str, estimator: str) -> FitResult:
 
 
 def fit_reference_models() -> dict[tuple[str, str], FitResult]:
-    """Every (model, estimator) of the reference fitted with :func:`fit_model` (book models first)."""
+    """Every (model, estimator) of the reference fitted with :func:`~psyalliance.sem.models.fit_model` (book models first)."""
     return {(r.name, e): fit_reference_model(r.name, e)
             for r in reference_models().itertuples() for e in r.estimators.split(";")}
 

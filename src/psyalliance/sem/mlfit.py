@@ -468,7 +468,7 @@ def _bfgs(lik: PathLikelihood, theta: np.ndarray) -> np.ndarray:
 def maximise(lik: PathLikelihood, theta: np.ndarray) -> tuple[np.ndarray, str]:
     """The maximum of ``lik`` from ``theta``: (theta, "") when reached, else (theta, why it stopped).
 
-    Newton steps (:func:`_newton`: the observed information, or the expected one where that is not
+    Newton steps (``_newton``: the observed information, or the expected one where that is not
     positive definite); where they stop short, scipy's BFGS with the analytic gradient, then Newton
     steps again from its point.
     """

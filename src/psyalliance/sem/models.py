@@ -31,7 +31,7 @@ MISSING_OPTIONS = ("listwise", "fiml")
 """How :func:`fit_model` treats missing values."""
 
 ESTIMATE_COLUMNS = ("lval", "op", "rval", "estimate", "std_estimate", "se", "z", "p")
-"""Columns of :attr:`FitResult.estimates`."""
+"""Columns of ``FitResult.estimates``."""
 
 TOLERANCE = 1e-12
 """Convergence tolerance passed to scipy's SLSQP through semopy (its default is about 1e-4 off)."""
@@ -127,7 +127,7 @@ def model_variables(syntax: str) -> tuple[list[str], list[str], list[str]]:
     """(observed, endogenous, exogenous) variable names of an observed-variable path model.
 
     Read by :func:`psyalliance.sem.syntax.read_syntax`, the package's one syntax
-    reader; raises :class:`ModelError` for measurement (``=~``) or other
+    reader; raises :class:`~psyalliance.errors.ModelError` for measurement (``=~``) or other
     operators this package does not support.
     """
     spec = read_syntax(syntax)
@@ -267,7 +267,7 @@ OPTIMUM_TOLERANCE = 1e-8
 """Largest Newton decrement g' I^-1 g accepted at a solution (g: gradient, I: information).
 
 Each parameter is then within sqrt(1e-8) = 1e-4 standard errors of the maximum
-(Cauchy-Schwarz: |I^-1 g|_i <= se_i sqrt(g' I^-1 g)), and the log-likelihood within 5e-9 of it."""
+(Cauchy-Schwarz: ``|I^-1 g|_i <= se_i sqrt(g' I^-1 g)``), and the log-likelihood within 5e-9 of it."""
 
 
 def _inspect(model: Any) -> pd.DataFrame:
@@ -545,7 +545,7 @@ def check_model_input(name: str, syntax: str, data: Any, missing: str,
 
 def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, syntax: str | None = None,
               ranges: Mapping[str, tuple[float, float]] | bool | None = None, engine: str | None = None) -> FitResult:
-    """Fit a path model of :data:`MODELS` (or your own ``syntax``) by maximum likelihood.
+    """Fit a path model of :data:`~psyalliance.sem.registry.MODELS` (or your own ``syntax``) by maximum likelihood.
 
     semopy reads the model (its ``Model`` / ``ModelMeans`` with lavaan's defaults) and
     :mod:`psyalliance.sem.mlfit` maximises the likelihood (engine ``"numpy"``, the default,
@@ -558,7 +558,7 @@ def fit_model(name: str, data: pd.DataFrame, missing: str = "listwise", *, synta
     Parameters
     ----------
     name
-        A key of :data:`MODELS` (``m1_mediation``, ``m2_cycle``, ``m3_durability``,
+        A key of :data:`~psyalliance.sem.registry.MODELS` (``m1_mediation``, ``m2_cycle``, ``m3_durability``,
         ``murphy2022``), or any label when ``syntax`` is given.
     data
         One row per participant; the model's variables as numeric columns
@@ -740,7 +740,7 @@ SEMOPY_KEYS = {"df": "DoF", "chisq": "chi2", "pvalue": "chi2 p-value", "cfi": "C
 
 
 def fit_table(results: Mapping[str, FitResult]) -> pd.DataFrame:
-    """One row per fitted model: the :data:`FIT_KEYS` plus the RMSEA 90% interval and the baseline."""
+    """One row per fitted model: the :data:`~psyalliance.sem.fitstats.FIT_KEYS` plus the RMSEA 90% interval and the baseline."""
     rows = {}
     for label, res in results.items():
         m = res.measures
@@ -823,7 +823,7 @@ def path_tests(res: FitResult) -> pd.DataFrame:
     sqrt(n / (n - k - 1))`` for an equation with k predictors, and
     ``t = estimate / se`` is referred to Student's t with ``df = n - k - 1``:
     the exact test of the path under normality, since ML = per-equation OLS
-    for these recursive models. Raises :class:`ModelError` for a FIML fit, for
+    for these recursive models. Raises :class:`~psyalliance.errors.ModelError` for a FIML fit, for
     which no such exact reference exists.
     """
     from scipy import stats
@@ -884,7 +884,7 @@ def df_breakdown(res: FitResult) -> dict[str, int]:
 def compare_fits(a: FitResult, b: FitResult, labels: tuple[str, str]) -> pd.DataFrame:
     """Fit statistics of two fits side by side (rows = statistics), with the difference b - a.
 
-    Raises :class:`ModelError` unless both fits use the same estimator, the
+    Raises :class:`~psyalliance.errors.ModelError` unless both fits use the same estimator, the
     same cases and the same variables: only then are their log-likelihoods,
     AIC and BIC comparable.
     """
@@ -902,7 +902,7 @@ def compare_fits(a: FitResult, b: FitResult, labels: tuple[str, str]) -> pd.Data
 def fit_glue_values(fits: Mapping[tuple[str, str], FitResult]) -> dict[str, float | int]:
     """Values to glue for every fit of ``{(name, missing): result}``: ``{name}_{missing}_{key}``.
 
-    Keys: the :data:`FIT_KEYS`, ``npar`` and ``ci_high`` (RMSEA 90% upper
+    Keys: the :data:`~psyalliance.sem.fitstats.FIT_KEYS`, ``npar`` and ``ci_high`` (RMSEA 90% upper
     limit); ``n``, ``df`` and ``npar`` are ints, the rest Python floats.
     """
     out: dict[str, float | int] = {}

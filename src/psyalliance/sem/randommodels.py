@@ -13,7 +13,7 @@ models, same bytes.
 :func:`export_random_inputs` writes the models and datasets in the layout of
 ``tests/lavaan/make_reference.R``, which fits them with lavaan's ``sem()``
 defaults; :func:`compare_random` compares every estimate, SE, std.all and
-fit measure of :func:`fit_model` with lavaan's output.
+fit measure of :func:`~psyalliance.sem.models.fit_model` with lavaan's output.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def export_random_inputs(models: list[RandomModel], directory: str | Path) -> li
 
 
 def compare_random(models: list[RandomModel], reference_dir: str | Path) -> pd.DataFrame:
-    """Every number of :func:`fit_model` on each model against lavaan's output in ``reference_dir``.
+    """Every number of :func:`~psyalliance.sem.models.fit_model` on each model against lavaan's output in ``reference_dir``.
 
     One row per compared number: ``model``, ``kind`` (estimate, se, std.all or
     the fit measure's name), ``what`` (the parameter or measure), ``ours``,

@@ -358,7 +358,7 @@ class Population:
     """Target moments of the fifteen scale scores (index/columns = :data:`VARIABLES`).
 
     ``means``, ``sds``: Series; ``corr``: DataFrame; ``status``: one row per
-    pair (x, y, r, status, source) with status in :data:`STATUSES`;
+    pair (x, y, r, status, source) with status in ``STATUSES``;
     ``moment_status``: per variable, where its mean and SD come from;
     ``ranges``: per variable, the scale's (low, high); ``splits``: the
     :class:`SessionSplit` of mystical and insight; ``r_intervals``: the
@@ -592,7 +592,7 @@ def target_population(facts: Facts | None = None, overrides: Mapping[str, Any] |
     Overriding a published correlation, mean or SD is an error, as is an unknown
     variable, r outside [-1, 1], a mean outside the scale's range or an impossible
     SD. A population without overrides is computed once per facts content
-    (:meth:`Facts.key`) and handed out as a copy, so a caller's edit never
+    (:meth:`~psyalliance.study.facts.Facts.key`) and handed out as a copy, so a caller's edit never
     reaches the next caller, and edited facts never get a stale population.
     """
     facts = facts if facts is not None else load_facts()

@@ -5,5 +5,5 @@
   dataset's columns;
 * :mod:`~psyalliance.study.datacheck`: checks of data against the instruments' ranges, and of a dataset file.
 
-May import: the ground (:mod:`psyalliance.errors`, :mod:`psyalliance.resources`, :mod:`psyalliance.fmt`).
+May import: the ground (:mod:`psyalliance.errors`, :mod:`psyalliance.resources`, ``psyalliance.fmt``).
 """

@@ -80,7 +80,7 @@ def check_data(data: Any, columns: Sequence[str], *, ranges: Mapping[str, tuple[
                func: str = "fit_model", facts: Any = None) -> pd.DataFrame:
     """Check the ``columns`` of ``data`` and return them as a float DataFrame (NaN = missing).
 
-    Raises :class:`DataError` if ``data`` is not a DataFrame, a column is
+    Raises :class:`~psyalliance.errors.DataError` if ``data`` is not a DataFrame, a column is
     absent, not numeric (booleans and text are refused), holds inf, or holds a
     value outside its scale. Scales: columns named like the book's
     (``alliance_*``, ``mystical_*``, ``insight_*``, ``hamd_*``) are checked
@@ -166,7 +166,7 @@ def check_variation(frame: pd.DataFrame, what: str, complete_only: bool) -> None
     used are the complete ones (listwise); otherwise (FIML) every observed
     value counts for the constant check, and collinearity is checked on the
     complete rows (when there are more of them than columns) and on every pair
-    of columns. Raises :class:`DataError` naming the column(s) and the rows.
+    of columns. Raises :class:`~psyalliance.errors.DataError` naming the column(s) and the rows.
     """
     values = frame.to_numpy(float)
     seen = ~np.isnan(values)
@@ -228,7 +228,7 @@ def check_dataset(data: Any, source: str, required: Sequence[str], facts: Any = 
     """Check a dataset read from a CSV file like the book's simulated one; return it unchanged if it is usable.
 
     ``source`` names the file in the messages; ``required`` are the columns it must have (the book's scale
-    scores). Refused, with a :class:`DataError` naming the column, the row (counted from 1 under the
+    scores). Refused, with a :class:`~psyalliance.errors.DataError` naming the column, the row (counted from 1 under the
     header, with the participant's id and the line of the file) and the valid range: no rows; a missing
     required column; an empty or repeated ``id``; an ``arm`` other than immediate or delayed; text or an
     infinite value in a number column (every column but id, arm and sex; empty cells are missing values);

@@ -258,7 +258,7 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file with :class:`_UniqueKeyLoader`; a syntax error or a duplicated key (a section,
+    """Parse a YAML file with ``_UniqueKeyLoader``; a syntax error or a duplicated key (a section,
     a field) raises :class:`FactsError` naming the file, the line and the column."""
     try:
         with path.open(encoding="utf-8") as fh:

@@ -8,7 +8,7 @@
   :mod:`~psyalliance.teaching.studentdata`: student and instructor notebooks, the nbgrader course, a dataset per student;
 * :mod:`~psyalliance.teaching.reading`, :mod:`~psyalliance.teaching.syllabus`: reading times, the syllabus;
 * :mod:`~psyalliance.teaching.install`: the install cells of a notebook that leaves the repository;
-* :mod:`~psyalliance.teaching.chapter`: the glue helpers of the chapters.
+* ``psyalliance.teaching.chapter``: the glue helpers of the chapters.
 
 May import: every layer below.
 """

@@ -7,7 +7,7 @@ reader_notebooks.py``); each solution there is one markdown cell, a ``<details>`
 
 * ``student/NN_*.ipynb``: every solution fold removed; for each coding exercise with a self-check, a
   code cell with its scaffold (``...`` to fill in; it runs as it is) and a code cell with its check
-  (:func:`psyalliance.teaching.selfcheck.check`, imported as :data:`CHECK_NAME`, which prints "Exercise N.k is still
+  (:func:`psyalliance.teaching.selfcheck.check`, imported as ``CHECK_NAME``, which prints "Exercise N.k is still
   open" until the ``...`` is replaced, so Run All reaches the end); a conceptual exercise gets a cell for
   the answer; a yes/no or choice question (``assignment: {..., "choice": true}``; of a conceptual exercise,
   or a part of its own of a coding one, checked with ``part=``) gets a cell for the choice, in quotes, and

@@ -232,7 +232,7 @@ mystical_peak ~~ insight_peak
 
 
 def full_mediation_chisq(data: pd.DataFrame) -> float:
-    """Chi-square (lavaan conventions, 1 df) of :data:`M1_FULL_MEDIATION` fitted with ``semopy.Model`` to the complete rows."""
+    """Chi-square (lavaan conventions, 1 df) of ``M1_FULL_MEDIATION`` fitted with ``semopy.Model`` to the complete rows."""
     import semopy
 
     model = semopy.Model(M1_FULL_MEDIATION)

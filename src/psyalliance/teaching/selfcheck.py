@@ -17,7 +17,7 @@ the last printed decimal (:func:`tolerance_of`). Counts and integers must be exa
 exactly right. Monte Carlo answers instead allow the spread between two seeds (``tol=`` given explicitly).
 
 Choices. A yes/no question or a choice among named options (``@answer(..., choices=("larger", "smaller"))``,
-or :data:`YES_NO`) expects one of its options, as a string: compared case-insensitively with the spaces
+or ``YES_NO``) expects one of its options, as a string: compared case-insensitively with the spaces
 trimmed, and a declared synonym counts as its option ("y", "true" or True for "yes"; "n", "false" or False for
 "no"). A wrong answer names the valid options (not which one is right); a number gets a one-line message.
 A coding exercise may ask such a question too: it is a *part* of the exercise (``@answer("ex-02-3",
@@ -214,9 +214,9 @@ def answer(label: str, *, hint: str | Sequence[str] | None = None, decimals: int
     ``hint``: the steps (a string is one step; default: the docstring); ``decimals``: what the exercise
     prints (an int, or one per part of a dict answer), which sets the tolerance; ``tol``: an explicit
     absolute tolerance instead (Monte Carlo answers, whose seed differs from ours). ``choices``: the options
-    of a choice question (e.g. :data:`YES_NO`; a mapping gives the options of each part of a dict answer), so
+    of a choice question (e.g. ``YES_NO``; a mapping gives the options of each part of a dict answer), so
     that the function returns one of them; ``synonyms``: option -> more words that count as it (besides
-    :data:`SYNONYMS`); ``part``: the name of a question of its own within the exercise, checked by
+    ``SYNONYMS``); ``part``: the name of a question of its own within the exercise, checked by
     ``check(label, x, part=part)``; ``question``: what it asks, in a few words.
     """
     exercise_number(label)  # refuses a label that is not ex-NN-k

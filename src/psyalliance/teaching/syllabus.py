@@ -186,7 +186,7 @@ def course_plan(toc: Path = ROOT / "_toc.yml", settings: CourseSettings = Course
 
     Two weeks are assessment weeks (the critical appraisal after ``settings.appraisal_after``, the
     re-analysis last); the chapters fill the others, in order, at the smallest even weekly load that fits
-    them (:func:`_teaching_weeks`). One row per week: ``week``, ``chapters`` (titles), ``files``,
+    them (``_teaching_weeks``). One row per week: ``week``, ``chapters`` (titles), ``files``,
     ``exercises`` (labels, with the self-checked ones marked by a star), ``minutes`` (modelled reading plus
     exercises of the week's chapters; a chapter over several weeks is split evenly), ``activity``,
     ``assessment``.

@@ -39,7 +39,7 @@ form of the sensitivity analysis for several mediators (Imai and Yamamoto
 2013 treat causally ordered ones; M1's are parallel): the confounder of
 mediator j and the outcome is allowed while the other mediator stays in the
 model. A confounder U that explains shares R2_M and R2_Y of the residual
-variances of M_j and Y gives |rho_j| = sqrt(R2_M R2_Y) (Imai, Keele and
+variances of M_j and Y gives ``|rho_j| = sqrt(R2_M R2_Y)`` (Imai, Keele and
 Tingley 2010), so a rho of .27 is a confounder with partial R^2 of .27 on
 both links.
 """
@@ -229,7 +229,7 @@ def rho_zero_parallel(parts: ParallelParts, j: int) -> np.ndarray:
 def partial_r2(rho: float | np.ndarray) -> np.ndarray:
     """The partial R^2 (0-1) a confounder needs on each link, equal on both, to produce residual correlation ``rho``.
 
-    |rho| = sqrt(R2_M R2_Y) (Imai, Keele and Tingley 2010), so with R2_M = R2_Y it is |rho|.
+    ``|rho| = sqrt(R2_M R2_Y)`` (Imai, Keele and Tingley 2010), so with R2_M = R2_Y it is ``|rho|``.
     """
     r = np.asarray(rho, dtype=float)
     if np.any(np.abs(r) > 1):

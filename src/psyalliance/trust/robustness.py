@@ -171,7 +171,7 @@ def missing_mask(condition: str, x: np.ndarray, variables: list[str], k: int, st
 
     ``mcar``: k rows at random. ``mar_outcome``/``mar_auxiliary``: the k rows
     with the highest score ``strength * z + e`` (z the standardized value of
-    the always-observed variable :data:`_MAR_ON`, e standard normal noise).
+    the always-observed variable ``_MAR_ON``, e standard normal noise).
     Complete conditions: all True.
     """
     reps, n = x.shape[:2]

@@ -92,7 +92,7 @@ mystical_peak ~~ insight_peak
 
 
 def model_variant(model: str | PathModel) -> PathModel:
-    """A model of the registry or of :data:`EQUIVALENT_MODELS`, parsed."""
+    """A model of the registry or of ``EQUIVALENT_MODELS``, parsed."""
     if isinstance(model, PathModel):
         return model
     if model in EQUIVALENT_MODELS:
