@@ -38,6 +38,8 @@ quick ones). Run with ``make bench`` (or ``python benchmarks/run.py``);
   ``psyalliance.simulation.simulate.MAX_N`` refuses larger n for the exact method.
 * ``student_data_per_student``: ``make student-data`` for a roster of ``--students`` ids (default 8):
   each student's exact dataset (own seed) and answer key, one process per core; wall seconds / students.
+* ``student_data_cpu_per_student``: the same run's CPU seconds (this process and its workers) / students; it does
+  not depend on the machine's other work (on 2 idle cores the wall time is about half of it).
 * ``book_build_cold`` / ``book_build_nochange``: ``jupyter-book build`` of a
   fresh copy of the repository in a temporary folder (every notebook
   executes), then the same build again with nothing changed.
@@ -48,6 +50,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -117,17 +120,24 @@ def lavaan_seconds(name: str, runs: int) -> dict[str, float]:
     return {line.split()[0]: float(line.split()[1]) for line in out.splitlines() if line.strip()}
 
 
-def student_data_seconds(students: int) -> float:
-    """Wall seconds per student of ``make student-data`` (datasets and answer key, every core) for a roster of
-    ``students`` ids, in a fresh folder."""
+def _cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and of its finished child processes."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+def student_data_seconds(students: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) per student of ``make student-data`` (datasets and answer key, every core)
+    for a roster of ``students`` ids, in a fresh folder. The CPU seconds do not depend on what else the machine
+    runs: on 2 idle cores the wall time is about half of them."""
     from psyalliance.teaching.studentdata import write_student_data
 
     with tempfile.TemporaryDirectory(prefix="psyalliance-bench-students-") as tmp:
         roster = Path(tmp) / "roster.txt"
         roster.write_text("".join(f"bench{k:03d}\n" for k in range(students)))
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), _cpu_seconds()
         write_student_data(roster, Path(tmp) / "out", log=False)
-        return (time.perf_counter() - t) / students
+        return (time.perf_counter() - t) / students, (_cpu_seconds() - cpu) / students
 
 
 def book_builds() -> tuple[float, float]:
@@ -230,7 +240,9 @@ def main() -> None:
     for n in (24, 48):
         st, _ = timed(lambda: simulate_dataset(n=n, method="exact"), 1)
         print(f"simulate_exact_n{n}: {st:.1f} s", flush=True)
-    print(f"student_data_per_student: {student_data_seconds(args.students):.2f} s", flush=True)
+    wall, cpu = student_data_seconds(args.students)
+    print(f"student_data_per_student: {wall:.2f} s", flush=True)
+    print(f"student_data_cpu_per_student: {cpu:.2f} s", flush=True)
 
     if not args.quick:
         builds = [book_builds() for _ in range(max(1, args.runs // 2))]
