@@ -11,7 +11,7 @@ BUILD  := _build
 LINKCHECK := $(BUILD)/linkcheck
 
 .DEFAULT_GOAL := help
-.PHONY: help venv axe book test test-lab test-assignments test-fast test-cache lint fix linkcheck data lavaan-reference lavaan-random lavaan-random-check lavaan-bollen-stine lavaan-fiml-se bench lab clean clean-all assignments student-data
+.PHONY: help venv axe book test test-lab test-assignments test-fast test-cache lint fix linkcheck data lavaan-reference lavaan-random lavaan-random-check lavaan-bollen-stine lavaan-fiml-se bench lab clean clean-all assignments student-data glued-values
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -132,6 +132,11 @@ lavaan-fiml-se:  ## lavaan's FIML standard errors (observed information) of M1 i
 
 bench: $(STAMP)  ## print speed figures (name: value unit)
 	$(BIN)/python benchmarks/run.py
+
+GLUED_FIXTURE := tests/fixtures/glued_values.json
+
+glued-values: book  ## remake tests/fixtures/glued_values.json (every chapter's glued values) from the build: only when a number is MEANT to change
+	$(BIN)/python -m tools.glued_values $(BUILD) --out $(GLUED_FIXTURE)
 
 assignments: book  ## student and instructor notebooks and zips from the built book (_build/assignments/)
 	$(BIN)/python -m psyalliance.teaching.course $(BUILD)/reader $(BUILD)/assignments

@@ -105,3 +105,10 @@ def test_readable_tables_keep_full_labels_and_print_small_p():
     assert not shown["p (simulated)"].str.contains("0.000").any()
     other = readable_unreported(unreported_table(data, facts.correlations))
     assert isinstance(other, pd.DataFrame) and "value in the simulation" in other.columns
+
+
+def test_pair_label_names_both_variables_by_their_table_labels():
+    from psyalliance.analysis.correlations import pair_label
+
+    assert pair_label("alliance_prep", "hamd_4wk") == "alliance, end of preparation - depression, 4 wk"
+    assert pair_label("alliance_prep", "not_a_variable") == "alliance, end of preparation - not_a_variable"

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from psyalliance.fmt import bounded, p_value, p_with_op, span
 from psyalliance.simulation.population import target_population
 from psyalliance.study.instruments import LABELS
 
@@ -59,14 +60,18 @@ def r_threshold(n: int, alpha: float = 0.05) -> float:
 
 def format_p(p: float) -> str:
     """A p value as printed in APA style: ``< .001`` below .001, else three decimals without the leading 0."""
-    if not 0 <= p <= 1:
-        raise ValueError(f"p = {p} is outside [0, 1]")
-    return "< .001" if p < 0.001 else f"{p:.3f}".replace("0.", ".", 1)
+    return p_value(p)
 
 
 def format_r(r: float) -> str:
     """A correlation with two decimals and no leading 0 (``-.65``)."""
-    return f"{r:.2f}".replace("0.", ".", 1)
+    return bounded(r, 2)
+
+
+def pair_label(x: str, y: str) -> str:
+    """The two variables of a pair by their table labels, ``"alliance, end of preparation - insight (peak)"``
+    (a name without a label prints as itself)."""
+    return f"{LABELS.get(x, x)} - {LABELS.get(y, y)}"
 
 
 def complete_pairs(data: pd.DataFrame, x: str, y: str, minimum: int, purpose: str) -> pd.DataFrame:
@@ -108,8 +113,7 @@ def published_table(data: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame
     rows = []
     for rec in published.itertuples():
         row = _row(pearson(data, rec.x, rec.y))
-        op = "< " if rec.p_op == "<" else ""
-        row.update(published_r=rec.r, published_p=f"{op}{rec.p:.3f}".replace("0.", "."),
+        row.update(published_r=rec.r, published_p=p_with_op(rec.p, rec.p_op),
                    published_p_value=rec.p, published_p_op=rec.p_op, published_n=rec.n)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -149,7 +153,7 @@ def unreported_table(data: pd.DataFrame, published: pd.DataFrame,
 
 
 def _ci(low: float, high: float) -> str:
-    return f"{low:.2f} to {high:.2f}"
+    return span(low, high, 2)
 
 
 def readable_published(tab: pd.DataFrame) -> pd.DataFrame:

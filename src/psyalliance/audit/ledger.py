@@ -49,8 +49,9 @@ import pandas as pd
 from psyalliance.analysis.alliance import paired_change
 from psyalliance.analysis.correlations import format_p, pearson, r_threshold
 from psyalliance.audit.audit import grim_percentages, published_consistency
+from psyalliance.fmt import bounded
 from psyalliance.simulation.population import target_population
-from psyalliance.simulation.simulate import DATASET_PATH, check_root, load_dataset  # noqa: F401  (DATASET_PATH re-exported)
+from psyalliance.simulation.simulate import DATASET_PATH, check_root, load_dataset  # noqa: F401  (DATASET_PATH re-exported)  # noqa: F401  (DATASET_PATH re-exported)
 from psyalliance.study.datacheck import check_data
 from psyalliance.study.facts import DATA_DIR, Facts, load_facts
 from psyalliance.study.instruments import LABELS
@@ -152,11 +153,11 @@ def _sig(flag: bool) -> str:
 
 
 def _fmt_r(r: float) -> str:
-    return f"{r:.2f}".replace("0.", ".")
+    return bounded(r, 2)
 
 
 def _fmt_p(p: float) -> str:
-    return f"{p:.3f}".replace("0.", ".", 1)
+    return bounded(p, 3)
 
 
 def _correlation_rows(data: pd.DataFrame, facts: Facts, tol: Tolerances) -> list[dict]:

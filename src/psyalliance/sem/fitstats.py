@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from psyalliance.errors import InputError
+from psyalliance.fmt import bounded
 from psyalliance.resources import data_dir
 from psyalliance.study.facts import read_yaml
 
@@ -518,7 +519,7 @@ def fit_verdict(row, cutoffs: FitCutoffs = CUTOFFS) -> str:
     if df == 0:
         return ("saturated (0 df): it reproduces the sample covariances exactly, so chi-square, CFI, TLI, "
                 "RMSEA and SRMR cannot test it")
-    a = f"{cutoffs.alpha:.2f}".lstrip("0")
+    a = bounded(cutoffs.alpha, 2)
     p = v["pvalue"]
     shown = f"{p:.3f}" if f"{p:.3f}" != f"{cutoffs.alpha:.3f}" else f"{p:.4f}"
     test = (f"rejected at {a} by the chi-square test (p = {shown})" if p < cutoffs.alpha

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from psyalliance.resources import CHECKOUT
+from psyalliance.teaching.chapter import glue as chapter_glue
 
 NOTEBOOKS = CHECKOUT / "notebooks"
 
@@ -216,10 +217,11 @@ def reading_minutes(notebook: Any, rates: ReadingRates = ReadingRates()
 def glue_times(notebook: str | Path, glue: Any = None) -> None:
     """Glue ``time_reading`` and ``time_exercises`` (minutes) for a chapter's Prerequisites line.
 
-    ``glue`` defaults to myst-nb's; a chapter calls ``glue_times("NN_name.ipynb")`` in a remove-cell.
+    ``glue`` defaults to :func:`psyalliance.teaching.chapter.glue` (myst-nb's protocol without importing nbformat); a
+    chapter calls ``glue_times("NN_name.ipynb")`` in a remove-cell.
     """
     if glue is None:
-        from myst_nb import glue
+        glue = chapter_glue
     if not NOTEBOOKS.is_dir() and not Path(notebook).is_file():
         # an installed package outside the book's repository (a downloaded reader notebook, Colab): the text
         # already holds the times computed when the book was built, and the chapter sources are not here
