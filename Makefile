@@ -27,7 +27,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m tools.quiet_nbgrader
 	touch $(STAMP)
 
-# The build's kernels load psyalliance.figtext (book/_ipython): each figure's PNG records its smallest text size
+# The build's kernels load psyalliance.figures.figtext (book/_ipython): each figure's PNG records its smallest text size
 # and dpi, which the phone-width browser test reads. The IPython folder is a copy under _build (kernels write there).
 IPYDIR := $(BUILD)/ipython
 
@@ -90,41 +90,41 @@ DATA_OUT := $(CURDIR)/data/simulated
 HERE     := PYTHONPATH=$(CURDIR)/src
 
 data: $(STAMP)  ## regenerate data/simulated/ (dataset, codebook, claims ledger) from its fixed seed, byte for byte
-	$(HERE) $(BIN)/python -c 'import sys; from psyalliance.simulate import main; main(sys.argv[1:])' \
+	$(HERE) $(BIN)/python -c 'import sys; from psyalliance.simulation.simulate import main; main(sys.argv[1:])' \
 		--out $(DATA_OUT) --expect-root $(CURDIR)
-	$(HERE) $(BIN)/python -c 'import sys; from psyalliance.ledger import main; main(sys.argv[1:])' \
+	$(HERE) $(BIN)/python -c 'import sys; from psyalliance.audit.ledger import main; main(sys.argv[1:])' \
 		--data $(DATA_OUT)/levin2024_simulated.csv --out $(DATA_OUT)/claims_ledger.csv --expect-root $(CURDIR)
 
 LAVAAN_IN  ?= $(BUILD)/lavaan-input
 LAVAAN_OUT ?= tests/lavaan/reference
 
 lavaan-reference: $(STAMP)  ## refit every model with R lavaan into tests/lavaan/reference/ (needs Rscript and r-cran-lavaan)
-	$(BIN)/python -m psyalliance.lavaan export $(LAVAAN_IN)
+	$(BIN)/python -m psyalliance.sem.lavaan export $(LAVAAN_IN)
 	Rscript tests/lavaan/make_reference.R $(LAVAAN_IN) $(LAVAAN_OUT)
 
-# Random recursive path models (psyalliance.randommodels): a small fixed set whose lavaan output is committed
+# Random recursive path models (psyalliance.sem.randommodels): a small fixed set whose lavaan output is committed
 # (tests/test_random_models.py compares fit_model with it in `make test`), and a larger fresh set that .ci/run
 # refits with lavaan and compares (exit status 1 on any number outside tolerance).
 RANDOM_FIXED_SEEDS := 0-3
 RANDOM_DIR   := tests/lavaan/random
-RANDOM_SEEDS ?= 100-124# keep equal to psyalliance.randommodels.CI_SEEDS, which the book quotes
+RANDOM_SEEDS ?= 100-124# keep equal to psyalliance.sem.randommodels.CI_SEEDS, which the book quotes
 RANDOM_OUT   ?= $(BUILD)/lavaan-random-fresh
 
 lavaan-random: $(STAMP)  ## refit the fixed random models with R lavaan into tests/lavaan/random/ (needs Rscript)
-	$(BIN)/python -m psyalliance.randommodels export $(BUILD)/lavaan-random-input $(RANDOM_FIXED_SEEDS)
+	$(BIN)/python -m psyalliance.sem.randommodels export $(BUILD)/lavaan-random-input $(RANDOM_FIXED_SEEDS)
 	Rscript tests/lavaan/make_reference.R $(BUILD)/lavaan-random-input $(RANDOM_DIR) \
-		"make lavaan-random (python -m psyalliance.randommodels export DIR $(RANDOM_FIXED_SEEDS); Rscript tests/lavaan/make_reference.R DIR $(RANDOM_DIR))"
+		"make lavaan-random (python -m psyalliance.sem.randommodels export DIR $(RANDOM_FIXED_SEEDS); Rscript tests/lavaan/make_reference.R DIR $(RANDOM_DIR))"
 	cp $(BUILD)/lavaan-random-input/models.csv $(RANDOM_DIR)/models.csv
 
 lavaan-random-check: $(STAMP)  ## fit fresh random models (RANDOM_SEEDS) with lavaan and fit_model; compare every number
-	$(BIN)/python -m psyalliance.randommodels export $(RANDOM_OUT)/input $(RANDOM_SEEDS)
+	$(BIN)/python -m psyalliance.sem.randommodels export $(RANDOM_OUT)/input $(RANDOM_SEEDS)
 	Rscript tests/lavaan/make_reference.R $(RANDOM_OUT)/input $(RANDOM_OUT)/lavaan "make lavaan-random-check RANDOM_SEEDS=$(RANDOM_SEEDS)"
-	$(ONE_THREAD) $(BIN)/python -m psyalliance.randommodels compare $(RANDOM_OUT)/lavaan $(RANDOM_SEEDS)
+	$(ONE_THREAD) $(BIN)/python -m psyalliance.sem.randommodels compare $(RANDOM_OUT)/lavaan $(RANDOM_SEEDS)
 
 BS_DIR := tests/lavaan/bollen_stine
 
 lavaan-bollen-stine: $(STAMP)  ## lavaan's Bollen-Stine bootstrap p of M2 into tests/lavaan/bollen_stine/ (needs R lavaan; minutes)
-	$(BIN)/python -c 'from psyalliance.models import MODELS; open("$(BS_DIR)/m2_cycle.txt", "w").write(MODELS["m2_cycle"])'
+	$(BIN)/python -c 'from psyalliance.sem.registry import MODELS; open("$(BS_DIR)/m2_cycle.txt", "w").write(MODELS["m2_cycle"])'
 	Rscript $(BS_DIR)/make_reference.R data/simulated/levin2024_simulated.csv $(BS_DIR)/m2_cycle.txt $(BS_DIR)/reference.csv
 
 lavaan-fiml-se:  ## lavaan's FIML standard errors (observed information) of M1 into tests/lavaan/fiml_se/ (needs R lavaan)
@@ -139,12 +139,12 @@ glued-values: book  ## remake tests/fixtures/glued_values.json (every chapter's 
 	$(BIN)/python -m tools.glued_values $(BUILD) --out $(GLUED_FIXTURE)
 
 assignments: book  ## student and instructor notebooks and zips from the built book (_build/assignments/)
-	$(BIN)/python -m psyalliance.assignments $(BUILD)/reader $(BUILD)/assignments
+	$(BIN)/python -m psyalliance.teaching.course $(BUILD)/reader $(BUILD)/assignments
 
 ROSTER ?=
 student-data: $(STAMP)  ## a simulated dataset per student and the answer key: make student-data ROSTER=roster.txt
 	@test -n "$(ROSTER)" || { echo "usage: make student-data ROSTER=roster.txt (one student id per line)"; exit 2; }
-	$(BIN)/python -m psyalliance.studentdata $(ROSTER) --out $(BUILD)/students
+	$(BIN)/python -m psyalliance.teaching.studentdata $(ROSTER) --out $(BUILD)/students
 
 LAB_PORT ?= 8888
 LAB_IP   ?= 127.0.0.1

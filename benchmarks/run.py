@@ -18,7 +18,7 @@ quick ones). Run with ``make bench`` (or ``python benchmarks/run.py``);
 * ``bootstrap_5000`` / ``bootstrap_5000_m2``: 5,000 bootstrap resamples
   (percentile and BCa intervals) of M1's / M2's effects on the committed dataset.
 * ``fit_model_m1_listwise`` / ``fit_model_m1_fiml``: the book's full fit of M1 on the committed dataset
-  (the input checks, semopy reading the model, ``psyalliance.mlfit`` maximising the likelihood, the optimum
+  (the input checks, semopy reading the model, ``psyalliance.sem.mlfit`` maximising the likelihood, the optimum
   check, lavaan-convention fit statistics and SEs; semopy's ``calc_stats`` is left out: it runs only when
   ``FitResult.semopy_stats`` is read).
 * ``lavaan_m1_listwise`` / ``lavaan_m1_fiml`` and ``fit_model_m1_*_speed_vs_lavaan``: where ``Rscript``
@@ -26,7 +26,7 @@ quick ones). Run with ``make bench`` (or ``python benchmarks/run.py``);
   (``benchmarks/lavaan_fit.R``, a loop of fits inside R), and lavaan's time / ``fit_model``'s (above 1:
   ``fit_model`` is faster).
 * ``robustness_grid_total``: the chapter "When the assumptions bend"'s robustness grid
-  (``psyalliance.robustness.run_grid``: 11 condition x estimator cells of M1 at n = 24, 1,000 simulated
+  (``psyalliance.trust.robustness.run_grid``: 11 condition x estimator cells of M1 at n = 24, 1,000 simulated
   studies each, 200 of them with 300 bootstrap resamples for percentile and BCa intervals).
 * ``bollen_stine_200``: one Bollen-Stine bootstrap p value of M2 on the committed dataset, 200 resamples.
 * ``chisq_type1_4000_bs300x200``: the chapter's chi-square type I error experiment (4,000 simulated
@@ -35,7 +35,7 @@ quick ones). Run with ``make bench`` (or ``python benchmarks/run.py``);
 * ``simulate_exact_n24`` / ``simulate_exact_n48``: one run of the exact
   simulator (``simulate_dataset(method="exact")``) at n = 24 (the committed
   dataset) and n = 48; the search grows with n, which is why
-  ``psyalliance.simulate.MAX_N`` refuses larger n for the exact method.
+  ``psyalliance.simulation.simulate.MAX_N`` refuses larger n for the exact method.
 * ``student_data_per_student``: ``make student-data`` for a roster of ``--students`` ids (default 8):
   each student's exact dataset (own seed) and answer key, one process per core; wall seconds / students.
 * ``student_data_cpu_per_student``: the same run's CPU seconds (this process and its workers) / students; it does
@@ -78,16 +78,16 @@ def timed(fn, runs: int) -> tuple[float, object]:
 def semopy_fit(name: str, df: pd.DataFrame) -> None:
     import semopy
 
-    from psyalliance.models import MODELS
+    from psyalliance.sem.registry import MODELS
 
     semopy.Model(MODELS[name]).fit(df)
 
 
 def semopy_subset_seconds(per_n: int, seed: int = 1) -> float:
     """Seconds semopy would take for the full experiment (10,000 x 5 sample sizes x 2 models), from a subset."""
-    from psyalliance.montecarlo import SAMPLE_SIZES
-    from psyalliance.paths import get_model
-    from psyalliance.population import target_population
+    from psyalliance.sem.paths import get_model
+    from psyalliance.simulation.population import target_population
+    from psyalliance.trust.montecarlo import SAMPLE_SIZES
 
     pop = target_population()
     rng = np.random.default_rng(seed)
@@ -106,8 +106,8 @@ def semopy_subset_seconds(per_n: int, seed: int = 1) -> float:
 
 def lavaan_seconds(name: str, runs: int) -> dict[str, float]:
     """Seconds per lavaan fit of model ``name`` on the committed dataset, by estimator; {} without Rscript and lavaan."""
-    from psyalliance.models import MODELS
-    from psyalliance.simulate import DATASET_PATH
+    from psyalliance.sem.registry import MODELS
+    from psyalliance.simulation.simulate import DATASET_PATH
 
     rscript = shutil.which("Rscript")
     if rscript is None or subprocess.run([rscript, "-e", "library(lavaan)"], capture_output=True).returncode:
@@ -130,7 +130,7 @@ def student_data_seconds(students: int) -> tuple[float, float]:
     """(wall seconds, CPU seconds) per student of ``make student-data`` (datasets and answer key, every core)
     for a roster of ``students`` ids, in a fresh folder. The CPU seconds do not depend on what else the machine
     runs: on 2 idle cores the wall time is about half of them."""
-    from psyalliance.studentdata import write_student_data
+    from psyalliance.teaching.studentdata import write_student_data
 
     with tempfile.TemporaryDirectory(prefix="psyalliance-bench-students-") as tmp:
         roster = Path(tmp) / "roster.txt"
@@ -168,12 +168,13 @@ def main() -> None:
     logging.getLogger().setLevel(logging.ERROR)
     warnings.simplefilter("ignore")
 
-    from psyalliance.effects import EFFECTS, BootstrapSettings, bootstrap_effects
-    from psyalliance.models import MODELS, fit_model
-    from psyalliance.montecarlo import MonteCarloSettings, run_montecarlo, run_over_n
-    from psyalliance.paths import get_model
-    from psyalliance.population import target_population
-    from psyalliance.simulate import load_dataset
+    from psyalliance.sem.effects import BootstrapSettings, bootstrap_effects
+    from psyalliance.sem.models import fit_model
+    from psyalliance.sem.paths import get_model
+    from psyalliance.sem.registry import EFFECTS, MODELS
+    from psyalliance.simulation.population import target_population
+    from psyalliance.simulation.simulate import load_dataset
+    from psyalliance.trust.montecarlo import MonteCarloSettings, run_montecarlo, run_over_n
 
     df = load_dataset()
     m1 = df[list(get_model("m1_mediation").variables)].dropna()
@@ -209,8 +210,8 @@ def main() -> None:
         print(f"lavaan_m1_{missing}: {seconds:.3f} s", flush=True)
         print(f"fit_model_m1_{missing}_speed_vs_lavaan: {seconds / ours[missing]:.2f} x", flush=True)
 
-    from psyalliance.robustness import RobustnessSettings, chisq_type1, path_fwer, run_grid
-    from psyalliance.smallsample import bollen_stine_pvalue
+    from psyalliance.sem.smallsample import bollen_stine_pvalue
+    from psyalliance.trust.robustness import RobustnessSettings, chisq_type1, path_fwer, run_grid
 
     grid_settings = RobustnessSettings(n=24, reps=1_000, boot_samples=200, boot_resamples=300)
     gt, _ = timed(lambda: run_grid(grid_settings, pop), args.runs)
@@ -222,8 +223,8 @@ def main() -> None:
     print(f"chisq_type1_4000_bs300x200: {ct:.2f} s", flush=True)
     ft, _ = timed(lambda: path_fwer("m2_cycle", reps=20_000), args.runs)
     print(f"path_fwer_20000: {ft:.2f} s", flush=True)
-    from psyalliance.ignorability import parallel_sensitivity
-    from psyalliance.robustness import chisq_small_n_reference, clustering_sensitivity
+    from psyalliance.trust.ignorability import parallel_sensitivity
+    from psyalliance.trust.robustness import chisq_small_n_reference, clustering_sensitivity
 
     rt, _ = timed(lambda: chisq_small_n_reference("m2_cycle", df, reps=20_000, bs_resamples=5_000, population=pop),
                   args.runs)
@@ -234,7 +235,7 @@ def main() -> None:
                                                n_resamples=2_000), args.runs)
     print(f"parallel_sensitivity_2000: {pt:.2f} s", flush=True)
 
-    from psyalliance.simulate import simulate_dataset
+    from psyalliance.simulation.simulate import simulate_dataset
 
     for n in (24, 48):
         st, _ = timed(lambda: simulate_dataset(n=n, method="exact"), 1)

@@ -68,7 +68,7 @@ def _build_command(out: Path) -> list[str]:
 
 
 def _build_env(out: Path) -> dict[str, str]:
-    """The build's environment: its kernels load psyalliance.figtext (as `make book` does), from a copy of
+    """The build's environment: its kernels load psyalliance.figures.figtext (as `make book` does), from a copy of
     book/_ipython under the output folder (kernels write their history there, never into the checkout)."""
     profile = out / "ipython" / "profile_default"
     profile.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from psyalliance.paths import get_model
+from psyalliance.sem.paths import get_model
 
 
 def random_data(model, n, seed):

@@ -5,9 +5,9 @@ import pytest
 from scipy import stats
 
 from modeldata import make_fixture_data
-from psyalliance.alliance import change_table, long_format, mixed_change, paired_change
-from psyalliance.correlations import pearson, published_table, unreported_table
-from psyalliance.facts import load_facts
+from psyalliance.analysis.alliance import change_table, long_format, mixed_change, paired_change
+from psyalliance.analysis.correlations import pearson, published_table, unreported_table
+from psyalliance.study.facts import load_facts
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,11 @@
-"""Answer boxes on the web page (book/_ext/answer_boxes.py, book/_static/answerbox.js, psyalliance.webcheck).
+"""Answer boxes on the web page (book/_ext/answer_boxes.py, book/_static/answerbox.js, psyalliance.teaching.webcheck).
 
 Static, on the built HTML: every self-checked exercise of every page has exactly one box, and the box
 holds the check that the self-check registry gives now on the book's simulated dataset. In Chromium: in
 several boxes (one of each shape: a number, a dict, a list, a set, a choice, an exercise with a question of
 its own) a right answer says Correct and a wrong one says Not yet with the first step of the hint (the
 question's own hints for a question of its own), then the next step; the part named is the part that
-psyalliance.selfcheck.compare names for the same typed value. A choice is a labelled drop-down list. Screenshots of the boxes are saved
+psyalliance.teaching.selfcheck.compare names for the same typed value. A choice is a labelled drop-down list. Screenshots of the boxes are saved
 (to $PSYALLIANCE_SCREENSHOTS if set, else the test's temp folder).
 """
 
@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from psyalliance.selfcheck import Choice, compare, labels
-from psyalliance.webcheck import UnsupportedAnswer, box_payload, parse_number, payload_json
+from psyalliance.teaching.selfcheck import Choice, compare, labels
+from psyalliance.teaching.webcheck import UnsupportedAnswer, box_payload, parse_number, payload_json
 
 BOX = re.compile(r'<div class="answer-box" data-label="([^"]+)"><script type="application/json" '
                  r'class="answer-box-data">(.*?)</script>', re.S)
@@ -57,7 +57,7 @@ def payloads() -> dict[str, dict]:
 def test_a_shape_a_box_cannot_hold_is_refused_by_name():
     import pandas as pd
 
-    from psyalliance.webcheck import _parts
+    from psyalliance.teaching.webcheck import _parts
 
     with pytest.raises(UnsupportedAnswer, match="exercise ex-x: an answer box cannot hold a DataFrame"):
         _parts(pd.DataFrame({"a": [1.0]}), 0.005, "ex-x")
@@ -136,7 +136,7 @@ def _wrong(part: dict) -> str:
 
 
 def _python_says(payload: dict, typed: list[str]) -> str | None:
-    """What psyalliance.selfcheck.compare says about the same typed answer, part by part."""
+    """What psyalliance.teaching.selfcheck.compare says about the same typed answer, part by part."""
     for part, text in zip(payload["parts"], typed):
         if part["kind"] == "choice":
             problem = compare(text, Choice(part["value"], tuple(part["options"])), 0.0, part["where"])

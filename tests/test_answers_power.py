@@ -3,8 +3,8 @@
 import numpy as np
 from scipy import stats
 
-from psyalliance.answers import POWER_REPS
-from psyalliance.selfcheck import expected
+from psyalliance.teaching.answers import POWER_REPS
+from psyalliance.teaching.selfcheck import expected
 
 
 def _exact_slope_power(n: int, r: float) -> float:

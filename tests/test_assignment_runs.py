@@ -34,7 +34,7 @@ import nbformat
 import pytest
 
 from conftest import repo_state
-from psyalliance import selfcheck, studentdata
+from psyalliance.teaching import selfcheck, studentdata
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = sorted(p.name for p in [*(ROOT / "notebooks").glob("*.ipynb"), ROOT / "book" / "instructor_guide.ipynb"])
@@ -64,7 +64,7 @@ def _uses_data(check_key: str) -> bool:
 def _rerun_on(nb: nbformat.NotebookNode, dataset: Path) -> int:
     """Append: switch the exercises to ``dataset``, then every data-dependent solution and check again."""
     first = (f"import os\nos.environ[{selfcheck.DATASET_ENV!r}] = {str(dataset)!r}\n"
-             "from psyalliance.selfcheck import datasets_banner as _banner, my_dataset as _my_dataset\n\n"
+             "from psyalliance.teaching.selfcheck import datasets_banner as _banner, my_dataset as _my_dataset\n\n"
              "my_data = _my_dataset()\n_banner()")
     added = [nbformat.v4.new_code_cell(first, id="rerun-student-dataset")]
     data_labels = {lab for lab in selfcheck.labels() if _uses_data(lab)

@@ -1,4 +1,4 @@
-"""Student and instructor notebooks (psyalliance.assignments) and per-student datasets (psyalliance.studentdata).
+"""Student and instructor notebooks (psyalliance.teaching.assignments) and per-student datasets (psyalliance.teaching.studentdata).
 
 Fast tests: the chapters' ``assignment`` metadata (every coding exercise with a computable answer has a
 scaffold and a check, in its own solution), scaffolds that stop with NotImplementedError, scaffolds
@@ -22,8 +22,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from psyalliance import assignments, selfcheck, studentdata
-from psyalliance.simulate import load_dataset
+from psyalliance.simulation.simulate import load_dataset
+from psyalliance.teaching import assignments, course, selfcheck, studentdata
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
@@ -236,11 +236,11 @@ def test_a_filled_in_scaffold_makes_its_check_say_correct(label, dataset, tmp_pa
     import semopy
     from scipy import stats
 
-    from psyalliance.alliance import paired_change
-    from psyalliance.facts import load_facts
-    from psyalliance.instruments import subscale_scores
-    from psyalliance.ledger import claims_ledger
-    from psyalliance.primer import lavaan_fit_statistics
+    from psyalliance.analysis.alliance import paired_change
+    from psyalliance.audit.ledger import claims_ledger
+    from psyalliance.study.facts import load_facts
+    from psyalliance.study.instruments import subscale_scores
+    from psyalliance.teaching.primer import lavaan_fit_statistics
 
     monkeypatch.delenv(selfcheck.DATASET_ENV, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -425,15 +425,15 @@ def test_zips_are_deterministic(tmp_path):
     reader_dir = tmp_path / "reader"
     reader_dir.mkdir()
     nbformat.write(_small_reader(), reader_dir / "01_small.ipynb")
-    first = assignments.write_assignments(reader_dir, tmp_path / "a")
-    second = assignments.write_assignments(reader_dir, tmp_path / "b")
+    first = course.write_assignments(reader_dir, tmp_path / "a")
+    second = course.write_assignments(reader_dir, tmp_path / "b")
     for kind in ("student.zip", "instructor.zip"):
         assert first[kind].read_bytes() == second[kind].read_bytes()
     with zipfile.ZipFile(first["student.zip"]) as z:
         assert z.namelist() == ["student/01_small.ipynb", "student/README.md"]
         assert "my_dataset.csv" in z.read("student/README.md").decode()
     with pytest.raises(FileNotFoundError, match="make book"):
-        assignments.write_assignments(tmp_path / "nothing", tmp_path / "c")
+        course.write_assignments(tmp_path / "nothing", tmp_path / "c")
 
 
 # ----------------------------------------------------------------------------- rosters
@@ -525,7 +525,7 @@ def test_built_zips_and_the_download(built_book):
     assert names == sorted(p.name for p in built_book.reader.glob("*.ipynb")) and names
     for kind in ("student", "instructor"):
         with zipfile.ZipFile(out / f"{kind}.zip") as z:
-            extra = [f"{kind}/{assignments.ANSWERS}"] if kind == "instructor" else []  # discussion answers
+            extra = [f"{kind}/{course.ANSWERS}"] if kind == "instructor" else []  # discussion answers
             assert sorted(z.namelist()) == sorted([f"{kind}/README.md"] + [f"{kind}/{n}" for n in names] + extra)
     download = built_book.html / "_downloads" / "student.zip"
     assert download.read_bytes() == (out / "student.zip").read_bytes()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from psyalliance.audit import (
+from psyalliance.audit.audit import (
     AuditError,
     change_check,
     correlation_p,
@@ -22,7 +22,7 @@ from psyalliance.audit import (
     published_consistency,
     triangle_bounds,
 )
-from psyalliance.facts import load_facts
+from psyalliance.study.facts import load_facts
 
 
 def beta_p(r, n: int):
@@ -222,7 +222,7 @@ def test_bad_input_names_the_value_and_the_range(call, words):
 
 
 def test_the_ledger_carries_the_audit():
-    from psyalliance.ledger import claims_ledger
+    from psyalliance.audit.ledger import claims_ledger
 
     led = claims_ledger()
     p_rows = led[led["claim"].str.startswith("p, ")]
@@ -347,7 +347,7 @@ def test_chapter_10_does_not_say_a_failed_matrix_check_rules_out_one_dataset():
 def test_holm_is_statsmodels_holm_bit_for_bit():
     from statsmodels.stats.multitest import multipletests
 
-    from psyalliance.audit import holm
+    from psyalliance.audit.audit import holm
 
     rng = np.random.default_rng(11)
     for m in (1, 2, 7, 40):

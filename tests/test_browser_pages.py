@@ -6,7 +6,7 @@ page never scrolls sideways; exactly one visible search box; every figure opens 
 serious or critical WCAG 2.1 A/AA violation found by axe-core (pinned in tests/axe/package-lock.json,
 installed by `make axe`), theme chrome included, at both widths; and on a 390 px phone the smallest text
 of every figure is at least 9 CSS px (its font size and dpi, which the build writes into the PNG, see
-psyalliance.figtext, times the figure's rendered width over its natural width), with no figure enlarged,
+psyalliance.figures.figtext, times the figure's rendered width over its natural width), with no figure enlarged,
 wider than the text column or scrolling sideways: the figures are drawn for the phone's column.
 Folded parts (solutions, hidden cells) are unfolded before the tables, figures and axe rules are checked.
 The pages come from the session's one strict build (the built_book fixture in conftest.py).
@@ -21,7 +21,7 @@ import pytest
 import browser
 from browser import DESKTOP, FAILING_IMPACTS, PHONE, axe_source, browser_console, run_axe, set_viewport, severe
 from conftest import book_pages
-from psyalliance.figtext import DPI_KEY, MIN_TEXT_PX, PHONE_COLUMN_PX, PT_KEY
+from psyalliance.figures.figtext import DPI_KEY, MIN_TEXT_PX, PHONE_COLUMN_PX, PT_KEY
 
 MIN_PADDING_PX = 4.0
 MIN_FIGURE_TEXT_PX = MIN_TEXT_PX  # CSS px (9), the smallest text of a figure on a PHONE-wide page
@@ -95,7 +95,7 @@ requestAnimationFrame(() => setTimeout(done, 100));  // let layout and resize ob
 """
 
 
-# Each figure's smallest text in CSS px: pt and dpi from the PNG's text chunks (psyalliance.figtext), the
+# Each figure's smallest text in CSS px: pt and dpi from the PNG's text chunks (psyalliance.figures.figtext), the
 # rendered and natural widths from the page; and whether the page enlarged it or lets it scroll sideways.
 # Resolves to one entry per visible figure image.
 FIGURE_TEXT = r"""
@@ -289,7 +289,7 @@ def test_figure_text_is_readable_on_a_phone(page_reports):
             if f["shown"] < f["natural"] - 1 and f["shown"] < PHONE_COLUMN_PX - 1:
                 problems.setdefault(where, []).append(
                     f"{name}: shown {f['shown']:.0f} px wide, narrower than the {PHONE_COLUMN_PX} px column the "
-                    "figures are drawn for (psyalliance.figtext.PHONE_COLUMN_PX, tests/test_phone_figures.py)")
+                    "figures are drawn for (psyalliance.figures.figtext.PHONE_COLUMN_PX, tests/test_phone_figures.py)")
     assert measured >= 10, f"only {measured} figures measured: the selector {FIGURES!r} misses them"
     assert not problems, (f"figures not readable on a {PHONE[0]} px phone (smallest text under "
                           f"{MIN_FIGURE_TEXT_PX:g} CSS px, enlarged, or scrolled sideways):\n" + _listed(problems))

@@ -1,10 +1,10 @@
-"""psyalliance.chapter: the one glue call per section and the grid look-up the chapters' hidden cells use."""
+"""psyalliance.teaching.chapter: the one glue call per section and the grid look-up the chapters' hidden cells use."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from psyalliance.chapter import glue_all, one_value, plain
+from psyalliance.teaching.chapter import glue_all, one_value, plain
 
 
 def test_glue_all_glues_every_name_hidden_and_as_python_numbers():
@@ -75,7 +75,7 @@ def _published(glue_fn, name, value):
 
 
 def test_glue_publishes_what_myst_nbs_glue_publishes():
-    """psyalliance.chapter.glue against the library it stands in for (myst_nb.glue), on every kind of value
+    """psyalliance.teaching.chapter.glue against the library it stands in for (myst_nb.glue), on every kind of value
     the chapters glue: Python and numpy numbers, strings, a table and a figure."""
     import matplotlib
 
@@ -83,7 +83,7 @@ def test_glue_publishes_what_myst_nbs_glue_publishes():
     import matplotlib.pyplot as plt
     from myst_nb import glue as myst_glue
 
-    from psyalliance.chapter import GLUE_PREFIX, glue
+    from psyalliance.teaching.chapter import GLUE_PREFIX, glue
 
     fig, ax = plt.subplots(figsize=(2, 1))
     ax.plot([0, 1], [1, 0])
@@ -99,12 +99,12 @@ def test_glue_publishes_what_myst_nbs_glue_publishes():
 
 
 def test_a_chapter_kernel_glues_without_importing_nbformat():
-    """The reason for chapter.glue: importing psyalliance.chapter and glueing leaves nbformat (and jsonschema,
+    """The reason for chapter.glue: importing psyalliance.teaching.chapter and glueing leaves nbformat (and jsonschema,
     about 1.5 s of CPU) unimported."""
     import subprocess
     import sys
 
-    code = ("import sys\nfrom psyalliance.chapter import glue_all\nglue_all({'x': 1.0})\n"
+    code = ("import sys\nfrom psyalliance.teaching.chapter import glue_all\nglue_all({'x': 1.0})\n"
             "print('nbformat' in sys.modules, 'jsonschema' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split()[-2:] == ["False", "False"]

@@ -29,9 +29,9 @@ _spec.loader.exec_module(code_follows)
 
 
 def _tree(root: Path) -> Path:
-    (root / "src" / "psyalliance").mkdir(parents=True)
+    (root / "src" / "psyalliance" / "analysis").mkdir(parents=True)
     (root / "data" / "simulated").mkdir(parents=True)
-    (root / "src" / "psyalliance" / "alliance.py").write_text("LABEL = 'n (complete pairs)'\n")
+    (root / "src" / "psyalliance" / "analysis" / "alliance.py").write_text("LABEL = 'n (complete pairs)'\n")
     (root / "data" / "facts.yaml").write_text("p: 0.03\n")
     (root / "data" / "simulated" / "x.csv").write_text("a,b\n1,2\n")
     return root
@@ -42,7 +42,7 @@ def test_the_hash_changes_with_any_byte_name_or_file_of_the_package_and_the_data
     before = code_follows.code_hash(root)
     assert re.fullmatch(r"[0-9a-f]{64}", before) and code_follows.code_hash(root) == before
     edits = [
-        lambda: (root / "src/psyalliance/alliance.py").write_text("LABEL = 'n (complete pairs!)'\n"),
+        lambda: (root / "src/psyalliance/analysis/alliance.py").write_text("LABEL = 'n (complete pairs!)'\n"),
         lambda: (root / "data/facts.yaml").write_text("p: 0.04\n"),
         lambda: (root / "data/simulated/x.csv").rename(root / "data/simulated/y.csv"),
         lambda: (root / "src/psyalliance/new.py").write_text(""),
@@ -165,10 +165,10 @@ def test_a_change_to_the_package_or_the_data_shows_in_the_next_build(tmp_path):
 
     # 1. the package: a label of the change table (a code cell's output: the web page) and a reading rate
     #    (the modelled minutes of exercises, glued into the prose: the web page and the reader notebook)
-    _replace(book / "src/psyalliance/alliance.py", f'("{label}",', '("n (complete pairs; edited in a copy)",')
-    _replace(book / "src/psyalliance/reading.py", "per_coding_exercise: float = 20.0", "per_coding_exercise: float = 520.0")
+    _replace(book / "src/psyalliance/analysis/alliance.py", f'("{label}",', '("n (complete pairs; edited in a copy)",')
+    _replace(book / "src/psyalliance/teaching/reading.py", "per_coding_exercise: float = 20.0", "per_coding_exercise: float = 520.0")
     minutes = subprocess.run(
-        [sys.executable, "-c", "from psyalliance.reading import reading_minutes; "
+        [sys.executable, "-c", "from psyalliance.teaching.reading import reading_minutes; "
          f"print(reading_minutes({str(book / 'notebooks/05_alliance_change.ipynb')!r}).exercises)"],
         env={**os.environ, "PYTHONPATH": str(book / "src")}, capture_output=True, text=True, check=True).stdout.strip()
     assert int(minutes) >= 500, minutes  # the chapter has a coding exercise, now 500 minutes longer

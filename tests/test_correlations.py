@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from psyalliance.correlations import (
+from psyalliance.analysis.correlations import (
     fisher_interval,
     format_p,
     format_r,
@@ -15,9 +15,9 @@ from psyalliance.correlations import (
     readable_unreported,
     unreported_table,
 )
-from psyalliance.facts import load_facts
-from psyalliance.population import target_population
-from psyalliance.simulate import DATASET_PATH, load_dataset
+from psyalliance.simulation.population import target_population
+from psyalliance.simulation.simulate import DATASET_PATH, load_dataset
+from psyalliance.study.facts import load_facts
 
 
 def test_fisher_interval_matches_scipy():
@@ -108,7 +108,7 @@ def test_readable_tables_keep_full_labels_and_print_small_p():
 
 
 def test_pair_label_names_both_variables_by_their_table_labels():
-    from psyalliance.correlations import pair_label
+    from psyalliance.analysis.correlations import pair_label
 
     assert pair_label("alliance_prep", "hamd_4wk") == "alliance, end of preparation - depression, 4 wk"
     assert pair_label("alliance_prep", "not_a_variable") == "alliance, end of preparation - not_a_variable"

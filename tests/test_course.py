@@ -1,4 +1,4 @@
-"""The 12-week course plan and the discussion answers of the instructor guide (psyalliance.syllabus)."""
+"""The 12-week course plan and the discussion answers of the instructor guide (psyalliance.teaching.syllabus)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import zipfile
 import nbformat
 import pytest
 
-from psyalliance import assignments
-from psyalliance.selfcheck import labels as checked_labels
-from psyalliance.syllabus import (
+from psyalliance.teaching import course as teaching_course
+from psyalliance.teaching.selfcheck import labels as checked_labels
+from psyalliance.teaching.syllabus import (
     ROOT,
     CourseSettings,
     _pack,
@@ -62,7 +62,7 @@ def test_the_weekly_load_is_the_smallest_that_fits(course):
     teaching = course[course["files"] != ""]
     assert len(teaching) == CourseSettings().weeks - 2
     chapters = [p for p in toc_chapters() if not p.name.startswith("A")]
-    from psyalliance.reading import reading_minutes
+    from psyalliance.teaching.reading import reading_minutes
 
     loads = [reading_minutes(nbformat.read(p, as_version=4)).total for p in chapters]
     _, budget = _teaching_weeks(loads, len(teaching), CourseSettings().step)
@@ -99,11 +99,11 @@ def test_answers_go_to_the_instructor_version_only(tmp_path):
                                              nbformat.v4.new_markdown_cell("# T\n\nText.", id="a")])
     (tmp_path / "reader").mkdir()
     nbformat.write(reader, tmp_path / "reader" / "01_x.ipynb")
-    written = assignments.write_assignments(tmp_path / "reader", tmp_path / "out")
+    written = teaching_course.write_assignments(tmp_path / "reader", tmp_path / "out")
     answer = discussion_questions()["answer"].iloc[0]
-    assert answer in (written["instructor"] / assignments.ANSWERS).read_text()
-    assert not (written["student"] / assignments.ANSWERS).exists()
-    assert f"instructor/{assignments.ANSWERS}" in zipfile.ZipFile(written["instructor.zip"]).namelist()
+    assert answer in (written["instructor"] / teaching_course.ANSWERS).read_text()
+    assert not (written["student"] / teaching_course.ANSWERS).exists()
+    assert f"instructor/{teaching_course.ANSWERS}" in zipfile.ZipFile(written["instructor.zip"]).namelist()
     assert not any(answer in zipfile.ZipFile(written["student.zip"]).read(n).decode()
                    for n in zipfile.ZipFile(written["student.zip"]).namelist())
 

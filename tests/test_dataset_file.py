@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from psyalliance import selfcheck
-from psyalliance.simulate import DATASET_PATH, load_dataset, read_dataset_file
-from psyalliance.validation import DataError
+from psyalliance.errors import DataError
+from psyalliance.simulation.simulate import DATASET_PATH, load_dataset, read_dataset_file
+from psyalliance.teaching import selfcheck
 
 
 @pytest.fixture

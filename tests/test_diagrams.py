@@ -8,7 +8,7 @@ import pytest  # noqa: E402
 
 from modeldata import make_fixture_data  # noqa: E402
 from psyalliance import MODELS, fit_model  # noqa: E402
-from psyalliance.diagrams import draw_path_diagram  # noqa: E402
+from psyalliance.figures.diagrams import draw_path_diagram  # noqa: E402
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -28,8 +28,8 @@ def test_diagram_draws_every_path_with_its_standardized_estimate(name):
 
 
 def test_stars_follow_the_t_test_and_titles_are_readable():
-    from psyalliance.diagrams import TITLES, box_label
-    from psyalliance.models import path_tests
+    from psyalliance.figures.diagrams import TITLES, box_label
+    from psyalliance.sem.models import path_tests
 
     res = fit_model("m3_durability", make_fixture_data())
     fig = draw_path_diagram(res)
@@ -67,8 +67,8 @@ def test_boxes_contain_their_text():
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_every_labelled_arrow_shows_its_label_and_the_legend_spells_it_out(name):
-    from psyalliance.pathlabels import describe
-    from psyalliance.paths import get_model
+    from psyalliance.sem.pathlabels import describe
+    from psyalliance.sem.paths import get_model
 
     res = fit_model(name, make_fixture_data())
     fig = draw_path_diagram(res)
@@ -96,7 +96,7 @@ def _crosses(p, q, box_centre, half) -> bool:
 
 
 def test_a_mediation_with_a_direct_path_is_a_triangle():
-    from psyalliance.diagrams import layout
+    from psyalliance.figures.diagrams import layout
 
     pos = layout(["m", "x", "y"], ["x"], [("m", "x"), ("y", "m"), ("y", "x")])
     (xx, xy), (mx, my), (yx, yy) = pos["x"], pos["m"], pos["y"]
@@ -106,7 +106,7 @@ def test_a_mediation_with_a_direct_path_is_a_triangle():
 
 
 def test_two_mediators_leave_the_middle_free_for_the_direct_path():
-    from psyalliance.diagrams import layout
+    from psyalliance.figures.diagrams import layout
 
     pos = layout(["x", "m1", "m2", "y"], ["x"], [("m1", "x"), ("m2", "x"), ("y", "m1"), ("y", "m2"), ("y", "x")])
     for m in ("m1", "m2"):
@@ -116,7 +116,7 @@ def test_two_mediators_leave_the_middle_free_for_the_direct_path():
 def test_the_fallback_of_a_fitted_model_is_the_triangle():
     import pandas as pd
 
-    from psyalliance.diagrams import _layout
+    from psyalliance.figures.diagrams import _layout
 
     class Fit:
         name, observed, exogenous = "unregistered", ["m", "x", "y"], ["x"]
@@ -130,8 +130,8 @@ def test_the_structure_diagram_draws_every_arrow_arc_and_residual():
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch
 
-    from psyalliance.diagrams import draw_model
-    from psyalliance.primer import DIAGRAM_NAMES, DIAGRAM_RESIDUALS, MEDIATION_DIAGRAM, REGRESSION_DIAGRAM
+    from psyalliance.figures.diagrams import draw_model
+    from psyalliance.teaching.primer import DIAGRAM_NAMES, DIAGRAM_RESIDUALS, MEDIATION_DIAGRAM, REGRESSION_DIAGRAM
 
     for syntax, arcs, paths, residuals in ((REGRESSION_DIAGRAM, 1, 2, 1), (MEDIATION_DIAGRAM, 0, 3, 2)):
         fig = draw_model(syntax, "t", DIAGRAM_NAMES, DIAGRAM_RESIDUALS)
@@ -148,8 +148,8 @@ def test_the_primer_diagrams_alt_text_reads_the_model_out():
     import json
     from pathlib import Path
 
-    from psyalliance.diagrams import describe_model
-    from psyalliance.primer import DIAGRAM_NAMES, DIAGRAM_RESIDUALS, MEDIATION_DIAGRAM, REGRESSION_DIAGRAM
+    from psyalliance.figures.diagrams import describe_model
+    from psyalliance.teaching.primer import DIAGRAM_NAMES, DIAGRAM_RESIDUALS, MEDIATION_DIAGRAM, REGRESSION_DIAGRAM
 
     alt = describe_model(MEDIATION_DIAGRAM, DIAGRAM_NAMES, DIAGRAM_RESIDUALS)
     for words in ("alliance (end of preparation) to peak mystical experience, labelled a",

@@ -7,7 +7,8 @@ from scipy import stats
 
 from modeldata import make_fixture_data
 from psyalliance import MODELS, fit_model
-from psyalliance.effects import EFFECTS, BootstrapSettings, Effect, bootstrap_effects, point_effects
+from psyalliance.sem.effects import BootstrapSettings, bootstrap_effects, point_effects
+from psyalliance.sem.registry import EFFECTS, Effect
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +108,7 @@ def test_bad_settings_and_effects():
 
 def test_bootstrap_se_matches_the_delta_method_at_large_n():
     """At n = 2,000 the bootstrap SD of an indirect effect is close to its delta-method (Sobel) SE."""
-    from psyalliance.paths import fit_dataframe, get_model
+    from psyalliance.sem.paths import fit_dataframe, get_model
 
     rng = np.random.default_rng(2)
     m = get_model("m1_mediation")
@@ -125,7 +126,7 @@ def test_bootstrap_se_matches_the_delta_method_at_large_n():
 
 def test_bca_constants_reproduce_scipys_bca_limits(boot, data):
     """The reported z0 and acceleration, put through Efron's formula, give the quantiles scipy's BCa uses."""
-    from psyalliance.effects import bca_levels
+    from psyalliance.sem.effects import bca_levels
 
     x = data[["alliance_prep", "mystical_peak", "insight_peak", "hamd_4wk"]].dropna()
     assert len(x) == boot.n.iloc[0]
@@ -143,7 +144,7 @@ def test_bca_constants_reproduce_scipys_bca_limits(boot, data):
 
 def test_jackknife_acceleration_by_hand_for_a_mean():
     """For the mean, the acceleration is skewness / (6 sqrt(n)) with the biased (1/n) moments."""
-    from psyalliance.effects import bca_constants
+    from psyalliance.sem.effects import bca_constants
 
     x = np.array([1.0, 2.0, 2.5, 4.0, 9.0])
     n = len(x)
@@ -156,7 +157,7 @@ def test_jackknife_acceleration_by_hand_for_a_mean():
 
 
 def test_jackknife_effects_leave_each_case_out(data):
-    from psyalliance.effects import jackknife_effects
+    from psyalliance.sem.effects import jackknife_effects
 
     eff = (Effect("a", "direct", "alliance_prep", "mystical_peak"),)
     d = data[["alliance_prep", "mystical_peak"]].dropna()
@@ -167,7 +168,7 @@ def test_jackknife_effects_leave_each_case_out(data):
 
 
 def test_seed_spread_brackets_each_run(data):
-    from psyalliance.effects import bca_seed_spread
+    from psyalliance.sem.effects import bca_seed_spread
 
     eff = EFFECTS["m1_mediation"][:1]
     spread = bca_seed_spread(MODELS["m1_mediation"], data, eff, [3, 4], BootstrapSettings(n_resamples=1000))
@@ -179,7 +180,7 @@ def test_seed_spread_brackets_each_run(data):
 
 
 def test_effect_glue_values_are_floats_named_by_effect(boot):
-    from psyalliance.effects import GLUE_COLUMNS, effect_glue_values
+    from psyalliance.sem.effects import GLUE_COLUMNS, effect_glue_values
 
     vals = effect_glue_values(boot, "m1")
     assert len(vals) == len(boot) * len(GLUE_COLUMNS)
@@ -191,7 +192,7 @@ def test_bca_parts_match_the_closed_forms():
     """With a = 0 the BCa level is Phi(2 z0 + z_alpha); with z0 = 0 it is Phi(z_alpha / (1 - a z_alpha))."""
     from scipy import stats
 
-    from psyalliance.effects import bca_parts
+    from psyalliance.sem.effects import bca_parts
 
     z0, a = -0.52, -0.06
     out = bca_parts(z0, a, 0.95)
@@ -211,8 +212,8 @@ import json  # noqa: E402
 import re  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from psyalliance.effects import interpolated_tail_probability, median_side  # noqa: E402
-from psyalliance.simulate import load_dataset  # noqa: E402
+from psyalliance.sem.effects import interpolated_tail_probability, median_side  # noqa: E402
+from psyalliance.simulation.simulate import load_dataset  # noqa: E402
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 

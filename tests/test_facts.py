@@ -7,7 +7,7 @@ import pytest
 import yaml
 from scipy import stats
 
-from psyalliance.facts import FACTS_PATH, SOURCES, FactsError, load_facts, validate
+from psyalliance.study.facts import FACTS_PATH, SOURCES, FactsError, load_facts, validate
 
 
 @pytest.fixture()
@@ -113,7 +113,7 @@ def test_missing_file_is_a_clear_error(tmp_path):
 
 def test_facts_n_limits_equal_the_audit_chapters_recomputation():
     """Chapter 10 prints audit.published_consistency's n range; the facts file must give the same, "p <" included."""
-    from psyalliance.audit import published_consistency
+    from psyalliance.audit.audit import published_consistency
 
     corr = load_facts().correlations.reset_index(drop=True)
     audit = published_consistency()

@@ -1,4 +1,4 @@
-"""psyalliance.figtext: a figure's PNG records its smallest text (pt) and dpi, for the phone-width browser test."""
+"""psyalliance.figures.figtext: a figure's PNG records its smallest text (pt) and dpi, for the phone-width browser test."""
 
 import io
 
@@ -10,7 +10,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from psyalliance.figtext import DPI_KEY, PT_KEY, load_ipython_extension, png_with_text_sizes, smallest_text_pt  # noqa: E402
+from psyalliance.figures.figtext import (  # noqa: E402
+    DPI_KEY,
+    PT_KEY,
+    load_ipython_extension,
+    png_with_text_sizes,
+    smallest_text_pt,
+)
 
 
 def test_the_smallest_text_counts_ticks_legends_and_titles_but_not_hidden_or_empty_text():
@@ -80,7 +86,7 @@ def test_the_extension_replaces_the_inline_png_formatter_and_keeps_it():
 
 
 def test_phone_text_px_scales_a_wide_figure_down_to_the_column_and_never_up():
-    from psyalliance.figtext import phone_text_px
+    from psyalliance.figures.figtext import phone_text_px
 
     for width_in, expected in ((2.0, 12 * 100 / 72), (10.0, 12 * 100 / 72 * 340 / (10.2 * 100))):
         fig = plt.figure(figsize=(width_in, 1.5), dpi=100)

@@ -8,9 +8,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from psyalliance.figures import correlation_matrix, score_distributions, target_vs_achieved, trajectories  # noqa: E402
-from psyalliance.population import VARIABLES, target_population  # noqa: E402
-from psyalliance.simulate import load_dataset  # noqa: E402
+from psyalliance.figures.figures import (  # noqa: E402
+    correlation_matrix,
+    score_distributions,
+    target_vs_achieved,
+    trajectories,
+)
+from psyalliance.simulation.population import VARIABLES, target_population  # noqa: E402
+from psyalliance.simulation.simulate import load_dataset  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import pytest
 from scipy import stats
 
 from modeldata import make_fixture_data
-from psyalliance import fitstats
-from psyalliance.models import fit_model
+from psyalliance.sem import fitstats
+from psyalliance.sem.models import fit_model
 
 
 def _rss(d, y, xs):
@@ -258,7 +258,7 @@ def test_verdict_cutoffs_are_the_ones_typed_in_data():
     """The literature cut-offs live once, in data/fit_cutoffs.yaml; fit_verdict's defaults are read from it."""
     import yaml
 
-    from psyalliance.fitstats import CUTOFFS, CUTOFFS_PATH
+    from psyalliance.sem.fitstats import CUTOFFS, CUTOFFS_PATH
 
     typed = {r["index"]: r["cutoff"] for r in yaml.safe_load(CUTOFFS_PATH.read_text())["cutoffs"]}
     assert typed == {"cfi": CUTOFFS.cfi, "tli": CUTOFFS.tli, "rmsea": CUTOFFS.rmsea, "srmr": CUTOFFS.srmr}

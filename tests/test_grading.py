@@ -1,4 +1,4 @@
-"""Grading at scale with nbgrader (psyalliance.grading): release -> collect -> autograde -> a gradebook CSV.
+"""Grading at scale with nbgrader (psyalliance.teaching.grading): release -> collect -> autograde -> a gradebook CSV.
 
 The pipeline test runs nbgrader's own commands, as the instructor guide gives them, on a chapter of the
 built book and two made-up students: alice answers every self-checked exercise right (the chapter's own
@@ -19,8 +19,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from psyalliance import grading
-from psyalliance.assignments import AssignmentError
+from psyalliance.teaching import grading
+from psyalliance.teaching.assignments import AssignmentError
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = "04_exploring"  # two self-checked exercises, runs in seconds
@@ -54,7 +54,7 @@ def test_a_self_checked_exercise_becomes_a_solution_and_an_autograded_test_cell(
 
 
 def test_points_follow_the_reading_model():
-    from psyalliance.reading import ReadingRates
+    from psyalliance.teaching.reading import ReadingRates
 
     assert grading.exercise_points("ex-1") == round(ReadingRates().per_coding_exercise / 10) == 2
     assert grading.exercise_points("ex-02-1") == round(ReadingRates().per_conceptual_exercise / 10) == 1  # a yes/no
@@ -132,7 +132,7 @@ def test_release_collect_autograde_gradebook(built_book, tmp_path):
     assert {p.name for p in (course / "submitted").iterdir()} == {"alice", "bob"}
     _run([NBGRADER, "autograde", CHAPTER, "--create"], course, env)
     out = tmp_path / "grades.csv"
-    _run([sys.executable, "-m", "psyalliance.grading", str(course / "gradebook.db"), str(out)], course, env)
+    _run([sys.executable, "-m", "psyalliance.teaching.grading", str(course / "gradebook.db"), str(out)], course, env)
 
     grades = pd.read_csv(out).set_index("student")
     print(out.read_text())  # shown in the closing note of the issue

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from psyalliance.models import fit_model
-from psyalliance.validation import ModelError
+from psyalliance.errors import ModelError
+from psyalliance.sem.models import fit_model
 
 HERE = Path(__file__).resolve().parent / "lavaan" / "identification"
 MODELS = {"t_rule": "m ~ x1\ny ~ m + x1\nm ~~ y",

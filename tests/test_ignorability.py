@@ -6,9 +6,9 @@ import pytest
 import statsmodels.api as sm
 from scipy import optimize
 
-from psyalliance.ignorability import indirect_at_rho, mediation_parts, rho_at_zero, sensitivity_curve
-from psyalliance.simulate import load_dataset
-from psyalliance.validation import SettingsError
+from psyalliance.errors import SettingsError
+from psyalliance.simulation.simulate import load_dataset
+from psyalliance.trust.ignorability import indirect_at_rho, mediation_parts, rho_at_zero, sensitivity_curve
 
 X, M, Y = "alliance_prep", "mystical_peak", "hamd_4wk"
 
@@ -76,7 +76,7 @@ def test_bad_rho_and_columns_are_refused(data):
 
 # --------------------------------------------------------------------------- M1's two parallel mediators
 
-from psyalliance.ignorability import (  # noqa: E402
+from psyalliance.trust.ignorability import (  # noqa: E402
     indirect_at_rhos,
     parallel_parts,
     parallel_sensitivity,
@@ -207,7 +207,7 @@ def test_parallel_bad_input_is_refused(data2):
 def test_parallel_rho_figure_has_a_panel_per_mediator_labelled_and_simulated(data2):
     import matplotlib.pyplot as plt
 
-    from psyalliance.robustplots import parallel_rho_figure
+    from psyalliance.figures.robustplots import parallel_rho_figure
 
     curve, zeros = parallel_sensitivity(data2, X, MEDS, Y, n_resamples=200, seed=1)
     fig = parallel_rho_figure(curve, zeros, {"mystical_peak": "mystical experience"}, "M1, simulated data")

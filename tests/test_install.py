@@ -1,4 +1,4 @@
-"""The install cells of a notebook outside the repository (psyalliance.install) and the run-time dependencies."""
+"""The install cells of a notebook outside the repository (psyalliance.teaching.install) and the run-time dependencies."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import nbformat
 import pytest
 import yaml
 
-from psyalliance.install import git_requirement, install_cells, pip_command, runtime_pins
+from psyalliance.teaching.install import git_requirement, install_cells, pip_command, runtime_pins
 
 ROOT = Path(__file__).resolve().parents[1]
 REPO = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
@@ -23,7 +23,7 @@ PINS = runtime_pins(ROOT / "pyproject.toml", ROOT / "requirements.txt")
 
 def _imported_top_modules() -> set[str]:
     found = set()
-    for path in (ROOT / "src" / "psyalliance").glob("*.py"):
+    for path in (ROOT / "src" / "psyalliance").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 found |= {a.name.split(".")[0] for a in node.names}
@@ -34,7 +34,7 @@ def _imported_top_modules() -> set[str]:
 
 def test_every_third_party_import_of_the_package_is_a_declared_dependency():
     """A wheel installed elsewhere gets what the package imports: each module's distribution is a dependency
-    (nbgrader, for the instructor's psyalliance.grading only, an optional one)."""
+    (nbgrader, for the instructor's psyalliance.teaching.grading only, an optional one)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = [*project["dependencies"], *(d for ds in project.get("optional-dependencies", {}).values() for d in ds)]
     declared = {d.lower().replace("_", "-") for d in names}
@@ -111,7 +111,7 @@ def test_reader_student_and_instructor_notebooks_start_with_the_install_cells():
     sys.path.insert(0, str(ROOT / "book" / "_ext"))
     import reader_notebooks as rn
 
-    from psyalliance import assignments
+    from psyalliance.teaching import assignments
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title\n\nText.", id="a"),
                                          nbformat.v4.new_code_cell("x = 1", id="b")])

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from psyalliance.facts import load_facts
-from psyalliance.instruments import instrument, item_columns, items_with_totals, score_items, subscale_scores
+from psyalliance.study.facts import load_facts
+from psyalliance.study.instruments import instrument, item_columns, items_with_totals, score_items, subscale_scores
 
 
 @pytest.mark.parametrize("name", ["alliance", "mystical", "insight"])

@@ -17,9 +17,9 @@ import pytest
 from scipy import stats
 
 from psyalliance import MODELS
-from psyalliance import lavaan as lav
-from psyalliance.fitstats import observed_information_se
-from psyalliance.syntax import read_syntax
+from psyalliance.sem import lavaan as lav
+from psyalliance.sem.fitstats import observed_information_se
+from psyalliance.sem.syntax import read_syntax
 
 RTOL = 1e-3
 """Relative tolerance; values smaller than lavaan.ABS_FLOOR in size are compared with RTOL * ABS_FLOOR."""

@@ -6,9 +6,8 @@ import pytest
 
 from modeldata import make_fixture_data
 from psyalliance import claims_ledger
-from psyalliance.correlations import r_threshold
-from psyalliance.facts import load_facts
-from psyalliance.ledger import (
+from psyalliance.analysis.correlations import r_threshold
+from psyalliance.audit.ledger import (
     DATASET_PATH,
     LEDGER_PATH,
     QUALITATIVE,
@@ -21,6 +20,7 @@ from psyalliance.ledger import (
     verdict_counts_by_construction,
     write_ledger,
 )
+from psyalliance.study.facts import load_facts
 
 
 def _dataset(seed=1):

@@ -1,4 +1,4 @@
-"""The numpy ML engine (psyalliance.mlfit) against independent references.
+"""The numpy ML engine (psyalliance.sem.mlfit) against independent references.
 
 References: theory (FIML on complete data is listwise ML; a saturated recursive model's ML paths are the
 per-equation OLS coefficients, its residual variances RSS / n); finite differences of the log-likelihood
@@ -15,10 +15,11 @@ import pandas as pd
 import pytest
 
 from modeldata import make_fixture_data
-from psyalliance import MODELS, fitstats, mlfit
-from psyalliance import lavaan as lav
-from psyalliance import models as models_module
-from psyalliance.models import ConvergenceError, fit_model
+from psyalliance import MODELS
+from psyalliance.sem import fitstats, mlfit
+from psyalliance.sem import lavaan as lav
+from psyalliance.sem import models as models_module
+from psyalliance.sem.models import ConvergenceError, fit_model
 
 FIML_DIR = Path(__file__).resolve().parent / "lavaan" / "fiml_se"
 
@@ -174,7 +175,7 @@ def test_an_engine_failure_falls_back_to_semopy_and_both_failing_is_an_error(mon
     monkeypatch.setattr(mlfit, "maximise", lambda lik, theta: (theta, "stalled on purpose"))
     back = fit_model("m2_cycle", d, "fiml")
     np.testing.assert_allclose(back.estimates.estimate, good.estimates.estimate, rtol=1e-6, atol=1e-8)
-    assert back.model.last_result.name_method != "psyalliance.mlfit"  # semopy's optimizer made this one
+    assert back.model.last_result.name_method != "psyalliance.sem.mlfit"  # semopy's optimizer made this one
     from semopy.solver import SolverResult
 
     def no_luck(self, *args, **kwargs):
@@ -200,7 +201,7 @@ def test_a_point_short_of_the_maximum_fails_the_optimum_check_and_falls_back(mon
     monkeypatch.setattr(mlfit, "maximise", short)
     back = fit_model("m3_durability", d)
     np.testing.assert_allclose(back.estimates.estimate, good.estimates.estimate, rtol=1e-6, atol=1e-8)
-    assert back.model.last_result.name_method != "psyalliance.mlfit"
+    assert back.model.last_result.name_method != "psyalliance.sem.mlfit"
 
 
 def test_engine_errors_name_the_problem():
@@ -221,7 +222,7 @@ def test_models_registry_is_fitted_by_the_numpy_engine():
     d = make_fixture_data(seed=5, n=40, missing=True)
     for name in MODELS:
         for missing in ("listwise", "fiml"):
-            assert fit_model(name, d, missing).model.last_result.name_method == "psyalliance.mlfit", (name, missing)
+            assert fit_model(name, d, missing).model.last_result.name_method == "psyalliance.sem.mlfit", (name, missing)
 
 
 def test_fit_result_keeps_its_fields_and_computes_semopy_stats_when_first_read(monkeypatch):

@@ -7,8 +7,8 @@ import statsmodels.api as sm
 
 from modeldata import make_fixture_data
 from psyalliance import MODELS, fit_model
-from psyalliance.fitstats import FIT_KEYS
-from psyalliance.models import ConvergenceError, ModelError, model_variables
+from psyalliance.sem.fitstats import FIT_KEYS
+from psyalliance.sem.models import ConvergenceError, ModelError, model_variables
 
 M1_EQUATIONS = [
     ("mystical_peak", ["alliance_prep"]),
@@ -117,7 +117,7 @@ def test_non_convergence_is_an_error(data, monkeypatch):
     def no_luck(self, *args, **kwargs):
         return SolverResult(fun=np.inf, success=False, n_it=1, x=np.zeros(1), message="gave up", name_method="SLSQP")
 
-    from psyalliance import models
+    from psyalliance.sem import models
 
     monkeypatch.setattr(semopy.Model, "fit", no_luck)
     monkeypatch.setattr(models, "DEFAULT_ENGINE", "semopy")  # the numpy engine does not call semopy's fit
@@ -138,7 +138,7 @@ def test_data_must_be_a_dataframe():
 
 
 def test_chapter_tables(m1, data):
-    from psyalliance.models import compare_estimates, compare_with_semopy, fit_table, ols_crosscheck
+    from psyalliance.sem.models import compare_estimates, compare_with_semopy, fit_table, ols_crosscheck
 
     tab = ols_crosscheck(m1)
     np.testing.assert_allclose(tab["SE ratio"], tab["sqrt((n-k-1)/n)"], atol=1e-6)
@@ -166,8 +166,8 @@ def test_a_failed_polish_keeps_the_slsqp_solution(m1, monkeypatch):
     import semopy
     from semopy.solver import SolverResult
 
-    from psyalliance import models
-    from psyalliance.syntax import read_syntax
+    from psyalliance.sem import models
+    from psyalliance.sem.syntax import read_syntax
 
     model = semopy.Model(models.semopy_description(read_syntax(MODELS["m1_mediation"])), mimic_lavaan=True,
                          cov_diag=True)
@@ -192,7 +192,7 @@ def test_path_t_tests_equal_statsmodels_ols(m1):
     """t tests of the paths are the per-equation OLS t tests (statsmodels), not semopy's z tests."""
     import statsmodels.api as sm
 
-    from psyalliance.models import path_tests
+    from psyalliance.sem.models import path_tests
 
     tab = path_tests(m1)
     assert len(tab) == int((m1.estimates.op == "~").sum())
@@ -209,7 +209,7 @@ def test_path_t_tests_equal_statsmodels_ols(m1):
 
 
 def test_path_tests_and_df_breakdown_need_listwise(data):
-    from psyalliance.models import df_breakdown, path_tests
+    from psyalliance.sem.models import df_breakdown, path_tests
 
     fiml = fit_model("murphy2022", data, missing="fiml")
     with pytest.raises(ModelError, match="listwise"):
@@ -220,7 +220,7 @@ def test_path_tests_and_df_breakdown_need_listwise(data):
 
 def test_df_breakdown_of_m2_by_hand(data):
     """Six variables, one exogenous: 21 moments, 1 fixed, 8 paths + 5 variances + 1 covariance = 14."""
-    from psyalliance.models import df_breakdown
+    from psyalliance.sem.models import df_breakdown
 
     res = fit_model("m2_cycle", data)
     got = df_breakdown(res)
@@ -229,7 +229,7 @@ def test_df_breakdown_of_m2_by_hand(data):
 
 
 def test_variance_table_has_no_tests(m1):
-    from psyalliance.models import variance_table
+    from psyalliance.sem.models import variance_table
 
     tab = variance_table(m1)
     assert set(tab.op) == {"~~"} and "z" not in tab.columns and "p" not in tab.columns
@@ -237,7 +237,7 @@ def test_variance_table_has_no_tests(m1):
 
 
 def test_compare_fits_only_for_the_same_data(data):
-    from psyalliance.models import compare_fits
+    from psyalliance.sem.models import compare_fits
 
     a = fit_model("murphy2022", data)
     b = fit_model("murphy2022_direct", data, syntax=MODELS["murphy2022"] + "hamd_4wk ~ alliance_prep\n")
@@ -250,7 +250,7 @@ def test_compare_fits_only_for_the_same_data(data):
 
 
 def test_glue_values_are_plain_python_numbers(m1):
-    from psyalliance.models import fit_glue_values
+    from psyalliance.sem.models import fit_glue_values
 
     vals = fit_glue_values({("m1_mediation", "listwise"): m1})
     assert vals["m1_mediation_listwise_df"] == 0 and type(vals["m1_mediation_listwise_df"]) is int
@@ -259,7 +259,7 @@ def test_glue_values_are_plain_python_numbers(m1):
 
 
 def test_styled_tables_say_simulated_and_print_whole_numbers():
-    from psyalliance.models import styled
+    from psyalliance.sem.models import styled
 
     t = pd.DataFrame({"df": [1.0, 6.0], "x": [0.123456, 2.0], "tiny": [1e-12, 3e-10]})
     html = styled(t, "Simulated data", integers=("df",), scientific=("tiny",)).to_html()
@@ -272,7 +272,7 @@ def test_styled_tables_say_simulated_and_print_whole_numbers():
 
 
 def test_estimate_tables_and_integer_rows(m1):
-    from psyalliance.models import estimate_tables, styled
+    from psyalliance.sem.models import estimate_tables, styled
 
     paths, variances = estimate_tables(m1, "M1")
     html = paths.to_html()
@@ -287,7 +287,7 @@ def test_estimate_tables_and_integer_rows(m1):
 
 def test_one_reader_for_fit_model_and_the_batched_estimator():
     """models.model_variables and paths.parse_model read the same syntax the same way."""
-    from psyalliance.paths import parse_model
+    from psyalliance.sem.paths import parse_model
 
     syntax = "m ~ x\ny1, y2 ~ m + x\ny3 ~ m"
     observed, endo, exo = model_variables(syntax)
@@ -308,7 +308,7 @@ def test_fixed_zero_is_read_and_other_fixed_values_are_refused(data):
 
 
 def test_fit_verdicts_say_saturated_for_m1_and_follow_the_chisq_for_the_rest(m1, data):
-    from psyalliance.models import fit_verdicts
+    from psyalliance.sem.models import fit_verdicts
 
     murphy = fit_model("murphy2022", data)
     table = fit_verdicts({"M1": m1, "Murphy": murphy})

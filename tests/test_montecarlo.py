@@ -13,9 +13,10 @@ import pytest
 from scipy import stats
 
 from pathdata import M1_RESCOV, M1_RESVAR, M1_TRUE, m1_population, random_data, structural_population  # noqa: F401
-from psyalliance.facts import load_facts
-from psyalliance.models import MODELS
-from psyalliance.montecarlo import (
+from psyalliance.sem.paths import get_model
+from psyalliance.sem.registry import MODELS
+from psyalliance.study.facts import load_facts
+from psyalliance.trust.montecarlo import (
     MissingPattern,
     MonteCarloSettings,
     compare_intervals,
@@ -28,7 +29,6 @@ from psyalliance.montecarlo import (
     percentile_bootstrap,
     run_montecarlo,
 )
-from psyalliance.paths import get_model
 
 # --------------------------------------------------------------------------- settings
 
@@ -134,7 +134,7 @@ def test_correlation_power_matches_the_textbook_formula(monkeypatch):
     names = ["x", "y"]
     rho, n, reps = 0.5, 20, 20000
     pop = SimpleNamespace(cov=pd.DataFrame([[1, rho], [rho, 1]], index=names, columns=names), means=pd.Series([0.0, 0.0], index=names))
-    from psyalliance import montecarlo as mc
+    from psyalliance.trust import montecarlo as mc
 
     table = pd.DataFrame({"x": ["x"], "y": ["y"], "r": [rho], "p": [0.01], "n": [n]})
     monkeypatch.setattr(mc, "published_correlations", lambda: table)
@@ -149,7 +149,7 @@ def test_correlation_power_matches_the_textbook_formula(monkeypatch):
 
 
 def test_committed_dataset_pattern_reproduces_the_published_sample_sizes():
-    from psyalliance.montecarlo import DATASET_PATH
+    from psyalliance.trust.montecarlo import DATASET_PATH
 
     if not DATASET_PATH.exists():
         pytest.skip("no committed simulated dataset")
@@ -163,7 +163,7 @@ def test_committed_dataset_pattern_reproduces_the_published_sample_sizes():
 
 
 def test_run_over_n_stacks_the_sample_sizes(m1_population):
-    from psyalliance.montecarlo import run_over_n
+    from psyalliance.trust.montecarlo import run_over_n
 
     out = run_over_n((24, 48), reps=20, seed=1, population=m1_population, models=("m1_mediation",), missing="facts", progress=True)
     assert sorted(out["n"].unique()) == [24, 48]
@@ -259,7 +259,7 @@ def test_percentile_bootstrap_bad_input_is_a_clear_error():
 def test_bootstrap_coverage_of_an_indirect_effect_is_near_nominal_at_moderate_n():
     # X -> M -> Y with a = b = 0.4, complete data, n = 100: the percentile interval of a*b is close to
     # its promise; at this n the paths' t intervals stay exact (they do not depend on indirect_ci)
-    from psyalliance.powerplots import mediation_population
+    from psyalliance.trust.power import mediation_population
 
     pop = mediation_population(0.4)
     s = MonteCarloSettings(n=100, reps=400, seed=2, models=("murphy2022",), missing="none", indirect_ci="bootstrap", boot_resamples=400)
@@ -318,7 +318,8 @@ def test_compare_intervals_puts_methods_side_by_side(m1_population):
 def test_interval_table_sobel_limits_match_statsmodels_and_bootstrap_matches_effects():
     import statsmodels.api as sm
 
-    from psyalliance.effects import EFFECTS, BootstrapSettings, bootstrap_effects
+    from psyalliance.sem.effects import BootstrapSettings, bootstrap_effects
+    from psyalliance.sem.registry import EFFECTS
 
     df = random_data("m1_mediation", 30, 4)
     bs = BootstrapSettings(n_resamples=1000, seed=3)
@@ -341,7 +342,7 @@ def test_interval_table_sobel_limits_match_statsmodels_and_bootstrap_matches_eff
 
 
 def test_sorted_quantiles_are_numpys_quantiles_bit_for_bit():
-    from psyalliance.montecarlo import _quantiles
+    from psyalliance.trust.montecarlo import _quantiles
 
     x = np.random.default_rng(8).standard_normal((30, 1000, 3))
     x[2, 5, 1] = np.nan  # a slice holding NaN gives NaN, as numpy's

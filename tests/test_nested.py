@@ -6,9 +6,9 @@ import statsmodels.formula.api as smf
 from statsmodels.stats.anova import anova_lm
 
 from psyalliance import fit_model
-from psyalliance.nested import nested_regression_test
-from psyalliance.simulate import load_dataset
-from psyalliance.validation import InputError
+from psyalliance.errors import InputError
+from psyalliance.sem.nested import nested_regression_test
+from psyalliance.simulation.simulate import load_dataset
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,10 @@ import re
 
 import pytest
 
-from psyalliance.correlations import LABELS
-from psyalliance.effects import EFFECTS
-from psyalliance.models import MODELS
-from psyalliance.pathlabels import covariance_name, describe, legend, legend_table, path_name
-from psyalliance.paths import get_model
+from psyalliance.sem.pathlabels import covariance_name, describe, legend, legend_table, path_name
+from psyalliance.sem.paths import get_model
+from psyalliance.sem.registry import EFFECTS, MODELS
+from psyalliance.study.instruments import LABELS
 
 
 @pytest.mark.parametrize("model", list(MODELS))
@@ -73,7 +72,7 @@ def test_unknown_names_and_models_are_refused_with_the_valid_ones():
 def test_with_path_names_adds_a_first_column_and_keeps_the_input():
     import pandas as pd
 
-    from psyalliance.pathlabels import with_path_names
+    from psyalliance.sem.pathlabels import with_path_names
 
     t = pd.DataFrame({"lval": ["hamd_4wk"], "op": ["~"], "rval": ["insight_peak"], "estimate": [1.0]})
     out = with_path_names(t, "m1_mediation")
@@ -84,7 +83,7 @@ def test_with_path_names_adds_a_first_column_and_keeps_the_input():
 
 
 def test_meanings_drop_the_prefix_and_pair_names_with_models():
-    from psyalliance.pathlabels import meanings
+    from psyalliance.sem.pathlabels import meanings
 
     assert meanings(["a", "d1"], ["murphy2022", "m2_cycle"]) == [
         "alliance, end of preparation -> peak mystical experience", "alliance, 1 wk after session 2 -> depression, 4 wk"]

@@ -1,4 +1,4 @@
-"""The batched path-model estimator (psyalliance.paths): parser, and agreement with semopy and statsmodels.
+"""The batched path-model estimator (psyalliance.sem.paths): parser, and agreement with semopy and statsmodels.
 
 References are independent of the code under test: semopy's ML fit with a tight
 tolerance, statsmodels' OLS, the Sobel formula by hand, and populations built
@@ -12,8 +12,8 @@ import semopy
 import statsmodels.api as sm
 
 from pathdata import M1_TRUE, m1_population, random_data  # noqa: F401  (fixture)
-from psyalliance.models import MODELS
-from psyalliance.paths import fit_batch, fit_dataframe, get_model, parse_model, population_values
+from psyalliance.sem.paths import fit_batch, fit_dataframe, get_model, parse_model, population_values
+from psyalliance.sem.registry import MODELS
 
 # --------------------------------------------------------------------------- parser
 
@@ -153,7 +153,7 @@ def test_pure_outcomes_get_their_residual_covariance_as_in_lavaan():
 
 
 def test_spd_solve_agrees_with_lapack_and_falls_back_on_a_singular_system():
-    from psyalliance.paths import spd_solve
+    from psyalliance.sem.paths import spd_solve
 
     rng = np.random.default_rng(3)
     for k in (1, 2, 3, 5):
@@ -169,7 +169,7 @@ def test_spd_solve_agrees_with_lapack_and_falls_back_on_a_singular_system():
 
 
 def test_weighted_covariance_and_estimates_equal_a_fit_of_the_resampled_rows():
-    from psyalliance.paths import effect_estimates, fit_moments, ml_cov, weighted_ml_cov
+    from psyalliance.sem.paths import effect_estimates, fit_moments, ml_cov, weighted_ml_cov
 
     m = get_model("m2_cycle")
     rng = np.random.default_rng(4)

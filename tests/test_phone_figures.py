@@ -19,14 +19,14 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from psyalliance.figtext import MIN_TEXT_PX, PHONE_COLUMN_PX, phone_text_px, png_with_text_sizes  # noqa: E402
+from psyalliance.figures.figtext import MIN_TEXT_PX, PHONE_COLUMN_PX, phone_text_px, png_with_text_sizes  # noqa: E402
 
 MAX_WIDTH_IN = 6.0  # inches: "about 6 in or narrower"; the package draws WIDTH_IN (5.5)
 
 
 def _summary(model: str) -> pd.DataFrame:
-    from psyalliance.montecarlo import SAMPLE_SIZES
-    from psyalliance.paths import get_model
+    from psyalliance.sem.paths import get_model
+    from psyalliance.trust.montecarlo import SAMPLE_SIZES
 
     m = get_model(model)
     rows = []
@@ -38,7 +38,7 @@ def _summary(model: str) -> pd.DataFrame:
 
 
 def _sensitivity() -> pd.DataFrame:
-    from psyalliance.sensitivity import assumptions
+    from psyalliance.trust.sensitivity import assumptions
 
     rows = []
     for i, lab in enumerate(assumptions()["label"][:9]):
@@ -51,7 +51,7 @@ def _sensitivity() -> pd.DataFrame:
 
 
 def _grid() -> pd.DataFrame:
-    from psyalliance.robustness import CONDITIONS, ESTIMATORS
+    from psyalliance.trust.robustness import CONDITIONS, ESTIMATORS
 
     rows = []
     for cond in CONDITIONS:
@@ -73,16 +73,17 @@ def _type1() -> tuple[pd.DataFrame, dict]:
 
 def _figures():
     """(name, a function drawing the figure) for every figure function of the package the book calls."""
-    from psyalliance import MODELS, fit_model, powerplots, robustplots
-    from psyalliance.diagrams import draw_model, draw_path_diagram
-    from psyalliance.facts import load_facts
-    from psyalliance.figures import correlation_matrix, score_distributions, target_vs_achieved, trajectories
-    from psyalliance.ignorability import parallel_sensitivity
-    from psyalliance.paths import get_model
-    from psyalliance.population import VARIABLES, target_population
-    from psyalliance.primer import DIAGRAM_NAMES, DIAGRAM_RESIDUALS, MEDIATION_DIAGRAM, REGRESSION_DIAGRAM
-    from psyalliance.simulate import load_dataset
-    from psyalliance.timeline import plot_timeline
+    from psyalliance import MODELS, fit_model
+    from psyalliance.figures import powerplots, robustplots
+    from psyalliance.figures.diagrams import draw_model, draw_path_diagram
+    from psyalliance.figures.figures import correlation_matrix, score_distributions, target_vs_achieved, trajectories
+    from psyalliance.figures.timeline import plot_timeline
+    from psyalliance.sem.paths import get_model
+    from psyalliance.simulation.population import VARIABLES, target_population
+    from psyalliance.simulation.simulate import load_dataset
+    from psyalliance.study.facts import load_facts
+    from psyalliance.teaching.primer import DIAGRAM_NAMES, DIAGRAM_RESIDUALS, MEDIATION_DIAGRAM, REGRESSION_DIAGRAM
+    from psyalliance.trust.ignorability import parallel_sensitivity
 
     data, pop, facts = load_dataset(), target_population(), load_facts()
     m1 = get_model("m1_mediation")

@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from psyalliance.facts import load_facts
-from psyalliance.population import (
+from psyalliance.simulation.population import (
     PRIMARY,
     SESSIONS,
     VARIABLES,
@@ -18,6 +17,7 @@ from psyalliance.population import (
     fit_session_split,
     target_population,
 )
+from psyalliance.study.facts import load_facts
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +199,7 @@ def test_session_construction_reproduces_the_population_by_simulation(pop, inst)
 
 
 def test_default_is_cached_and_handed_out_as_copies(monkeypatch):
-    import psyalliance.population as population
+    import psyalliance.simulation.population as population
 
     a = target_population()
     calls = []

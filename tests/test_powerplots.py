@@ -6,8 +6,9 @@ import pytest
 from matplotlib.text import Text
 from scipy import stats
 
-from psyalliance import powerplots
-from psyalliance.paths import population_values
+from psyalliance.figures import powerplots
+from psyalliance.sem.paths import population_values
+from psyalliance.trust import power
 
 
 def _check(fig):
@@ -22,17 +23,17 @@ def _check(fig):
 
 
 def test_mediation_population_has_the_requested_paths():
-    pop = powerplots.mediation_population(0.3)
+    pop = power.mediation_population(0.3)
     v = population_values("murphy2022", pop.cov)
     assert v["a"] == pytest.approx(0.3) and v["b"] == pytest.approx(0.3) and v["a*b"] == pytest.approx(0.09)
     with pytest.raises(ValueError, match="effect = 1.2"):
-        powerplots.mediation_population(1.2)
+        power.mediation_population(1.2)
 
 
 def test_mediation_power_of_path_a_matches_the_exact_regression_power():
     # path a is a simple regression slope: its t test has a noncentral t distribution given X;
     # the Fisher-z approximation for rho = 0.4, n = 40 is a close independent reference
-    d = powerplots.mediation_power([40], 0.4, reps=20_000, seed=3).iloc[0]
+    d = power.mediation_power([40], 0.4, reps=20_000, seed=3).iloc[0]
     expected = stats.norm.sf(stats.norm.ppf(0.975) - np.arctanh(0.4) * np.sqrt(37))
     assert d["a"] == pytest.approx(expected, abs=0.02)
     assert d["a*b"] < d["a"]
@@ -103,39 +104,39 @@ def test_sensitivity_figure_has_readable_labels():
 
 def test_normal_power_is_alpha_at_zero_and_80_percent_at_z_plus_z80():
     z, z80 = stats.norm.ppf(0.975), stats.norm.ppf(0.80)
-    assert powerplots.normal_power(0.0) == pytest.approx(0.05, abs=1e-12)
-    assert powerplots.normal_power(z + z80) == pytest.approx(0.80 + stats.norm.cdf(-2 * z - z80), abs=1e-12)
+    assert power.normal_power(0.0) == pytest.approx(0.05, abs=1e-12)
+    assert power.normal_power(z + z80) == pytest.approx(0.80 + stats.norm.cdf(-2 * z - z80), abs=1e-12)
     with pytest.raises(ValueError, match="alpha = 1.5"):
-        powerplots.normal_power(1.0, alpha=1.5)
+        power.normal_power(1.0, alpha=1.5)
 
 
 def test_noncentrality_doubles_with_four_times_the_residual_df():
-    one, four = powerplots.mediation_noncentrality(24, 0.4), powerplots.mediation_noncentrality(4 * 22 + 2, 0.4)
+    one, four = power.mediation_noncentrality(24, 0.4), power.mediation_noncentrality(4 * 22 + 2, 0.4)
     assert four["a"] == pytest.approx(2 * one["a"]) and four["a*b"] == pytest.approx(2 * one["a*b"])
     # path a: the noncentral-t parameter of a slope with standardized X, beta sqrt(n - 2) / sigma
     assert one["a"] == pytest.approx(0.4 * np.sqrt(22) / np.sqrt(1 - 0.16))
     with pytest.raises(ValueError, match="effect = 0"):
-        powerplots.mediation_noncentrality(24, 0.0)
+        power.mediation_noncentrality(24, 0.0)
     with pytest.raises(ValueError, match="n = 2"):
-        powerplots.mediation_noncentrality(2, 0.3)
+        power.mediation_noncentrality(2, 0.3)
 
 
 @pytest.mark.parametrize("n, effect", [(24, 0.4), (100, 0.3), (200, 0.2)])
 def test_closed_form_power_of_path_a_agrees_with_the_simulation(n, effect):
     """Normal approximation of a slope's t test: within 4 Monte Carlo SEs plus 0.03 (t against z quantile)."""
     reps = 4_000
-    sim = powerplots.mediation_power([n], effect, reps=reps, seed=11).iloc[0]["a"]
-    approx = powerplots.approximate_mediation_power([n], effect).iloc[0]["a"]
+    sim = power.mediation_power([n], effect, reps=reps, seed=11).iloc[0]["a"]
+    approx = power.approximate_mediation_power([n], effect).iloc[0]["a"]
     assert abs(sim - approx) < 4 * np.sqrt(sim * (1 - sim) / reps) + 0.03
 
 
 def test_sobel_statistic_is_not_unit_normal_so_its_closed_form_misses():
     """For a = b the Sobel z has first-order SD 1/2, not 1: below 1.96 power is lower than N(lambda, 1) says."""
     reps = 4_000
-    sim = powerplots.mediation_power([24], 0.4, reps=reps, seed=11).iloc[0]["a*b"]
-    lam = powerplots.mediation_noncentrality(24, 0.4)["a*b"]
+    sim = power.mediation_power([24], 0.4, reps=reps, seed=11).iloc[0]["a*b"]
+    lam = power.mediation_noncentrality(24, 0.4)["a*b"]
     assert lam < stats.norm.ppf(0.975)
-    assert sim < powerplots.normal_power(lam) - 4 * np.sqrt(sim * (1 - sim) / reps)
+    assert sim < power.normal_power(lam) - 4 * np.sqrt(sim * (1 - sim) / reps)
 
 
 def test_simulated_table_gives_a_meaning_column_room():

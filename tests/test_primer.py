@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 import semopy
 
-from psyalliance.lavaan import USER_MODELS, load_reference
-from psyalliance.models import MODELS
-from psyalliance.primer import (
+from psyalliance.errors import InputError, ModelError
+from psyalliance.sem.lavaan import USER_MODELS, load_reference
+from psyalliance.sem.registry import MODELS
+from psyalliance.simulation.simulate import load_dataset
+from psyalliance.teaching.primer import (
     count_parameters,
     full_mediation_chisq,
     indirect_by_ols,
@@ -21,8 +23,6 @@ from psyalliance.primer import (
     parameter_table,
     rmsea_false_alarm,
 )
-from psyalliance.simulate import load_dataset
-from psyalliance.validation import InputError, ModelError
 
 REFERENCE = load_reference()
 CASES = ([(name, syntax, est) for name, syntax in MODELS.items() for est in ("listwise", "fiml")]
@@ -149,5 +149,5 @@ def test_full_mediation_chisq_is_nested_lr_statistic():
 
 
 def test_answers_module_registers_primer_exercises():
-    pytest.importorskip("psyalliance.selfcheck", reason="helper 'assign' provides psyalliance.selfcheck")
-    import psyalliance.answers  # noqa: F401  (registers the answers)
+    pytest.importorskip("psyalliance.teaching.selfcheck", reason="helper 'assign' provides psyalliance.teaching.selfcheck")
+    import psyalliance.teaching.answers  # noqa: F401  (registers the answers)

@@ -1,6 +1,6 @@
 """fit_model on random recursive path models against R lavaan's committed output (tests/lavaan/random/).
 
-The models and datasets come from psyalliance.randommodels by seed (FIXED_SEEDS, both estimators);
+The models and datasets come from psyalliance.sem.randommodels by seed (FIXED_SEEDS, both estimators);
 lavaan's output was written by `make lavaan-random` (the command is in tests/lavaan/random/meta.csv).
 A larger fresh set is refitted with lavaan and compared in .ci/run (`make lavaan-random-check`).
 Before the fix, 6 of these 8 models reached another point than lavaan's, without a word: semopy's
@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from psyalliance import models as models_module
-from psyalliance import randommodels as rm
-from psyalliance.models import ConvergenceError, check_optimum, fit_model
-from psyalliance.syntax import read_syntax
+from psyalliance.sem import models as models_module
+from psyalliance.sem import randommodels as rm
+from psyalliance.sem.models import ConvergenceError, check_optimum, fit_model
+from psyalliance.sem.syntax import read_syntax
 
 FIXED = rm.random_models(rm.FIXED_SEEDS)
 BY_NAME = {m.name: m for m in FIXED}

@@ -1,11 +1,11 @@
-"""psyalliance.reading: the reading-time model, on a tiny notebook whose counts are known by hand."""
+"""psyalliance.teaching.reading: the reading-time model, on a tiny notebook whose counts are known by hand."""
 
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from psyalliance.reading import ReadingRates, prose_words, reading_minutes
+from psyalliance.teaching.reading import ReadingRates, prose_words, reading_minutes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,7 +75,7 @@ def test_the_chapters_first_cell_does_not_import_nbformat():
     import subprocess
     import sys
 
-    code = ("import sys; from psyalliance.reading import glue_times; glue_times('01_the_study.ipynb', glue=lambda *a, **k: None); "
+    code = ("import sys; from psyalliance.teaching.reading import glue_times; glue_times('01_the_study.ipynb', glue=lambda *a, **k: None); "
             "print(sorted(m for m in ('nbformat', 'jsonschema') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

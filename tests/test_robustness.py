@@ -4,10 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from psyalliance.fitstats import em_saturated
-from psyalliance.paths import fit_moments, get_model
-from psyalliance.population import target_population
-from psyalliance.robustness import (
+from psyalliance.errors import SettingsError
+from psyalliance.sem.fitstats import em_saturated
+from psyalliance.sem.paths import fit_moments, get_model
+from psyalliance.simulation.population import target_population
+from psyalliance.trust.robustness import (
     RobustnessSettings,
     chisq_type1,
     draw,
@@ -16,7 +17,6 @@ from psyalliance.robustness import (
     path_fwer,
     run_condition,
 )
-from psyalliance.validation import SettingsError
 
 VARS = ["alliance_prep", "mystical_peak", "insight_peak", "hamd_4wk", "alliance_post1"]
 MODEL_VARS = VARS[:4]
@@ -113,8 +113,8 @@ def test_condition_and_estimator_must_fit_together(pop):
 
 
 def test_implied_population_makes_m2_hold_exactly(pop):
-    from psyalliance.robustness import implied_population
-    from psyalliance.sensitivity import implied_cov
+    from psyalliance.sem.paths import implied_cov
+    from psyalliance.trust.robustness import implied_population
 
     m = get_model("m2_cycle")
     mv = list(m.variables)
@@ -130,7 +130,7 @@ def test_implied_population_makes_m2_hold_exactly(pop):
 
 from pathlib import Path  # noqa: E402
 
-from psyalliance.robustness import fiml_wald  # noqa: E402
+from psyalliance.trust.robustness import fiml_wald  # noqa: E402
 
 FIML_DIR = Path(__file__).resolve().parent / "lavaan" / "fiml_se"
 
@@ -195,7 +195,7 @@ def test_fiml_wald_is_batched_and_refuses_listwise():
 
 from scipy import stats as _stats  # noqa: E402
 
-from psyalliance.robustness import chisq_small_n_reference  # noqa: E402
+from psyalliance.trust.robustness import chisq_small_n_reference  # noqa: E402
 
 M2_ORDER = ["alliance_prep", "mystical_peak", "insight_peak", "alliance_post2", "hamd_4wk", "hamd_12mo"]
 M2_EQS = {1: [0], 2: [0], 3: [1, 2, 0], 4: [3], 5: [3, 4]}  # predictors of each endogenous variable (indices)
@@ -223,7 +223,7 @@ def m2_chisq_by_hand(x: np.ndarray) -> float:
 
 def test_m2_chisq_by_hand_equals_lavaans_on_the_book_dataset():
     ref = pd.read_csv(Path(__file__).resolve().parent / "lavaan" / "bollen_stine" / "reference.csv").iloc[0]
-    from psyalliance.simulate import load_dataset
+    from psyalliance.simulation.simulate import load_dataset
 
     x = load_dataset()[M2_ORDER].dropna().to_numpy(float)
     assert m2_chisq_by_hand(x) == pytest.approx(ref["chisq"], rel=1e-6)
@@ -250,7 +250,7 @@ def test_exact_critical_value_at_n16_agrees_with_an_independent_simulation():
 
 # --------------------------------------------------------------------------- facilitator clustering (item 5)
 
-from psyalliance.robustness import clustering_sensitivity, moulton_deff  # noqa: E402
+from psyalliance.trust.robustness import clustering_sensitivity, moulton_deff  # noqa: E402
 
 
 def test_clustering_design_effect_of_a_simple_slope_is_moultons_with_many_clusters():

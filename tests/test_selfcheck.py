@@ -1,4 +1,4 @@
-"""Self-checks (psyalliance.selfcheck, psyalliance.answers): "Correct" for the right answer, the hint (in
+"""Self-checks (psyalliance.teaching.selfcheck, psyalliance.teaching.answers): "Correct" for the right answer, the hint (in
 steps) for a wrong one, one line "still open" for an untouched scaffold, the closest label for a mistyped
 one, the tolerance of the printed decimals, the data in use chosen as documented.
 
@@ -19,10 +19,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from psyalliance import selfcheck
-from psyalliance.facts import load_facts
-from psyalliance.selfcheck import check, compare, expected
-from psyalliance.simulate import DATASET_PATH, load_dataset
+from psyalliance.simulation.simulate import DATASET_PATH, load_dataset
+from psyalliance.study.facts import load_facts
+from psyalliance.teaching import selfcheck
+from psyalliance.teaching.selfcheck import check, compare, expected
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +56,7 @@ def test_alliance_change_right_and_wrong(capsys):
 
 
 def test_a_result_object_with_the_attributes_is_accepted(capsys):
-    from psyalliance.alliance import paired_change
+    from psyalliance.analysis.alliance import paired_change
 
     assert check("ex-05-2", paired_change(load_dataset(), "alliance_prep", "alliance_post1")) is True
     assert check("ex-05-2", paired_change(load_dataset(), "alliance_prep", "alliance_post2")) is False
@@ -154,7 +154,7 @@ def test_primer_3_checks_df_chisq_and_p_under_lavaan_conventions(capsys):
     n log(RSS without / RSS with), of two OLS fits; p from the chi-square distribution with 1 df."""
     import semopy
 
-    from psyalliance.primer import M1_FULL_MEDIATION, lavaan_fit_statistics
+    from psyalliance.teaching.primer import M1_FULL_MEDIATION, lavaan_fit_statistics
 
     rows = load_dataset()[["alliance_prep", "mystical_peak", "insight_peak", "hamd_4wk"]].dropna()
     model = semopy.Model(M1_FULL_MEDIATION)
@@ -293,7 +293,7 @@ def test_monte_carlo_tolerances_cover_the_printed_rounding():
 @pytest.mark.parametrize("dataset", ["book", "student"])
 @pytest.mark.parametrize("label", _printed_labels())
 def test_answers_rounded_to_the_printed_decimals_pass_and_clearly_wrong_ones_fail(label, dataset):
-    from psyalliance.studentdata import student_dataset
+    from psyalliance.teaching.studentdata import student_dataset
 
     a = selfcheck._lookup(label)
     if dataset == "student" and not a.uses_data:
@@ -330,7 +330,7 @@ def test_answers_rounded_to_the_printed_decimals_pass_and_clearly_wrong_ones_fai
 @pytest.fixture
 def choice_exercises():
     """Two throw-away exercises (chapter 99 does not exist): a yes/no answer, and a part with named options."""
-    from psyalliance.selfcheck import YES_NO, answer
+    from psyalliance.teaching.selfcheck import YES_NO, answer
 
     selfcheck._registry()
     answer("ex-99-1", choices=YES_NO, uses_data=False,
@@ -381,7 +381,7 @@ def test_a_number_for_a_choice_gets_one_clear_line(number, choice_exercises, cap
 
 
 def test_choice_values_and_bad_declarations():
-    from psyalliance.selfcheck import Choice
+    from psyalliance.teaching.selfcheck import Choice
 
     c = Choice("Larger", ("larger", "smaller"), {"smaller": ("less",)})
     assert str(c) == "larger" and c.read(" LESS ") == "smaller" and c.read(True) is None and c.read(3) is None
@@ -411,7 +411,7 @@ def test_data_dependent_choices_against_independent_routes(dataset):
     indirect effect vanishes)."""
     import statsmodels.formula.api as smf
 
-    from psyalliance.studentdata import student_dataset
+    from psyalliance.teaching.studentdata import student_dataset
 
     d = load_dataset() if dataset == "book" else student_dataset("s-independent")
     rows = d[["alliance_prep", "mystical_peak", "insight_peak", "hamd_4wk"]].dropna()

@@ -6,14 +6,13 @@ import pytest
 import semopy
 from scipy import stats
 
-from psyalliance.models import MODELS
-from psyalliance.paths import get_model
-from psyalliance.sensitivity import (
+from psyalliance.sem.paths import get_model, implied_cov
+from psyalliance.sem.registry import MODELS
+from psyalliance.trust.sensitivity import (
     EQUIVALENT_MODELS,
     assumptions,
     equivalence_table,
     fit_statistics,
-    implied_cov,
     model_variant,
 )
 
@@ -90,7 +89,7 @@ def test_fit_statistics_needs_n_with_a_matrix():
 
 
 def test_assumption_table_covers_the_facts_ranges():
-    from psyalliance.facts import load_facts
+    from psyalliance.study.facts import load_facts
 
     f = load_facts()
     t = assumptions(f)
@@ -102,15 +101,15 @@ def test_assumption_table_covers_the_facts_ranges():
 
 
 def _population():
-    pytest.importorskip("psyalliance.population")
-    from psyalliance.population import target_population
+    pytest.importorskip("psyalliance.simulation.population")
+    from psyalliance.simulation.population import target_population
 
     return target_population
 
 
 def test_assumed_means_move_no_path():
     target_population = _population()
-    from psyalliance.paths import population_values
+    from psyalliance.sem.paths import population_values
 
     base = target_population()
     a = assumptions()
@@ -124,7 +123,7 @@ def test_assumed_means_move_no_path():
 
 def test_assumed_correlation_moves_the_paths_as_the_regression_algebra_says():
     target_population = _population()
-    from psyalliance.paths import population_values
+    from psyalliance.sem.paths import population_values
 
     pop = target_population(overrides={"corr": {("mystical_peak", "insight_peak"): 0.4}})
     assert pop.corr.loc["mystical_peak", "insight_peak"] == pytest.approx(0.4)
@@ -140,7 +139,7 @@ def test_assumed_correlation_moves_the_paths_as_the_regression_algebra_says():
 
 def test_sensitivity_table_structure():
     _population()
-    from psyalliance.sensitivity import sensitivity_table
+    from psyalliance.trust.sensitivity import sensitivity_table
 
     label = "r(mystical_peak, insight_peak)"
     t = sensitivity_table(models=("m1_mediation",), reps=200, missing="facts", only=[label])
@@ -169,7 +168,7 @@ def _fake_sensitivity_table():
 
 
 def test_power_moves_orders_low_base_high_and_sorts_by_spread():
-    from psyalliance.sensitivity import power_moves
+    from psyalliance.trust.sensitivity import power_moves
 
     t = power_moves(_fake_sensitivity_table(), top=None)
     assert list(t.columns) == ["low", "base", "high", "spread"]
@@ -181,7 +180,12 @@ def test_power_moves_orders_low_base_high_and_sorts_by_spread():
 
 
 def test_infeasible_settings_are_named_readably():
-    from psyalliance.sensitivity import describe_assumption, infeasible_phrase, infeasible_settings, setting_values
+    from psyalliance.trust.sensitivity import (
+        describe_assumption,
+        infeasible_phrase,
+        infeasible_settings,
+        setting_values,
+    )
 
     t = _fake_sensitivity_table()
     bad = infeasible_settings(t)
@@ -206,7 +210,7 @@ def test_reversed_m2_makes_4_week_depression_exogenous_and_frees_one_degree_of_f
 
 
 def test_assumptions_within_a_model():
-    from psyalliance.sensitivity import assumptions_within
+    from psyalliance.trust.sensitivity import assumptions_within
 
     # M1 has four variables; the facts file assumes only the correlation of the two acute effects among them
     labels = assumptions_within("m1_mediation")
@@ -226,8 +230,8 @@ def test_change_compatible_r_matches_the_closed_form():
     """
     from scipy import stats
 
-    from psyalliance.facts import load_facts
-    from psyalliance.sensitivity import assumptions, change_compatible_r
+    from psyalliance.study.facts import load_facts
+    from psyalliance.trust.sensitivity import assumptions, change_compatible_r
 
     f = load_facts()
     ch = f.alliance_change.set_index("name")["value"]

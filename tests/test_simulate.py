@@ -1,7 +1,7 @@
 """The committed simulated dataset reproduces every published statistic; the simulator is sound.
 
 The fidelity checks recompute every statistic here with scipy/pandas, independently of
-``psyalliance.simulate.fidelity``, and compare with the facts file.
+``psyalliance.simulation.simulate.fidelity``, and compare with the facts file.
 """
 
 import numpy as np
@@ -9,10 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from psyalliance.facts import load_facts
-from psyalliance.instruments import RATINGS, item_columns
-from psyalliance.population import VARIABLES, PopulationError, target_population
-from psyalliance.simulate import (
+from psyalliance.simulation.population import VARIABLES, PopulationError, target_population
+from psyalliance.simulation.simulate import (
     CODEBOOK_PATH,
     DATASET_PATH,
     SCORE_COLUMNS,
@@ -22,6 +20,8 @@ from psyalliance.simulate import (
     simulate_dataset,
     write_files,
 )
+from psyalliance.study.facts import load_facts
+from psyalliance.study.instruments import RATINGS, item_columns
 
 FACTS = load_facts()
 
@@ -308,7 +308,7 @@ def test_exact_method_at_another_n_hits_the_published_r():
 
 def test_the_searchs_lean_mean_sd_and_nan_to_num_are_numpys_bit_for_bit():
     # the exact search replays the same moves only if its statistics keep their last bits
-    from psyalliance.simulate import _mean, _nan_to_num, _sd
+    from psyalliance.simulation.simulate import _mean, _nan_to_num, _sd
 
     rng = np.random.default_rng(0)
     for n in (3, 17, 24, 1000):

@@ -8,11 +8,11 @@ import pytest
 import semopy
 from scipy import stats
 
-from psyalliance.models import MODELS, fit_model
-from psyalliance.paths import get_model
-from psyalliance.sensitivity import implied_cov
-from psyalliance.simulate import load_dataset
-from psyalliance.smallsample import (
+from psyalliance.errors import SettingsError
+from psyalliance.sem.models import fit_model
+from psyalliance.sem.paths import get_model, implied_cov
+from psyalliance.sem.registry import MODELS
+from psyalliance.sem.smallsample import (
     bartlett_factor,
     bollen_stine_pvalue,
     bollen_stine_transform,
@@ -21,7 +21,7 @@ from psyalliance.smallsample import (
     model_df,
     swain_factor,
 )
-from psyalliance.validation import SettingsError
+from psyalliance.simulation.simulate import load_dataset
 
 
 def test_bartlett_by_hand():

@@ -1,9 +1,9 @@
-"""psyalliance.syllabus: chapters from the table of contents, titles and Overview objectives."""
+"""psyalliance.teaching.syllabus: chapters from the table of contents, titles and Overview objectives."""
 
 import nbformat
 import pytest
 
-from psyalliance.syllabus import ROOT, chapter_title, objectives, session_plan, toc_chapters
+from psyalliance.teaching.syllabus import ROOT, chapter_title, objectives, session_plan, toc_chapters
 
 
 def test_objectives_are_the_overview_list_items_without_roles():

@@ -8,8 +8,8 @@ matplotlib.use("Agg")
 import pytest
 import yaml
 
-from psyalliance.facts import FACTS_PATH, load_facts, validate
-from psyalliance.timeline import plot_timeline, timeline_table
+from psyalliance.figures.timeline import plot_timeline, timeline_table
+from psyalliance.study.facts import FACTS_PATH, load_facts, validate
 
 
 def test_alliance_ratings_bracket_the_sessions():

@@ -15,19 +15,13 @@ import pandas as pd
 import pytest
 
 from psyalliance import FactsError, claims_ledger, fit_model, load_facts
-from psyalliance.facts import FACTS_PATH
-from psyalliance.models import MODELS, ModelError
-from psyalliance.simulate import load_dataset
-from psyalliance.syntax import ModelSyntaxError, read_syntax, regressions
-from psyalliance.validation import (
-    DataError,
-    ResourceError,
-    SettingsError,
-    check_memory,
-    check_seed,
-    check_weights,
-    scale_ranges,
-)
+from psyalliance.errors import DataError, ResourceError, SettingsError, check_memory, check_seed, check_weights
+from psyalliance.sem.models import ModelError
+from psyalliance.sem.registry import MODELS
+from psyalliance.sem.syntax import ModelSyntaxError, read_syntax, regressions
+from psyalliance.simulation.simulate import load_dataset
+from psyalliance.study.datacheck import scale_ranges
+from psyalliance.study.facts import FACTS_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,7 +68,7 @@ def test_syntax_must_be_a_string(data):
 
 @pytest.mark.parametrize("syntax", ["y ~ y + x", "y ~ a*b*x", "  # only a comment"])
 def test_the_batched_estimator_reads_syntax_with_the_same_reader(syntax):
-    from psyalliance.paths import parse_model
+    from psyalliance.sem.paths import parse_model
 
     with pytest.raises(ModelSyntaxError):
         parse_model(syntax)
@@ -176,9 +170,10 @@ def test_claims_ledger_checks_the_data(data):
 
 
 def test_bootstrap_and_batched_fits_refuse_inf(data):
-    from psyalliance.effects import EFFECTS, BootstrapSettings, bootstrap_effects
-    from psyalliance.montecarlo import percentile_bootstrap
-    from psyalliance.paths import fit_dataframe
+    from psyalliance.sem.effects import BootstrapSettings, bootstrap_effects
+    from psyalliance.sem.paths import fit_dataframe
+    from psyalliance.sem.registry import EFFECTS
+    from psyalliance.trust.montecarlo import percentile_bootstrap
 
     bad = _with(data, "hamd_4wk", 6, np.inf)
     with pytest.raises(DataError, match=r"bootstrap_effects: hamd_4wk has inf in row P07"):
@@ -266,8 +261,8 @@ def test_an_edited_file_is_read_again_and_callers_get_their_own_copy(tmp_path):
 
 @pytest.mark.parametrize("seed", [-1, 1.5, "7", True, None])
 def test_seeds_must_be_non_negative_whole_numbers(seed):
-    from psyalliance.effects import BootstrapSettings
-    from psyalliance.montecarlo import MonteCarloSettings
+    from psyalliance.sem.effects import BootstrapSettings
+    from psyalliance.trust.montecarlo import MonteCarloSettings
 
     for make in (lambda: MonteCarloSettings(seed=seed), lambda: BootstrapSettings(seed=seed),
                  lambda: check_seed(seed)):
@@ -276,8 +271,8 @@ def test_seeds_must_be_non_negative_whole_numbers(seed):
 
 
 def test_other_entry_points_check_their_seeds():
-    from psyalliance.montecarlo import run_over_n
-    from psyalliance.sensitivity import sensitivity_table
+    from psyalliance.trust.montecarlo import run_over_n
+    from psyalliance.trust.sensitivity import sensitivity_table
 
     with pytest.raises(SettingsError, match=r"sensitivity_table seed = -3 is not allowed"):
         sensitivity_table(reps=10, seed=-3)
@@ -292,14 +287,14 @@ def test_other_entry_points_check_their_seeds():
     ({"boot_resamples": 99}, r"boot_resamples = 99 is not allowed; it must be a whole number >= 100"),
 ])
 def test_montecarlo_settings(kwargs, message):
-    from psyalliance.montecarlo import MonteCarloSettings
+    from psyalliance.trust.montecarlo import MonteCarloSettings
 
     with pytest.raises(SettingsError, match=message):
         MonteCarloSettings(**kwargs)
 
 
 def test_bootstrap_settings():
-    from psyalliance.effects import BootstrapSettings
+    from psyalliance.sem.effects import BootstrapSettings
 
     with pytest.raises(SettingsError, match=r"n_resamples = 1500.5 is not allowed; it must be a whole number >= 1000"):
         BootstrapSettings(n_resamples=1500.5)
@@ -313,7 +308,7 @@ def test_bootstrap_settings():
     ([1.0], r"2 pattern\(s\) but 1 weight\(s\)"),
 ])
 def test_missing_pattern_weights(weights, message):
-    from psyalliance.montecarlo import MissingPattern
+    from psyalliance.trust.montecarlo import MissingPattern
 
     with pytest.raises(SettingsError, match=message):
         MissingPattern(pd.DataFrame({"alliance_prep": [True, False]}), np.array(weights))
@@ -332,8 +327,9 @@ def test_memory_check_refuses_and_gives_the_numbers():
 
 
 def test_long_jobs_estimate_their_memory_before_starting(data):
-    from psyalliance.effects import EFFECTS, BootstrapSettings, bootstrap_effects, bootstrap_memory
-    from psyalliance.montecarlo import MonteCarloSettings, montecarlo_memory, run_montecarlo
+    from psyalliance.sem.effects import BootstrapSettings, bootstrap_effects, bootstrap_memory
+    from psyalliance.sem.registry import EFFECTS
+    from psyalliance.trust.montecarlo import MonteCarloSettings, montecarlo_memory, run_montecarlo
 
     settings = BootstrapSettings(n_resamples=10**11)
     # 10^11 resamples of 20 rows x 4 columns: at least 10^11 * 20 * 4 * 8 bytes = 64 TB of resampled data alone
@@ -351,7 +347,7 @@ def test_long_jobs_estimate_their_memory_before_starting(data):
 
 
 def test_the_exact_simulator_refuses_an_n_it_cannot_finish():
-    from psyalliance.simulate import MAX_N, SimulationError, simulate_dataset
+    from psyalliance.simulation.simulate import MAX_N, SimulationError, simulate_dataset
 
     with pytest.raises(SimulationError, match=rf"n = 100000 is too large for method='exact'.*n <= {MAX_N['exact']}"
                                               r".*method='population'"):
@@ -374,7 +370,7 @@ def test_make_data_writes_into_the_checkout_it_is_run_from(tmp_path):
 
 
 def test_the_writers_refuse_a_package_from_another_checkout(tmp_path):
-    from psyalliance.simulate import check_root
+    from psyalliance.simulation.simulate import check_root
 
     check_root(ROOT)  # this checkout: fine
     with pytest.raises(SystemExit, match=rf"imported from {re.escape(str(ROOT))}, not from the checkout"):

@@ -32,15 +32,15 @@ import hashlib, json, sys
 from importlib import resources
 import psyalliance
 from psyalliance import MODELS, fit_model, load_facts
-from psyalliance.fitstats import load_cutoffs
+from psyalliance.sem.fitstats import load_cutoffs
 from psyalliance.resources import FILES, data_dir
-from psyalliance.simulate import load_dataset
+from psyalliance.simulation.simulate import load_dataset
 
 facts = load_facts()
 data = load_dataset()
 res = fit_model("m1_mediation", data)
 base = resources.files("psyalliance") / "shipped"
-from psyalliance.lavaan import REFERENCE_DIR, load_reference
+from psyalliance.sem.lavaan import REFERENCE_DIR, load_reference
 load_reference()
 print(json.dumps({
     "module": psyalliance.__file__,
@@ -77,7 +77,7 @@ def test_the_wheel_carries_exactly_the_data_files(wheel):
     packaged = sorted(n.removeprefix(f"psyalliance/{PACKAGED}/") for n in names
                       if n.startswith(f"psyalliance/{PACKAGED}/"))
     assert packaged == sorted(FILES)
-    assert "psyalliance/facts.py" in names and "psyalliance/py.typed" in names
+    assert "psyalliance/study/facts.py" in names and "psyalliance/py.typed" in names
 
 
 def test_installed_wheel_loads_facts_and_dataset_and_fits_from_another_folder(wheel, tmp_path):
@@ -114,7 +114,7 @@ def test_glue_times_outside_the_repository_says_so_instead_of_failing(wheel, tmp
                     "--target", str(target), str(wheel)], check=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PSYALLIANCE_")}
     env["PYTHONPATH"] = str(target)
-    code = ("from psyalliance.reading import glue_times\n"
+    code = ("from psyalliance.teaching.reading import glue_times\n"
             "glue_times('05_alliance_change.ipynb', glue=lambda *a, **k: print('glued', a))")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr

@@ -6,7 +6,7 @@
 Printed, one ``name: value`` a line:
 
 * ``glue_lines``: lines calling myst-nb's ``glue(`` or a chapter's own ``glue_value(`` helper (one a value);
-* ``glue_all_calls``: calls of ``psyalliance.chapter.glue_all`` (one a hidden cell, for all its values);
+* ``glue_all_calls``: calls of ``psyalliance.teaching.chapter.glue_all`` (one a hidden cell, for all its values);
 * ``rule_by_hand``: the printed-number rule typed by hand: ``.replace("0.", ...)``, ``.lstrip("0")`` or a
   ``< .001`` literal (one is left, in a figure legend's words);
 * ``format_specs``: other hand-typed number formats: ``:.2f}``-style specs in f-strings, ``"{:.3f}".format``,

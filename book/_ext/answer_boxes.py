@@ -1,8 +1,8 @@
 """Answer boxes on the web page: one under every exercise that has a self-check.
 
 At ``doctree-resolved`` this extension finds sphinx-exercise's exercise nodes, and for each whose label
-has a self-check (:func:`psyalliance.selfcheck.labels`) appends to the exercise's content a
-``<div class="answer-box">`` holding the check as JSON (:func:`psyalliance.webcheck.box_payload`: the
+has a self-check (:func:`psyalliance.teaching.selfcheck.labels`) appends to the exercise's content a
+``<div class="answer-box">`` holding the check as JSON (:func:`psyalliance.teaching.webcheck.box_payload`: the
 expected answer computed now from the book's simulated dataset, the tolerance of each part and the hints,
 all from the self-check's registry). ``book/_static/answerbox.js`` turns it into fields (a labelled
 drop-down list for a yes/no or choice, the exercise's questions of their own after its parts) and a Check
@@ -37,9 +37,9 @@ def add_answer_boxes(app, doctree: nodes.document, docname: str) -> None:
     """doctree-resolved: a raw HTML answer box at the end of each self-checked exercise's content."""
     if app.builder.format != "html":
         return
-    from psyalliance.selfcheck import labels
-    from psyalliance.simulate import load_dataset
-    from psyalliance.webcheck import box_payload, payload_json
+    from psyalliance.simulation.simulate import load_dataset
+    from psyalliance.teaching.selfcheck import labels
+    from psyalliance.teaching.webcheck import box_payload, payload_json
 
     checked = set(labels())
     found = [n for n in _exercise_nodes(doctree) if n.get("label") in checked]

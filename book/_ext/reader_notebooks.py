@@ -424,7 +424,7 @@ def reader_notebook(nb: nbformat.NotebookNode, ctx: BookContext, web_url: str | 
     ``executed`` is the same notebook with the build's outputs (myst-nb's ``jupyter_execute`` copy): a
     solution's code cells are folded into the solution with what they printed, since JupyterLab would
     unfold a collapsed output as soon as Run All executes it. ``install``: the markdown and code of the cells
-    that install the book's package outside the repository (:func:`psyalliance.install.install_cells`), put
+    that install the book's package outside the repository (:func:`psyalliance.teaching.install.install_cells`), put
     right after the header.
     """
     state = _State()
@@ -434,7 +434,7 @@ def reader_notebook(nb: nbformat.NotebookNode, ctx: BookContext, web_url: str | 
                   nbformat.v4.new_code_cell(install[1], id=INSTALL_ID)]
     fold: list[Segment] = []  # the parts of the open solution
     fold_number: list[int | str] = []
-    fold_code: list[dict] = []  # the solution's code cells (sources and metadata), for psyalliance.assignments
+    fold_code: list[dict] = []  # the solution's code cells (sources and metadata), for psyalliance.teaching.assignments
 
     def close_fold(index: int) -> None:
         if fold or fold_code:
@@ -602,7 +602,7 @@ def _install_cells(app) -> tuple[str, str]:
     """The install cells: the repository of _config.yml, the package's version, the pins of requirements.txt."""
     from importlib.metadata import version
 
-    from psyalliance.install import install_cells, runtime_pins
+    from psyalliance.teaching.install import install_cells, runtime_pins
 
     root = Path(app.srcdir)
     repo = app.config.html_theme_options.get("repository_url", "")
@@ -654,12 +654,12 @@ STUDENT_ZIP = "_downloads/student.zip"  # in the HTML output: the introduction l
 
 def write_assignments(app, exception: Exception | None) -> None:
     """build-finished, after the reader notebooks: the student and instructor notebooks and zips
-    (psyalliance.assignments), and the student zip in the HTML output for download."""
+    (psyalliance.teaching.assignments), and the student zip in the HTML output for download."""
     if exception is not None or app.builder.format != "html":
         return
     import shutil
 
-    from psyalliance.assignments import write_assignments as write
+    from psyalliance.teaching.course import write_assignments as write
 
     outdir = Path(app.outdir)
     written = write(outdir.parent / READER_DIR, outdir.parent / ASSIGNMENTS_DIR)  # as `make assignments` does

@@ -1,9 +1,9 @@
 // Answer boxes under the self-checked exercises (listed in _config.yml: sphinx.config.html_js_files).
 // Offline: no network, no library. Each box <div class="answer-box"> holds its check as JSON
-// (psyalliance.webcheck.box_payload, written by book/_ext/answer_boxes.py when the book is built): the
+// (psyalliance.teaching.webcheck.box_payload, written by book/_ext/answer_boxes.py when the book is built): the
 // expected answer computed from the book's simulated dataset, each part's tolerance and the hints in
 // steps, all taken from the notebook's self-check. This script draws a field per part and a Check button,
-// and compares as psyalliance.selfcheck.compare does: the first part that is off is named, integers must
+// and compares as psyalliance.teaching.selfcheck.compare does: the first part that is off is named, integers must
 // be exact, a set must hold exactly the right names, a choice (a drop-down list with its label) must be the
 // right option. A wrong answer shows the next step of the hint: the exercise's, or for a question of its own
 // (a part with its own hints, a yes/no after the computation) that question's.
@@ -11,7 +11,7 @@
 (function () {
   "use strict";
 
-  function parseNumber(text) {  // as psyalliance.webcheck.parse_number
+  function parseNumber(text) {  // as psyalliance.teaching.webcheck.parse_number
     let t = text.trim().replace(/\u2212/g, "-");
     if ((t.match(/,/g) || []).length === 1 && t.indexOf(".") < 0) t = t.replace(",", ".");
     if (t === "" || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return null;
@@ -42,7 +42,7 @@
       (n === want.size ? "the right number but not the right ones" : "not the right number");
   }
 
-  function compareChoice(part, value) {  // as psyalliance.selfcheck.compare for a Choice
+  function compareChoice(part, value) {  // as psyalliance.teaching.selfcheck.compare for a Choice
     const named = part.options.map((o) => `"${o}"`).join(" or ");
     const word = value.trim().split(/\s+/).join(" ").toLowerCase();
     const option = Object.prototype.hasOwnProperty.call(part.words, word) ? part.words[word] : null;

@@ -5,7 +5,7 @@
 //    click closes it). Without JavaScript the image is a plain link to the image file.
 // 3. (Figures are not resized here: each is drawn so that its smallest text is at least 9 CSS px in a 390 px
 //    phone's column, at the width the page gives it, never enlarged and never scrolled sideways; the browser
-//    test measures it, psyalliance.figtext.)
+//    test measures it, psyalliance.figures.figtext.)
 // 4. A code block or output that scrolls sideways can be reached by keyboard, also inside a folded solution.
 // 5. Accessible names that match what the theme's buttons show (WCAG 2.5.3, label in name), and list roles
 //    the reference list needs (tests/test_browser_pages.py runs axe-core on every page).

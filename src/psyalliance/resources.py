@@ -4,7 +4,7 @@ The one source of these files is the repository: its top-level ``data/`` folder,
 reference (``tests/lavaan/reference/``, which appendix A2 reads). A wheel (``pip install .``, ``pip install
 git+<repository>``, a built wheel) carries a copy of them inside the package, as ``psyalliance/shipped/``
 with the same relative paths (``setup.py`` copies them when the wheel is built), read here with
-:mod:`importlib.resources`. An editable install (``make venv``) has no such copy and reads its checkout
+``importlib.resources``. An editable install (``make venv``) has no such copy and reads its checkout
 directly, so ``make data`` writes where the book reads.
 """
 
@@ -19,7 +19,11 @@ FILES = ("data/levin2024_facts.yaml", "data/fit_cutoffs.yaml", "data/simulated/l
          "tests/lavaan/reference/estimates.csv", "tests/lavaan/reference/fit.csv", "tests/lavaan/reference/meta.csv")
 """The files the package needs at run time, relative to the repository (the wheel carries exactly these)."""
 
-__all__ = ["PACKAGED", "FILES", "shipped", "data_dir"]
+CHECKOUT = Path(__file__).resolve().parents[2]
+"""The checkout this package's source lies in (``src/psyalliance/resources.py`` -> the repository's root); in an
+installed wheel, a folder without the repository's files (see :func:`shipped`)."""
+
+__all__ = ["PACKAGED", "FILES", "CHECKOUT", "shipped", "data_dir"]
 
 
 def shipped(folder: str) -> Path:
@@ -31,7 +35,7 @@ def shipped(folder: str) -> Path:
     packaged = resources.files("psyalliance") / PACKAGED
     if (packaged / first).is_file():
         return Path(str(packaged)) / folder
-    checkout = Path(__file__).resolve().parents[2]
+    checkout = CHECKOUT
     if (checkout / first).is_file():
         return checkout / folder
     raise FileNotFoundError(f"psyalliance's files are missing: neither {packaged} (an installed wheel) nor "

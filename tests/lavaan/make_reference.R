@@ -3,7 +3,7 @@
 # Usage: Rscript tests/lavaan/make_reference.R INPUT_DIR OUTPUT_DIR [COMMAND]
 #   COMMAND (optional) is the command to record in meta.csv; the default is `make lavaan-reference`'s.
 #   INPUT_DIR holds models.csv (columns name, dataset, estimators, syntax) and one <dataset>.csv per
-#   dataset, written by `python -m psyalliance.lavaan export INPUT_DIR` (see `make lavaan-reference`).
+#   dataset, written by `python -m psyalliance.sem.lavaan export INPUT_DIR` (see `make lavaan-reference`).
 #   OUTPUT_DIR receives estimates.csv (parameterEstimates(fit, standardized = TRUE), free parameters),
 #   fit.csv (fitMeasures, and lavInspect(fit, "r2") as measures "r2:<variable>") and meta.csv (versions, calls).
 # Each model is fitted with lavaan's sem() and its defaults; the estimator "listwise" is
@@ -19,7 +19,7 @@ if (!(length(args) %in% c(2, 3))) stop("usage: Rscript make_reference.R INPUT_DI
 input <- args[[1]]
 output <- args[[2]]
 command <- if (length(args) == 3) args[[3]] else
-  "make lavaan-reference (python -m psyalliance.lavaan export DIR; Rscript tests/lavaan/make_reference.R DIR tests/lavaan/reference)"
+  "make lavaan-reference (python -m psyalliance.sem.lavaan export DIR; Rscript tests/lavaan/make_reference.R DIR tests/lavaan/reference)"
 dir.create(output, showWarnings = FALSE, recursive = TRUE)
 
 calls <- c(

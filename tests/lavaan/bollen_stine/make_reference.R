@@ -2,7 +2,7 @@
 # tests/test_smallsample.py (an independent engine: its own transform, resampling and refits).
 #
 # Usage: Rscript tests/lavaan/bollen_stine/make_reference.R DATA_CSV MODEL_TXT OUTPUT_CSV
-#   DATA_CSV: data/simulated/levin2024_simulated.csv; MODEL_TXT: M2's syntax (psyalliance.models.MODELS["m2_cycle"]).
+#   DATA_CSV: data/simulated/levin2024_simulated.csv; MODEL_TXT: M2's syntax (psyalliance.sem.registry.MODELS["m2_cycle"]).
 # The command (recorded in the output's column "command"):
 #   fit <- sem(model, data = d)    # listwise deletion, fixed.x = TRUE, as the book
 #   set.seed(20240311)
